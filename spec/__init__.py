@@ -1,0 +1,1 @@
+"""The capifsec catalogue as data (YAML) and its schemas; no Python logic lives here."""
