@@ -1,0 +1,114 @@
+"""Low-level layer: the JWS algorithms this implementation allows (RFC 7518 clause 3).
+
+Only three algorithms exist here: ES256 (the default; CCF keys are ECDSA P-256), RS256 (the
+``opencapif-observed`` profile) and PS256. There is no ``none`` and no HMAC, so a public key can never be
+used as an HMAC secret (algorithm confusion, RFC 8725 clause 2.1). Each key is bound to exactly one
+algorithm (RFC 8725 clause 3.1).
+
+:func:`make_signer` and :func:`make_verifier` build, once per key, a closure that holds the parsed key
+and the prepared hash/padding objects, so no per-token work repeats what can be cached per key.
+"""
+
+from collections.abc import Callable
+from enum import StrEnum
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
+from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature, encode_dss_signature
+
+from impl.tokens.errors import KeyConfigurationError
+
+PublicKey = ec.EllipticCurvePublicKey | rsa.RSAPublicKey
+PrivateKey = ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey
+Signer = Callable[[bytes], bytes]
+SignatureCheck = Callable[[bytes, bytes], bool]
+
+MIN_RSA_BITS = 2048
+ES256_COORDINATE_BYTES = 32
+
+
+class Algorithm(StrEnum):
+    """JWS ``alg`` values this implementation allows (RFC 7518 clause 3.1)."""
+
+    ES256 = "ES256"
+    RS256 = "RS256"
+    PS256 = "PS256"
+
+
+def check_key_fits(algorithm: Algorithm, key: PublicKey | PrivateKey) -> None:
+    """ES256 needs a P-256 key (RFC 7518 clause 3.4); RS256/PS256 an RSA key of 2048 bits or more
+    (RFC 7518 clauses 3.3 and 3.5). Raise :class:`KeyConfigurationError` otherwise."""
+    if algorithm is Algorithm.ES256:
+        if not isinstance(key, ec.EllipticCurvePublicKey | ec.EllipticCurvePrivateKey):
+            raise KeyConfigurationError("ES256 needs an EC key")
+        if not isinstance(key.curve, ec.SECP256R1):
+            raise KeyConfigurationError(f"ES256 needs curve P-256, not {key.curve.name}")
+        return
+    if not isinstance(key, rsa.RSAPublicKey | rsa.RSAPrivateKey):
+        raise KeyConfigurationError(f"{algorithm} needs an RSA key")
+    if key.key_size < MIN_RSA_BITS:
+        raise KeyConfigurationError(f"{algorithm} needs an RSA key of at least {MIN_RSA_BITS} bits")
+
+
+def _pss_padding() -> padding.PSS:
+    """RSASSA-PSS with MGF1-SHA-256 and a salt as long as the hash (RFC 7518 clause 3.5)."""
+    return padding.PSS(mgf=padding.MGF1(hashes.SHA256()), salt_length=hashes.SHA256.digest_size)
+
+
+def make_signer(algorithm: Algorithm, key: PrivateKey) -> Signer:
+    """Return ``sign(signing_input) -> JWS signature`` for a key already checked to fit."""
+    check_key_fits(algorithm, key)
+    if isinstance(key, ec.EllipticCurvePrivateKey):
+        ecdsa = ec.ECDSA(hashes.SHA256())
+
+        def sign_es256(data: bytes) -> bytes:
+            r, s = decode_dss_signature(key.sign(data, ecdsa))
+            return r.to_bytes(ES256_COORDINATE_BYTES, "big") + s.to_bytes(ES256_COORDINATE_BYTES, "big")
+
+        return sign_es256
+    rsa_padding = padding.PKCS1v15() if algorithm is Algorithm.RS256 else _pss_padding()
+    sha256 = hashes.SHA256()
+    return lambda data: key.sign(data, rsa_padding, sha256)
+
+
+def make_verifier(algorithm: Algorithm, key: PublicKey) -> SignatureCheck:
+    """Return ``check(signature, signing_input) -> bool`` with everything per-key prepared once.
+
+    ES256 signatures are exactly 64 octets, R || S (RFC 7518 clause 3.4); RSA signatures exactly as
+    long as the modulus (RFC 8017 clauses 8.1.2 and 8.2.2, step 1).
+    """
+    check_key_fits(algorithm, key)
+    if isinstance(key, ec.EllipticCurvePublicKey):
+        ecdsa = ec.ECDSA(hashes.SHA256())
+        signature_length = 2 * ES256_COORDINATE_BYTES
+
+        def check_es256(signature: bytes, data: bytes) -> bool:
+            if len(signature) != signature_length:
+                return False
+            der = encode_dss_signature(
+                int.from_bytes(signature[:ES256_COORDINATE_BYTES], "big"),
+                int.from_bytes(signature[ES256_COORDINATE_BYTES:], "big"),
+            )
+            try:
+                key.verify(der, data, ecdsa)
+            except InvalidSignature:
+                return False
+            return True
+
+        return check_es256
+    rsa_key = key
+    rsa_padding = padding.PKCS1v15() if algorithm is Algorithm.RS256 else _pss_padding()
+    sha256 = hashes.SHA256()
+    modulus_length = (rsa_key.key_size + 7) // 8
+
+    def check_rsa(signature: bytes, data: bytes) -> bool:
+        if len(signature) != modulus_length:
+            return False
+        try:
+            rsa_key.verify(signature, data, rsa_padding, sha256)
+        except InvalidSignature:
+            return False
+        return True
+
+    return check_rsa

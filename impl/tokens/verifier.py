@@ -1,0 +1,191 @@
+"""Token verification at the AEF (TS 33.122 clause 6.5.2.3 and Annex C).
+
+The AEF checks, in order: the JWS structure and header, the signature against the keys it trusts, the
+claims the configured claim set requires, ``exp`` with at most 30 s of clock skew (TS 33.122 Annex C),
+``nbf``/``iat`` not in the future, the issuer, the audience when an ``aud`` is present
+(RFC 7519 clause 4.1.3), agreement of the claims naming the invoker, and finally its own aefId and the
+requested API in ``scope``. Every refusal raises the same :class:`InvalidToken`.
+"""
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from types import MappingProxyType
+
+from impl.tokens.claims import ClaimRules, ClaimSet
+from impl.tokens.errors import InvalidToken, ScopeSyntaxError, TokenRefusal
+from impl.tokens.issuer import TOKEN_MEDIA_TYPE
+from impl.tokens.jwa import Algorithm
+from impl.tokens.jws import decode_json_segment, resolve_key, split_compact
+from impl.tokens.keys import TrustedKey, TrustedKeySet
+from impl.tokens.scope import ScopeEntry, parse_scope, scope_grants
+
+MAX_CLOCK_SKEW = 30
+DEFAULT_MAX_TOKEN_LENGTH = 8192
+HEADER_CACHE_SIZE = 64
+
+
+class ScopeCheck(StrEnum):
+    """How much of ``scope`` the AEF checks: the 33.122 rule, or the weaker ones seen or modelled."""
+
+    AEF_AND_API = "aef-and-api"
+    API_ONLY = "api-only"
+    NONE = "none"
+
+
+@dataclass(frozen=True)
+class VerifiedToken:
+    """What the AEF learns from an accepted token."""
+
+    issuer: str
+    kid: str
+    subject: str | None
+    scope: tuple[ScopeEntry, ...]
+    expires_at: int
+    claims: Mapping[str, object]
+
+
+def _integer_claim(claims: Mapping[str, object], name: str) -> int | None:
+    """The claim's value; None when absent; a present claim of the wrong type (or null) is refused."""
+    if name not in claims:
+        return None
+    value = claims[name]
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidToken(TokenRefusal.BAD_CLAIM_TYPE)
+    return value
+
+
+def _string_claim(claims: Mapping[str, object], name: str) -> str | None:
+    """The claim's value; None when absent; a present claim that is not a non-empty string is refused."""
+    if name not in claims:
+        return None
+    value = claims[name]
+    if not isinstance(value, str) or not value:
+        raise InvalidToken(TokenRefusal.BAD_CLAIM_TYPE)
+    return value
+
+
+def _check_times(claims: Mapping[str, object], now: int, skew: int) -> int:
+    """``exp`` passed by more than ``skew`` seconds, or ``nbf``/``iat`` ahead by more, is refused."""
+    expires_at = _integer_claim(claims, "exp")
+    if expires_at is None:
+        raise InvalidToken(TokenRefusal.MISSING_CLAIM)
+    if now > expires_at + skew:
+        raise InvalidToken(TokenRefusal.EXPIRED)
+    for name in ("nbf", "iat"):
+        moment = _integer_claim(claims, name)
+        if moment is not None and moment > now + skew:
+            raise InvalidToken(TokenRefusal.NOT_YET_VALID)
+    return expires_at
+
+
+def _check_audience(claims: Mapping[str, object], aef_id: str) -> None:
+    if "aud" not in claims:
+        return
+    audience = claims["aud"]
+    names = [audience] if isinstance(audience, str) else audience
+    if not isinstance(names, list) or not all(isinstance(name, str) for name in names):
+        raise InvalidToken(TokenRefusal.BAD_CLAIM_TYPE)
+    if aef_id not in names:
+        raise InvalidToken(TokenRefusal.WRONG_AUDIENCE)
+
+
+def _subject(claims: Mapping[str, object], rules: ClaimRules) -> str | None:
+    """The invoker the token names; every claim of the claim set that names it must agree."""
+    names = {name for name in (_string_claim(claims, claim) for claim in rules.subject_claims) if name}
+    if len(names) > 1:
+        raise InvalidToken(TokenRefusal.SUBJECT_MISMATCH)
+    return names.pop() if names else None
+
+
+class TokenVerifier:
+    """An AEF's access-token check, configured once and used per request.
+
+    ``trusted_keys`` is the trust setting (own CCF only, own and delegated CCFs, any interconnected
+    CCF): the caller decides what is in it. ``allowed_algorithms`` (default ES256 only) must cover
+    every trusted key. ``clock_skew`` is at most 30 s (TS 33.122 Annex C).
+    """
+
+    __slots__ = (
+        "_aef_id",
+        "_header_keys",
+        "_max_length",
+        "_rules",
+        "_scope_check",
+        "_skew",
+        "_trusted_keys",
+    )
+
+    def __init__(
+        self,
+        trusted_keys: TrustedKeySet,
+        *,
+        aef_id: str,
+        claim_set: ClaimSet,
+        scope_check: ScopeCheck = ScopeCheck.AEF_AND_API,
+        allowed_algorithms: frozenset[Algorithm] = frozenset({Algorithm.ES256}),
+        clock_skew: int = MAX_CLOCK_SKEW,
+        max_token_length: int = DEFAULT_MAX_TOKEN_LENGTH,
+    ) -> None:
+        if not isinstance(aef_id, str) or not aef_id:
+            raise ValueError("aef_id must be a non-empty string")
+        if not 0 <= clock_skew <= MAX_CLOCK_SKEW:
+            raise ValueError(f"clock_skew must be between 0 and {MAX_CLOCK_SKEW} s (TS 33.122 Annex C)")
+        if max_token_length <= 0:
+            raise ValueError("max_token_length must be positive")
+        for key in trusted_keys:
+            if key.algorithm not in allowed_algorithms:
+                raise ValueError(f"trusted key {key.kid!r} uses {key.algorithm}, which is not allowed")
+        self._trusted_keys = trusted_keys
+        self._aef_id = aef_id
+        self._rules = ClaimSet(claim_set).rules
+        self._scope_check = ScopeCheck(scope_check)
+        self._skew = clock_skew
+        self._max_length = max_token_length
+        self._header_keys: dict[str, TrustedKey] = {}
+
+    def _key_for(self, header_segment: str) -> TrustedKey:
+        """The key a header names; a bounded cache spares repeating the work for known headers."""
+        key = self._header_keys.get(header_segment)
+        if key is None:
+            key = resolve_key(header_segment, self._trusted_keys, TOKEN_MEDIA_TYPE)
+            if len(self._header_keys) < HEADER_CACHE_SIZE:
+                self._header_keys[header_segment] = key
+        return key
+
+    def verify(self, token: object, *, api_name: str, now: int) -> VerifiedToken:
+        """Accept ``token`` for invoking ``api_name`` on this AEF at time ``now`` (seconds since the
+        epoch), or raise :class:`InvalidToken`."""
+        jws = split_compact(token, self._max_length)
+        key = self._key_for(jws.header_segment)
+        if not key.signature_is_valid(jws.signature, jws.signing_input):
+            raise InvalidToken(TokenRefusal.BAD_SIGNATURE)
+        claims = decode_json_segment(jws.payload_segment)
+        rules = self._rules
+        if not rules.required.issubset(claims):
+            raise InvalidToken(TokenRefusal.MISSING_CLAIM)
+        expires_at = _check_times(claims, now, self._skew)
+        issuer = _string_claim(claims, "iss")
+        if rules.issuer_is_ccf and issuer is not None and issuer != key.issuer:
+            raise InvalidToken(TokenRefusal.WRONG_ISSUER)
+        _check_audience(claims, self._aef_id)
+        subject = _subject(claims, rules)
+        scope = self._granted_scope(claims, rules, api_name)
+        return VerifiedToken(key.issuer, key.kid, subject, scope, expires_at, MappingProxyType(claims))
+
+    def _granted_scope(
+        self, claims: Mapping[str, object], rules: ClaimRules, api_name: str
+    ) -> tuple[ScopeEntry, ...]:
+        scope_text = _string_claim(claims, "scope")
+        if scope_text is None:
+            raise InvalidToken(TokenRefusal.MISSING_CLAIM)
+        try:
+            scope = parse_scope(scope_text, rules.scope_syntax)
+        except ScopeSyntaxError as error:
+            raise InvalidToken(TokenRefusal.MALFORMED_SCOPE) from error
+        if self._scope_check is ScopeCheck.NONE:
+            return scope
+        aef_id = self._aef_id if self._scope_check is ScopeCheck.AEF_AND_API else None
+        if not scope_grants(scope, aef_id, api_name):
+            raise InvalidToken(TokenRefusal.SCOPE_MISMATCH)
+        return scope
