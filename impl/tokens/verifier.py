@@ -23,6 +23,7 @@ from impl.tokens.scope import ScopeEntry, parse_scope, scope_grants
 MAX_CLOCK_SKEW = 30
 DEFAULT_MAX_TOKEN_LENGTH = 8192
 HEADER_CACHE_SIZE = 64
+SCOPE_CACHE_SIZE = 1024
 
 
 class ScopeCheck(StrEnum):
@@ -33,7 +34,7 @@ class ScopeCheck(StrEnum):
     NONE = "none"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class VerifiedToken:
     """What the AEF learns from an accepted token."""
 
@@ -112,6 +113,7 @@ class TokenVerifier:
         "_max_length",
         "_rules",
         "_scope_check",
+        "_scopes",
         "_skew",
         "_trusted_keys",
     )
@@ -143,9 +145,11 @@ class TokenVerifier:
         self._skew = clock_skew
         self._max_length = max_token_length
         self._header_keys: dict[str, TrustedKey] = {}
+        self._scopes: dict[str, tuple[ScopeEntry, ...]] = {}
 
     def _key_for(self, header_segment: str) -> TrustedKey:
-        """The key a header names; a bounded cache spares repeating the work for known headers."""
+        """The key a header names. Tokens of one CCF key share one header segment, so a bounded cache
+        (successful look-ups only, at most ``HEADER_CACHE_SIZE``) spares decoding it per request."""
         key = self._header_keys.get(header_segment)
         if key is None:
             key = resolve_key(header_segment, self._trusted_keys, TOKEN_MEDIA_TYPE)
@@ -176,13 +180,19 @@ class TokenVerifier:
     def _granted_scope(
         self, claims: Mapping[str, object], rules: ClaimRules, api_name: str
     ) -> tuple[ScopeEntry, ...]:
+        """The parsed scope, if it grants ``api_name`` as the scope-check setting requires. A CCF
+        writes the same scope string into many tokens, so parses are cached (bounded) by string."""
         scope_text = _string_claim(claims, "scope")
         if scope_text is None:
             raise InvalidToken(TokenRefusal.MISSING_CLAIM)
-        try:
-            scope = parse_scope(scope_text, rules.scope_syntax)
-        except ScopeSyntaxError as error:
-            raise InvalidToken(TokenRefusal.MALFORMED_SCOPE) from error
+        scope = self._scopes.get(scope_text)
+        if scope is None:
+            try:
+                scope = parse_scope(scope_text, rules.scope_syntax)
+            except ScopeSyntaxError as error:
+                raise InvalidToken(TokenRefusal.MALFORMED_SCOPE) from error
+            if len(self._scopes) < SCOPE_CACHE_SIZE:
+                self._scopes[scope_text] = scope
         if self._scope_check is ScopeCheck.NONE:
             return scope
         aef_id = self._aef_id if self._scope_check is ScopeCheck.AEF_AND_API else None

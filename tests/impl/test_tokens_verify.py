@@ -96,6 +96,9 @@ def test_claims_written_per_claim_set(ccf_key: SigningKey) -> None:
         "exp": NOW + LIFETIME,
         "iat": NOW,
     }
+    ts29222_issuer = TokenIssuer(ccf_key, ccf_id="ccf-home", claim_set=ClaimSet.TS29222)
+    tokens = [ts29222_issuer.issue(who, SCOPE, lifetime=LIFETIME, now=NOW).access_token for who in ("a", "b")]
+    assert payload_of(tokens[0]) == payload_of(tokens[1])  # TS 29.222 claims do not bind the invoker
     with_aud_sub = claims(ClaimSet.WITH_AUD_SUB)
     assert set(with_aud_sub) == {"iss", "sub", "aud", "client_id", "scope", "exp", "iat", "jti"}
     assert with_aud_sub["aud"] == ["aef-home", "aef-other"]
@@ -304,3 +307,21 @@ def test_issuer_refuses_empty_scope(ccf_key: SigningKey) -> None:
     issuer = TokenIssuer(ccf_key, ccf_id="ccf-home", claim_set=ClaimSet.TS29222)
     with pytest.raises(ValueError):
         issuer.issue(INVOKER, [], lifetime=LIFETIME, now=NOW)
+
+
+def test_cached_header_and_scope_do_not_carry_over_between_checks(ccf_key: SigningKey) -> None:
+    """The verifier caches header look-ups and scope parses; every check still decides afresh."""
+    issuer = TokenIssuer(ccf_key, ccf_id="ccf-home", claim_set=ClaimSet.TS29222)
+    token = issuer.issue(INVOKER, SCOPE, lifetime=LIFETIME, now=NOW).access_token
+    verifier = verifier_for(issuer, ClaimSet.TS29222)
+    for _ in range(2):
+        assert verifier.verify(token, api_name="api-a", now=NOW).scope == SCOPE
+        with pytest.raises(InvalidToken) as wrong_api:
+            verifier.verify(token, api_name="api-c", now=NOW)
+        assert wrong_api.value.reason is TokenRefusal.SCOPE_MISMATCH
+        header, _, signature = token.split(".")
+        other_token = issuer.issue(INVOKER, SCOPE, lifetime=LIFETIME * 10, now=NOW).access_token
+        other_payload = other_token.split(".")[1]
+        with pytest.raises(InvalidToken) as spliced:
+            verifier.verify(f"{header}.{other_payload}.{signature}", api_name="api-a", now=NOW)
+        assert spliced.value.reason is TokenRefusal.BAD_SIGNATURE

@@ -1,0 +1,162 @@
+"""Benchmark: the AEF's full access-token check against the bare signature verification inside it.
+
+Target (BRIEF section 6, TS 33.122 clause 6.5.2.3 at the AEF): the full check reaches at least 60 % of
+the rate of bare ES256 verification of the same token (``cryptography`` ``verify`` on a pre-converted
+DER signature: nothing but the ECDSA operation). Both are measured in the same run, interleaved in
+rounds so that machine noise hits both alike; the figures are medians over the rounds.
+
+For reference only, the run also times pyjwt's ``decode`` of the same token and the RS256 check of an
+``opencapif-observed`` token against bare RS256 verification.
+
+Writes ``benchmarks/results/token.json``; exits 1 if the target ratio is missed.
+
+Run: ``python benchmarks/bench_token.py [--rounds N] [--batch N]``
+"""
+
+import argparse
+import json
+import platform
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import cryptography
+import jwt
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
+from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
+
+from impl.tokens import (
+    Algorithm,
+    ClaimSet,
+    ScopeEntry,
+    SigningKey,
+    TokenIssuer,
+    TokenVerifier,
+    TrustedKeySet,
+)
+from impl.tokens.jws import split_compact
+
+TARGET_RATIO = 0.60
+RESULT_FILE = Path(__file__).resolve().parent / "results" / "token.json"
+NOW = 1_757_194_204
+AEF_ID = "AEF9a8856d9b5bf2a58914311046e0e61"
+API_NAME = "3gpp-monitoring-event"
+SCOPE = (ScopeEntry(AEF_ID, (API_NAME, "3gpp-as-session-with-qos")), ScopeEntry("AEF-other", ("api-x",)))
+
+
+def rate(operation: Callable[[], object], batch: int) -> float:
+    """Operations per second over one batch."""
+    start = time.perf_counter()
+    for _ in range(batch):
+        operation()
+    return batch / (time.perf_counter() - start)
+
+
+def interleaved_rates(
+    operations: dict[str, Callable[[], object]], rounds: int, batch: int
+) -> dict[str, list[float]]:
+    """Per-round rates of each operation; the order rotates every round."""
+    names = list(operations)
+    rates: dict[str, list[float]] = {name: [] for name in names}
+    for round_number in range(rounds):
+        shift = round_number % len(names)
+        for name in names[shift:] + names[:shift]:
+            rates[name].append(rate(operations[name], batch))
+    return rates
+
+
+def es256_case() -> tuple[dict[str, Callable[[], object]], int]:
+    signing_key = SigningKey.generate("ccf-home-es256")
+    issuer = TokenIssuer(signing_key, ccf_id="ccf-home", claim_set=ClaimSet.WITH_AUD_SUB)
+    token = issuer.issue("INV2b64dbf0b0fdc0bef722d4297ff6c9", SCOPE, lifetime=600, now=NOW).access_token
+    verifier = TokenVerifier(
+        TrustedKeySet([issuer.trusted_key]), aef_id=AEF_ID, claim_set=ClaimSet.WITH_AUD_SUB
+    )
+    parts = split_compact(token, len(token))
+    der_signature = encode_dss_signature(
+        int.from_bytes(parts.signature[:32], "big"), int.from_bytes(parts.signature[32:], "big")
+    )
+    public_key = signing_key.private_key.public_key()
+    assert isinstance(public_key, ec.EllipticCurvePublicKey)
+    ecdsa = ec.ECDSA(hashes.SHA256())
+    verifier.verify(token, api_name=API_NAME, now=NOW)  # must succeed before it is timed
+    return {
+        "bare": lambda: public_key.verify(der_signature, parts.signing_input, ecdsa),
+        "full": lambda: verifier.verify(token, api_name=API_NAME, now=NOW),
+        "pyjwt": lambda: jwt.decode(
+            token, public_key, algorithms=["ES256"], audience=AEF_ID, leeway=30, options={"verify_exp": False}
+        ),
+    }, len(token)
+
+
+def rs256_case() -> tuple[dict[str, Callable[[], object]], int]:
+    signing_key = SigningKey.generate("ccf-home-tls", Algorithm.RS256)
+    issuer = TokenIssuer(signing_key, ccf_id="ccf-home", claim_set=ClaimSet.OPENCAPIF_OBSERVED)
+    token = issuer.issue("INV2b64dbf0b0fdc0bef722d4297ff6c9", SCOPE, lifetime=600, now=NOW).access_token
+    verifier = TokenVerifier(
+        TrustedKeySet([issuer.trusted_key]),
+        aef_id=AEF_ID,
+        claim_set=ClaimSet.OPENCAPIF_OBSERVED,
+        allowed_algorithms=frozenset({Algorithm.RS256}),
+    )
+    parts = split_compact(token, len(token))
+    public_key = signing_key.private_key.public_key()
+    assert isinstance(public_key, rsa.RSAPublicKey)
+    pkcs1, sha256 = padding.PKCS1v15(), hashes.SHA256()
+    verifier.verify(token, api_name=API_NAME, now=NOW)
+    return {
+        "bare": lambda: public_key.verify(parts.signature, parts.signing_input, pkcs1, sha256),
+        "full": lambda: verifier.verify(token, api_name=API_NAME, now=NOW),
+    }, len(token)
+
+
+def summary(rates: dict[str, list[float]]) -> dict[str, Any]:
+    medians = {name: statistics.median(values) for name, values in rates.items()}
+    ratios = [full / bare for full, bare in zip(rates["full"], rates["bare"], strict=True)]
+    result: dict[str, Any] = {
+        "bare_verify_per_s": round(medians["bare"]),
+        "full_check_per_s": round(medians["full"]),
+        "ratio": round(medians["full"] / medians["bare"], 3),
+        "ratio_per_round_min": round(min(ratios), 3),
+        "ratio_per_round_max": round(max(ratios), 3),
+    }
+    if "pyjwt" in medians:
+        result["pyjwt_decode_per_s"] = round(medians["pyjwt"])
+        result["pyjwt_ratio"] = round(medians["pyjwt"] / medians["bare"], 3)
+    return result
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--rounds", type=int, default=21)
+    parser.add_argument("--batch", type=int, default=400)
+    arguments = parser.parse_args()
+    es256_operations, es256_length = es256_case()
+    rs256_operations, rs256_length = rs256_case()
+    es256 = summary(interleaved_rates(es256_operations, arguments.rounds, arguments.batch))
+    rs256 = summary(interleaved_rates(rs256_operations, arguments.rounds, arguments.batch))
+    report = {
+        "benchmark": "token",
+        "target": f"full AEF token check >= {TARGET_RATIO:.0%} of bare ES256 signature verification",
+        "target_ratio": TARGET_RATIO,
+        "meets_target": es256["ratio"] >= TARGET_RATIO,
+        "es256_with_aud_sub": es256 | {"token_length": es256_length},
+        "rs256_opencapif_observed_reference": rs256 | {"token_length": rs256_length},
+        "rounds": arguments.rounds,
+        "batch": arguments.batch,
+        "python": platform.python_version(),
+        "cryptography": cryptography.__version__,
+        "pyjwt": jwt.__version__,
+    }
+    RESULT_FILE.parent.mkdir(parents=True, exist_ok=True)
+    RESULT_FILE.write_text(json.dumps(report, indent=2) + "\n")
+    print(json.dumps(report, indent=2))
+    return 0 if report["meets_target"] else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
