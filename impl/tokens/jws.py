@@ -9,6 +9,7 @@ The key is found by ``kid`` and must be bound to the header's ``alg``.
 
 import re
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from impl.tokens.encoding import (
     DuplicateMemberError,
@@ -26,8 +27,7 @@ _KEY_CARRYING_HEADERS = frozenset({"jku", "jwk", "x5u", "x5c", "x5t", "x5t#S256"
 _ALLOWED_HEADERS = frozenset({"alg", "kid", "typ"})
 
 
-@dataclass(frozen=True)
-class CompactJws:
+class CompactJws(NamedTuple):
     """The three parts of a compact JWS, with the signature already decoded (RFC 7515 clause 7.1)."""
 
     header_segment: str
