@@ -1,0 +1,106 @@
+"""Which negotiated security entries still hold, and marking those that no longer do as stale.
+
+An entry is *live* when it is not stale, still names published APIs the invoker may use, and its
+selected method is still supported there. Contribution 004 (TS 33.122 clause 6.7 proposal): when the
+APF updates an AEF's security methods, contexts that selected a method the AEF no longer supports are
+marked stale (their AEFPSKs deleted); the AEF answers such an invoker with a mismatch failure and the
+invoker re-negotiates (``POST trustedInvokers/{id}/update``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from impl.apitypes.enums import RevocationCause
+from impl.apitypes.publish import ServiceAPIDescription
+from impl.apitypes.security import SecurityInformation, SecurityNotification
+from impl.ccf.identity import Caller, Role
+from impl.ccf.notifications import PendingNotification
+from impl.ccf.policy import usable_apis
+from impl.ccf.selection import AmbiguousInterfaceError, Target, resolve
+from impl.store import contexts
+from impl.store.contexts import EntryRecord
+from impl.store.database import Transaction
+
+
+@dataclass(frozen=True)
+class LiveEntry:
+    entry: EntryRecord
+    target: Target
+
+
+def resolve_or_none(information: SecurityInformation, apis: Iterable[ServiceAPIDescription]) -> Target | None:
+    try:
+        return resolve(information, apis)
+    except AmbiguousInterfaceError:
+        return None
+
+
+def _live(entry: EntryRecord, apis: tuple[ServiceAPIDescription, ...]) -> Target | None:
+    if entry.stale:
+        return None
+    target = resolve_or_none(entry.information, apis)
+    if target is None or entry.information.sel_security_method not in target.supported:
+        return None
+    return target
+
+
+def live_entries(
+    tx: Transaction, api_invoker_id: str, ccf_id: str, *, aef_id: str | None = None
+) -> list[LiveEntry]:
+    """The invoker's live entries (at ``aef_id`` only, when given)."""
+    record = contexts.context(tx, api_invoker_id)
+    if record is None:
+        return []
+    apis = usable_apis(tx, ccf_id, api_invoker_id)
+    found = []
+    for entry in record.entries:
+        if aef_id is not None and entry.aef_id != aef_id:
+            continue
+        target = _live(entry, apis)
+        if target is not None:
+            found.append(LiveEntry(entry, target))
+    return found
+
+
+def live_targets(tx: Transaction, api_invoker_id: str, ccf_id: str) -> list[Target]:
+    return [live.target for live in live_entries(tx, api_invoker_id, ccf_id)]
+
+
+def mark_stale_entries(tx: Transaction, ccf_id: str, aef_ids: Iterable[str]) -> int:
+    """Mark stale every entry at ``aef_ids`` that is no longer live; the number marked."""
+    marked = 0
+    usable_by_invoker: dict[str, tuple[ServiceAPIDescription, ...]] = {}
+    for aef_id in sorted(set(aef_ids)):
+        for entry in contexts.entries_at_aef(tx, aef_id):
+            if entry.stale:
+                continue
+            if entry.api_invoker_id not in usable_by_invoker:
+                usable_by_invoker[entry.api_invoker_id] = usable_apis(tx, ccf_id, entry.api_invoker_id)
+            if _live(entry, usable_by_invoker[entry.api_invoker_id]) is None:
+                contexts.mark_stale(tx, entry.entry_id)
+                marked += 1
+    return marked
+
+
+def aef_notifications(live: list[LiveEntry]) -> tuple[PendingNotification, ...]:
+    """One ``SecurityNotification`` per AEF holding live security information of the invoker
+    (offboarding, TS 33.122 clause 6.2; deleted security context)."""
+    api_ids_by_aef: dict[tuple[str, str], dict[str, None]] = {}
+    for item in live:
+        key = (item.entry.api_invoker_id, item.target.aef_id)
+        api_ids_by_aef.setdefault(key, {}).update(dict.fromkeys(item.target.api_ids))
+    return tuple(
+        PendingNotification(
+            recipient=Caller(Role.AEF, aef_id),
+            destination=None,
+            body=SecurityNotification(
+                api_invoker_id=invoker_id,
+                api_ids=tuple(api_ids),
+                cause=RevocationCause.UNEXPECTED_REASON,
+                aef_id=aef_id,
+            ),
+        )
+        for (invoker_id, aef_id), api_ids in sorted(api_ids_by_aef.items())
+    )

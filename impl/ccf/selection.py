@@ -1,0 +1,101 @@
+"""Security method negotiation: what an entry of ``ServiceSecurity`` names, and the method chosen.
+
+TS 33.122 clause 6.3.1.2 (contribution 004 for CAPIF-1e): the CCF chooses the method for CAPIF-2e
+from the invoker's preferences and what the AEF supports. TS 29.222: ``InterfaceDescription
+.securityMethods`` takes precedence over ``AefProfile.securityMethods`` for that interface.
+
+Decisions where the specifications leave a choice:
+
+* An entry naming an AEF (``aefId``) covers every interface of that AEF in the covered APIs (all its
+  APIs, or ``apiId``'s); the methods it can use are those supported on *every* covered interface,
+  so the selection holds whichever interface the invoker then uses.
+* PSK needs an interface to bind AEFPSK to (Annex A.1 ``P0``): a profile with only ``domainName``,
+  or an interface the KDF cannot encode, does not offer PSK.
+* The chosen method is the first of the invoker's preferences the target supports; when none is,
+  nothing is selected (the caller refuses the request).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from impl.aefpsk import AefpskInputError, ServiceApiInterface
+from impl.apitypes.enums import SecurityMethod
+from impl.apitypes.publish import AefProfile, InterfaceDescription, ServiceAPIDescription
+from impl.apitypes.security import SecurityInformation
+
+
+class AmbiguousInterfaceError(ValueError):
+    """An interface named in ``interfaceDetails`` is published for more than one AEF."""
+
+
+@dataclass(frozen=True)
+class Target:
+    """What one ``SecurityInformation`` entry names among a set of published APIs."""
+
+    aef_id: str
+    api_ids: tuple[str, ...]
+    supported: frozenset[SecurityMethod]
+    interfaces: tuple[InterfaceDescription, ...]
+
+
+def resolve(information: SecurityInformation, apis: Iterable[ServiceAPIDescription]) -> Target | None:
+    """The AEF, APIs, supported methods and interfaces the entry covers in ``apis``; None if nothing."""
+    matches: list[tuple[str, AefProfile, InterfaceDescription | None]] = []
+    for api in apis:
+        assert api.api_id is not None
+        if information.api_id is not None and api.api_id != information.api_id:
+            continue
+        for profile in api.active_profiles():
+            matches.extend((api.api_id, profile, interface) for interface in _covered(information, profile))
+    if not matches:
+        return None
+    aef_ids = {profile.aef_id for _, profile, _ in matches}
+    if len(aef_ids) > 1:
+        raise AmbiguousInterfaceError(f"the interface is published for AEFs {', '.join(sorted(aef_ids))}")
+    supported = frozenset.intersection(*(_methods(profile, interface) for _, profile, interface in matches))
+    interfaces = {
+        interface.address_key(): interface.without_methods()
+        for _, _, interface in matches
+        if interface is not None
+    }
+    return Target(
+        aef_id=aef_ids.pop(),
+        api_ids=tuple(dict.fromkeys(api_id for api_id, _, _ in matches)),
+        supported=supported,
+        interfaces=tuple(interfaces.values()),
+    )
+
+
+def _covered(information: SecurityInformation, profile: AefProfile) -> Sequence[InterfaceDescription | None]:
+    if information.interface_details is not None:
+        wanted = information.interface_details.address_key()
+        return [i for i in profile.interface_descriptions or () if i.address_key() == wanted]
+    if profile.aef_id != information.aef_id:
+        return []
+    return profile.interface_descriptions or [None]
+
+
+def _methods(profile: AefProfile, interface: InterfaceDescription | None) -> frozenset[SecurityMethod]:
+    if interface is None:
+        return frozenset(profile.security_methods or ()) - {SecurityMethod.PSK}
+    methods = frozenset(interface.security_methods or profile.security_methods or ())
+    if psk_interface(interface) is None:
+        return methods - {SecurityMethod.PSK}
+    return methods
+
+
+def psk_interface(interface: InterfaceDescription) -> ServiceApiInterface | None:
+    """The interface as the AEFPSK KDF encodes it (``P0``), or None when it cannot."""
+    try:
+        return ServiceApiInterface.from_interface_description(interface.to_json())
+    except AefpskInputError:
+        return None
+
+
+def select_method(
+    preferred: Sequence[SecurityMethod], supported: frozenset[SecurityMethod]
+) -> SecurityMethod | None:
+    """The first preferred method the target supports, or None (TS 33.122 clause 6.3.1.2)."""
+    return next((method for method in preferred if method in supported), None)

@@ -1,0 +1,272 @@
+"""A CCF over a real SQLite file, a real CA and a real token signer, with helpers to populate it.
+
+Other ``test_ccf_*`` modules build their scenarios with :class:`World`. The CA here is a small real
+one (ECDSA P-256 with ``cryptography``) implementing the :class:`impl.ccf.ports.CertificateAuthority`
+port; the tests at the bottom check it and the world itself.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+from impl.apitypes.security import ServiceSecurity
+from impl.ccf import Caller, Capif1eKeying, CapifCoreFunction, CcfConfig, CsrRejectedError, Role
+from impl.settings import Settings
+from impl.store import Database
+from impl.store.secrets import SecretPurpose
+from impl.tokens import ClaimSet, SigningKey, TokenIssuer
+
+NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+CCF_ID = "ccf-home"
+API_ROOT = "https://127.0.0.1:8443"
+NOTIFY = "https://127.0.0.1:9000/notify"
+Body = dict[str, object]
+Entries = Sequence[Mapping[str, object]]
+
+
+class ExampleAuthority:
+    """A real CA implementing the CertificateAuthority port (until ``impl.pki`` is wired in)."""
+
+    def __init__(self) -> None:
+        self.key = ec.generate_private_key(ec.SECP256R1())
+        name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "capifsec test CA")])
+        self.certificate = (
+            x509.CertificateBuilder()
+            .subject_name(name)
+            .issuer_name(name)
+            .public_key(self.key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(NOW - timedelta(days=1))
+            .not_valid_after(NOW + timedelta(days=3650))
+            .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+            .sign(self.key, hashes.SHA256())
+        )
+
+    def issue_for_csr(self, csr_pem: str, *, subject_id: str, role: Role, now: datetime) -> str:
+        try:
+            csr = x509.load_pem_x509_csr(csr_pem.encode())
+        except ValueError as error:
+            raise CsrRejectedError("not a PEM certificate signing request") from error
+        if not csr.is_signature_valid:
+            raise CsrRejectedError("the CSR signature does not verify")
+        subject = x509.Name(
+            [
+                x509.NameAttribute(NameOID.COMMON_NAME, subject_id),
+                x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, str(role)),
+            ]
+        )
+        certificate = (
+            x509.CertificateBuilder()
+            .subject_name(subject)
+            .issuer_name(self.certificate.subject)
+            .public_key(csr.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - timedelta(minutes=1))
+            .not_valid_after(now + timedelta(days=365))
+            .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.CLIENT_AUTH]), critical=False)
+            .sign(self.key, hashes.SHA256())
+        )
+        return certificate.public_bytes(serialization.Encoding.PEM).decode()
+
+
+def make_csr(common_name: str = "requester") -> tuple[ec.EllipticCurvePrivateKey, str]:
+    key = ec.generate_private_key(ec.SECP256R1())
+    csr = (
+        x509.CertificateSigningRequestBuilder()
+        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)]))
+        .sign(key, hashes.SHA256())
+    )
+    return key, csr.public_bytes(serialization.Encoding.PEM).decode()
+
+
+def tls12_keying() -> Capif1eKeying:
+    """Keying of a TLS 1.2 CAPIF-1e session (random master secret and session ID, as a server makes)."""
+    return Capif1eKeying(tls_version="TLSv1.2", master_secret=os.urandom(48), session_id=os.urandom(32))
+
+
+def interface(port: int, *, methods: list[str] | None = None, prefix: str = "/exposure") -> Body:
+    description: Body = {"ipv4Addr": "127.0.0.1", "port": port, "apiPrefix": prefix}
+    if methods is not None:
+        description["securityMethods"] = list(methods)
+    return description
+
+
+def profile(
+    aef_id: str,
+    *,
+    methods: list[str] | None,
+    interfaces: Entries | None = None,
+    protocol: str = "HTTP_1_1",
+    versions: Entries | None = None,
+) -> Body:
+    body: Body = {
+        "aefId": aef_id,
+        "versions": list(versions or [{"apiVersion": "v1", "resources": [_resource()]}]),
+        "protocol": protocol,
+        "dataFormat": "JSON",
+        "interfaceDescriptions": list(interfaces or [interface(8001)]),
+    }
+    if methods is not None:
+        body["securityMethods"] = list(methods)
+    return body
+
+
+def _resource() -> Body:
+    return {"resourceName": "events", "commType": "REQUEST_RESPONSE", "uri": "/events", "operations": ["GET"]}
+
+
+@dataclass
+class Provider:
+    """A registered provider domain with one AMF, one APF and its AEFs."""
+
+    dom_id: str
+    amf: str
+    apf: str
+    aefs: list[str]
+
+    @property
+    def apf_caller(self) -> Caller:
+        return Caller(Role.APF, self.apf)
+
+    @property
+    def amf_caller(self) -> Caller:
+        return Caller(Role.AMF, self.amf)
+
+    def aef_caller(self, index: int = 0) -> Caller:
+        return Caller(Role.AEF, self.aefs[index])
+
+
+@dataclass
+class World:
+    """A CCF on a database file in ``directory``; ``reopen`` simulates a restart."""
+
+    directory: Path
+    settings: Settings = field(default_factory=Settings)
+    authority: ExampleAuthority = field(default_factory=ExampleAuthority)
+    signing_key: SigningKey = field(default_factory=lambda: SigningKey.generate("ccf-home-key-1"))
+
+    def __post_init__(self) -> None:
+        self.database = Database(self.path)
+        self.ccf = self._build()
+
+    @property
+    def path(self) -> Path:
+        return self.directory / "ccf.sqlite3"
+
+    @property
+    def token_issuer(self) -> TokenIssuer:
+        return TokenIssuer(
+            self.signing_key, ccf_id=CCF_ID, claim_set=ClaimSet(str(self.settings.token_claims))
+        )
+
+    def _build(self) -> CapifCoreFunction:
+        return CapifCoreFunction(
+            config=CcfConfig(ccf_id=CCF_ID, api_root=API_ROOT),
+            database=self.database,
+            authority=self.authority,
+            token_signer=self.token_issuer,
+            settings=self.settings,
+        )
+
+    def reopen(self) -> None:
+        self.database.close()
+        self.database = Database(self.path)
+        self.ccf = self._build()
+
+    def close(self) -> None:
+        self.database.close()
+
+    def secret(self, purpose: SecretPurpose) -> str:
+        return self.ccf.operator.create_secret(purpose, now=NOW)
+
+    def onboard(self) -> str:
+        """Onboard a fresh invoker; its apiInvokerId."""
+        _, csr = make_csr("invoker")
+        body = {"onboardingInformation": {"apiInvokerPublicKey": csr}, "notificationDestination": NOTIFY}
+        created = self.ccf.invokers.onboard(
+            body, onboarding_secret=self.secret(SecretPurpose.INVOKER_ONBOARDING), now=NOW
+        )
+        assert created.body.api_invoker_id is not None
+        return created.body.api_invoker_id
+
+    def register(self, aef_count: int = 1) -> Provider:
+        functions: list[Body] = [
+            {"regInfo": {"apiProvPubKey": make_csr(role)[1]}, "apiProvFuncRole": role}
+            for role in ["AMF", "APF", *["AEF"] * aef_count]
+        ]
+        body: Body = {
+            "regSec": self.secret(SecretPurpose.PROVIDER_REGISTRATION),
+            "apiProvFuncs": list(functions),
+            "apiProvDomInfo": "test provider",
+        }
+        created = self.ccf.providers.register(body, now=NOW)
+        ids = [(str(f.api_prov_func_role), f.api_prov_func_id) for f in created.body.api_prov_funcs]
+        by_role = {
+            role: [func_id for r, func_id in ids if r == role and func_id] for role in ("AMF", "APF", "AEF")
+        }
+        assert created.body.api_prov_dom_id is not None
+        return Provider(
+            dom_id=created.body.api_prov_dom_id,
+            amf=by_role["AMF"][0],
+            apf=by_role["APF"][0],
+            aefs=by_role["AEF"],
+        )
+
+    def publish(self, provider: Provider, name: str, profiles: Entries) -> str:
+        body: Body = {"apiName": name, "aefProfiles": list(profiles), "serviceAPICategory": "test"}
+        created = self.ccf.publishing.publish(provider.apf_caller, provider.apf, body, now=NOW)
+        assert created.body.api_id is not None
+        return created.body.api_id
+
+    def negotiate(
+        self, invoker_id: str, entries: Entries, keying: Capif1eKeying | None = None
+    ) -> ServiceSecurity:
+        body: Body = {"securityInfo": list(entries), "notificationDestination": NOTIFY}
+        created = self.ccf.security.create_context(
+            Caller(Role.INVOKER, invoker_id), invoker_id, body, keying=keying or tls12_keying(), now=NOW
+        )
+        return created.body
+
+
+def invoker_caller(invoker_id: str) -> Caller:
+    return Caller(Role.INVOKER, invoker_id)
+
+
+@pytest.fixture
+def world(tmp_path: Path) -> Iterator[World]:
+    built = World(tmp_path)
+    yield built
+    built.close()
+
+
+def test_authority_certifies_a_csr_for_the_assigned_id(world: World) -> None:
+    key, csr = make_csr()
+    pem = world.authority.issue_for_csr(csr, subject_id="INVabc", role=Role.INVOKER, now=NOW)
+    certificate = x509.load_pem_x509_certificate(pem.encode())
+    assert certificate.subject.get_attributes_for_oid(NameOID.COMMON_NAME)[0].value == "INVabc"
+    assert certificate.public_key() == key.public_key()
+    certificate.verify_directly_issued_by(world.authority.certificate)  # raises if not
+
+
+@pytest.mark.parametrize("csr", ["", "not a csr", "-----BEGIN CERTIFICATE REQUEST-----\nAAAA\n"])
+def test_authority_refuses_what_is_not_a_csr(world: World, csr: str) -> None:
+    with pytest.raises(CsrRejectedError):
+        world.authority.issue_for_csr(csr, subject_id="x", role=Role.INVOKER, now=NOW)
+
+
+def test_world_builds_a_provider_and_invoker(world: World) -> None:
+    provider = world.register(aef_count=2)
+    invoker_id = world.onboard()
+    assert len(provider.aefs) == 2
+    assert invoker_id.startswith("INV")
+    assert provider.apf != provider.amf != provider.aefs[0]
