@@ -1,0 +1,174 @@
+"""The connection abstraction the HTTP layer runs on, and its implementation over the stdlib ``ssl``.
+
+A :class:`TlsChannel` is an established, authenticated TLS connection: every read and write takes its
+own timeout, a read returning 0 means the peer closed. A :class:`ServerTls` turns an accepted TCP
+socket into a channel, a :class:`ClientTls` a connected one; both finish the handshake within a total
+deadline (a stalled peer cannot hold a worker longer) or raise :class:`TlsHandshakeError`.
+"""
+
+import select
+import socket
+import ssl
+import time
+from typing import Protocol
+
+from cryptography import x509
+
+from impl.tls.errors import TlsError, TlsHandshakeError
+from impl.tls.peer import TlsPeer
+
+
+class TlsChannel(Protocol):
+    """An established TLS connection."""
+
+    @property
+    def peer(self) -> TlsPeer:
+        """The authenticated peer."""
+        ...
+
+    def recv_into(self, buffer: bytearray | memoryview, timeout: float) -> int:
+        """Read up to ``len(buffer)`` octets; 0 when the peer closed. Raises :class:`TimeoutError`,
+        :class:`TlsError` or :class:`OSError`."""
+        ...
+
+    def send_all(self, data: bytes, timeout: float) -> None:
+        """Write all of ``data``. Raises :class:`TimeoutError`, :class:`TlsError` or :class:`OSError`."""
+        ...
+
+    def has_incoming(self) -> bool:
+        """True if the peer sent something not yet read (data, close_notify or end of stream)."""
+        ...
+
+    def close(self) -> None:
+        """Send close_notify if possible and close the socket. Idempotent."""
+        ...
+
+
+class ServerTls(Protocol):
+    """The TLS mode of a listening endpoint."""
+
+    def accept(self, sock: socket.socket, *, timeout: float) -> TlsChannel:
+        """Run the server handshake on an accepted socket within ``timeout`` seconds in total.
+        The socket belongs to the channel afterwards; on :class:`TlsHandshakeError` the caller closes it."""
+        ...
+
+
+class ClientTls(Protocol):
+    """The TLS mode of a connecting endpoint."""
+
+    def connect(self, sock: socket.socket, *, server_name: str, timeout: float) -> TlsChannel:
+        """Run the client handshake on a connected socket within ``timeout`` seconds in total,
+        authenticating the server as ``server_name`` (a host name or an IP address literal)."""
+        ...
+
+
+def wait_until_ready(sock: socket.socket, *, for_write: bool, deadline: float) -> None:
+    """Block until ``sock`` is readable (or writable) or ``deadline`` (``time.monotonic``) passes."""
+    remaining = deadline - time.monotonic()
+    if remaining <= 0:
+        raise TimeoutError("TLS operation timed out")
+    poller = select.poll()
+    poller.register(sock, select.POLLOUT if for_write else select.POLLIN)
+    if not poller.poll(remaining * 1000):
+        raise TimeoutError("TLS operation timed out")
+
+
+def ssl_error_reason(error: ssl.SSLError) -> str:
+    """A short reason: OpenSSL's reason code, with the verification message when there is one."""
+    if isinstance(error, ssl.SSLCertVerificationError) and error.verify_message:
+        return f"{error.reason}: {error.verify_message}"
+    if error.reason:
+        return str(error.reason)
+    text = str(error.args[1]) if len(error.args) > 1 else str(error)
+    return text.removeprefix("[SSL] ").split(" (_ssl.c")[0]
+
+
+def stdlib_handshake(tls_socket: ssl.SSLSocket, *, deadline: float) -> None:
+    """Drive a non-blocking stdlib handshake to completion or raise :class:`TlsHandshakeError`."""
+    try:
+        while True:
+            try:
+                # The unbound call skips sslpsk3's per-call re-setup, which would reset a
+                # handshake in progress; its callbacks were installed once before (see psk.py).
+                ssl.SSLSocket.do_handshake(tls_socket)
+                return
+            except ssl.SSLWantReadError:
+                wait_until_ready(tls_socket, for_write=False, deadline=deadline)
+            except ssl.SSLWantWriteError:
+                wait_until_ready(tls_socket, for_write=True, deadline=deadline)
+    except ssl.SSLError as error:
+        raise TlsHandshakeError(ssl_error_reason(error)) from error
+    except TimeoutError as error:
+        raise TlsHandshakeError("handshake timed out") from error
+    except OSError as error:
+        raise TlsHandshakeError(f"connection failed during handshake: {error}") from error
+
+
+def peer_certificate(tls_socket: ssl.SSLSocket) -> x509.Certificate | None:
+    """The verified peer certificate of a stdlib connection, if the peer sent one."""
+    der = tls_socket.getpeercert(binary_form=True)
+    return x509.load_der_x509_certificate(der) if der else None
+
+
+class StdlibChannel:
+    """:class:`TlsChannel` over an ``ssl.SSLSocket`` (certificate and PSK modes).
+
+    On the client side, a TLS error before the first octet from the server is a
+    :class:`TlsHandshakeError`: under TLS 1.3 that is how a refused client certificate arrives.
+    """
+
+    def __init__(self, tls_socket: ssl.SSLSocket, peer: TlsPeer, *, client_side: bool) -> None:
+        self._socket = tls_socket
+        self._peer = peer
+        self._handshake_confirmed = not client_side
+        self._closed = False
+
+    @property
+    def peer(self) -> TlsPeer:
+        """The authenticated peer."""
+        return self._peer
+
+    def _tls_error(self, error: ssl.SSLError) -> TlsError:
+        reason = ssl_error_reason(error)
+        return TlsError(reason) if self._handshake_confirmed else TlsHandshakeError(reason)
+
+    def recv_into(self, buffer: bytearray | memoryview, timeout: float) -> int:
+        """See :meth:`TlsChannel.recv_into`."""
+        self._socket.settimeout(timeout)
+        try:
+            received = self._socket.recv_into(buffer)
+        except (ssl.SSLZeroReturnError, ssl.SSLEOFError):
+            return 0
+        except ssl.SSLError as error:
+            raise self._tls_error(error) from error
+        self._handshake_confirmed = True
+        return received
+
+    def send_all(self, data: bytes, timeout: float) -> None:
+        """See :meth:`TlsChannel.send_all`."""
+        self._socket.settimeout(timeout)
+        try:
+            self._socket.sendall(data)
+        except ssl.SSLError as error:
+            raise self._tls_error(error) from error
+
+    def has_incoming(self) -> bool:
+        """See :meth:`TlsChannel.has_incoming`."""
+        if self._closed or self._socket.pending():
+            return True
+        poller = select.poll()
+        poller.register(self._socket, select.POLLIN)
+        return bool(poller.poll(0))
+
+    def close(self) -> None:
+        """See :meth:`TlsChannel.close`: close_notify without waiting for the peer's."""
+        if self._closed:
+            return
+        self._closed = True
+        try:
+            self._socket.setblocking(False)
+            self._socket.unwrap()
+        except (OSError, ValueError):
+            pass
+        finally:
+            self._socket.close()

@@ -1,0 +1,111 @@
+"""TLS-PSK for CAPIF-2e (TS 33.122 clause 6.5.2.1, AEFPSK of Annex A.1) on the stdlib ``ssl`` module.
+
+Python 3.13 has PSK callbacks on ``ssl.SSLContext``; before that the ``sslpsk3`` package adds the same
+two methods. Either way a server callback maps an identity to a key, a client callback gives identity
+and key. TLS 1.2 only: with these stacks a TLS 1.3 external PSK falls back to a certificate handshake
+when the identity is unknown, so a PSK client could not tell PSK authentication from none. The PSK
+identity on CAPIF-2e is the API invoker ID (TS 33.122 leaves it open).
+"""
+
+import logging
+import ssl
+import sys
+import tempfile
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+from impl.tls.errors import TlsConfigurationError
+from impl.tls.ffdhe import ffdhe3072_pem
+from impl.tls.profile import MAX_PSK_IDENTITY_LENGTH, MAX_PSK_LENGTH, PSK_CIPHERS_TLS12
+
+PskLookup = Callable[[str], bytes | None]
+"""Server side: the key for a PSK identity, or ``None`` to refuse it ("unknown PSK identity")."""
+
+_LOG = logging.getLogger(__name__)
+
+if sys.version_info >= (3, 13):
+
+    def new_psk_context(*, server_side: bool) -> ssl.SSLContext:
+        """An ``SSLContext`` that accepts PSK callbacks (native since Python 3.13)."""
+        return ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER if server_side else ssl.PROTOCOL_TLS_CLIENT)
+
+    def install_psk_callbacks(tls_socket: ssl.SSLSocket) -> None:
+        """Nothing to do: native callbacks live on the context."""
+
+else:
+    import sslpsk3
+
+    def new_psk_context(*, server_side: bool) -> ssl.SSLContext:
+        """An ``SSLContext`` that accepts PSK callbacks (``sslpsk3`` before Python 3.13)."""
+        protocol = ssl.PROTOCOL_TLS_SERVER if server_side else ssl.PROTOCOL_TLS_CLIENT
+        context: ssl.SSLContext = sslpsk3.SSLPSKContext(protocol)
+        return context
+
+    def install_psk_callbacks(tls_socket: ssl.SSLSocket) -> None:
+        """Attach the context's PSK callbacks to the socket's SSL object, once, before the handshake."""
+        tls_socket.context.setup_psk_callbacks(tls_socket)  # type: ignore[attr-defined]
+
+
+def configure_tls12_psk(context: ssl.SSLContext) -> None:
+    """TLS 1.2 exactly, the (EC)DHE-PSK AEAD suites, and the ffdhe3072 group for DHE-PSK."""
+    context.minimum_version = ssl.TLSVersion.TLSv1_2
+    context.maximum_version = ssl.TLSVersion.TLSv1_2
+    context.set_ciphers(PSK_CIPHERS_TLS12)
+    load_ffdhe_parameters(context)
+
+
+def load_ffdhe_parameters(context: ssl.SSLContext) -> None:
+    """Give the context the ffdhe3072 group (``ssl`` reads DH parameters from a file only)."""
+    with tempfile.TemporaryDirectory() as directory:
+        parameters = Path(directory) / "ffdhe3072.pem"
+        parameters.write_bytes(ffdhe3072_pem())
+        context.load_dh_params(str(parameters))
+
+
+class PskServerCallback:
+    """The server callback: looks the identity up, remembers per thread which identity was asked for.
+
+    The handshake runs in the calling thread, so after a successful PSK handshake
+    :meth:`last_identity` is the identity the client proved. It never raises into the TLS library:
+    a failing lookup is logged and refuses the identity.
+    """
+
+    def __init__(self, lookup: PskLookup) -> None:
+        self._lookup = lookup
+        self._last = threading.local()
+
+    def __call__(self, identity: str | None) -> bytes:
+        self._last.identity = identity
+        if not identity or len(identity) > MAX_PSK_IDENTITY_LENGTH:
+            return b""
+        try:
+            key = self._lookup(identity)
+        except Exception:
+            _LOG.exception("PSK lookup failed for identity %r; refusing it", identity)
+            return b""
+        if key is None or not 0 < len(key) <= MAX_PSK_LENGTH:
+            return b""
+        return key
+
+    def forget(self) -> None:
+        """Clear this thread's last identity (before a handshake)."""
+        self._last.identity = None
+
+    def last_identity(self) -> str | None:
+        """The identity this thread's last handshake asked for."""
+        identity: str | None = getattr(self._last, "identity", None)
+        return identity
+
+
+def psk_client_callback(identity: str, key: bytes) -> Callable[[str | None], tuple[str, bytes]]:
+    """The client callback: always answers ``(identity, key)`` whatever the server's hint."""
+    if not identity or len(identity) > MAX_PSK_IDENTITY_LENGTH:
+        raise TlsConfigurationError(f"a PSK identity is 1 to {MAX_PSK_IDENTITY_LENGTH} characters")
+    if not 0 < len(key) <= MAX_PSK_LENGTH:
+        raise TlsConfigurationError(f"a PSK is 1 to {MAX_PSK_LENGTH} octets")
+
+    def callback(hint: str | None) -> tuple[str, bytes]:
+        return identity, key
+
+    return callback

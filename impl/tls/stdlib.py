@@ -1,0 +1,252 @@
+"""Certificate TLS (mutual or server-only) and TLS-PSK endpoints on the stdlib ``ssl`` module.
+
+- :class:`CertificateServerTls` / :class:`CertificateClientTls`: TLS with certificates, for CAPIF-3/4/5,
+  CAPIF-6/6e, CAPIF-8 (mutual, TS 33.122 clause 5; contributions 000, 003) and CAPIF-2e with the PKI
+  method (mutual) or the OAuth method (server certificate, client certificate optional,
+  TS 33.122 clauses 6.5.2.2 and 6.5.2.3). The server may also accept TLS-PSK on the same port.
+- :class:`PskServerTls` / :class:`PskClientTls`: TLS-PSK on CAPIF-2e (TS 33.122 clause 6.5.2.1).
+
+Certificate validity is checked by OpenSSL against the system clock, as in any deployed TLS stack.
+Session tickets are off: every connection is a full handshake that verifies the peer afresh.
+"""
+
+import secrets
+import socket
+import ssl
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+
+from impl.pki import CertifiedKey
+from impl.tls.channel import StdlibChannel, peer_certificate, stdlib_handshake
+from impl.tls.errors import TlsConfigurationError, TlsHandshakeError
+from impl.tls.peer import TlsPeer
+from impl.tls.profile import (
+    CERTIFICATE_CIPHERS_TLS12,
+    PSK_CIPHERS_TLS12,
+    ClientAuth,
+    TlsVersion,
+    is_psk_cipher,
+)
+from impl.tls.psk import (
+    PskLookup,
+    PskServerCallback,
+    configure_tls12_psk,
+    install_psk_callbacks,
+    load_ffdhe_parameters,
+    new_psk_context,
+    psk_client_callback,
+)
+
+TrustAnchors = x509.Certificate | Sequence[x509.Certificate]
+_STDLIB_VERSIONS = {TlsVersion.TLS1_2: ssl.TLSVersion.TLSv1_2, TlsVersion.TLS1_3: ssl.TLSVersion.TLSv1_3}
+_VERIFY_MODES = {
+    ClientAuth.NONE: ssl.CERT_NONE,
+    ClientAuth.OPTIONAL: ssl.CERT_OPTIONAL,
+    ClientAuth.REQUIRED: ssl.CERT_REQUIRED,
+}
+
+
+def _anchor_list(anchors: TrustAnchors) -> list[x509.Certificate]:
+    return [anchors] if isinstance(anchors, x509.Certificate) else list(anchors)
+
+
+def _trust(context: ssl.SSLContext, anchors: TrustAnchors) -> None:
+    certificates = _anchor_list(anchors)
+    if not certificates:
+        raise TlsConfigurationError("at least one trusted CA certificate is required")
+    pem = "".join(c.public_bytes(serialization.Encoding.PEM).decode("ascii") for c in certificates)
+    context.load_verify_locations(cadata=pem)
+
+
+def _load_credential(context: ssl.SSLContext, credential: CertifiedKey) -> None:
+    """``ssl`` reads keys only from files: the key goes through a private temporary directory,
+    encrypted under a random one-time password, and is deleted at once."""
+    password = secrets.token_bytes(32)
+    encrypted_key = credential.private_key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.BestAvailableEncryption(password),
+    )
+    with tempfile.TemporaryDirectory() as directory:
+        certificate_file = Path(directory) / "certificate.pem"
+        key_file = Path(directory) / "key.pem"
+        certificate_file.write_bytes(credential.certificate.public_bytes(serialization.Encoding.PEM))
+        key_file.write_bytes(encrypted_key)
+        context.load_cert_chain(str(certificate_file), str(key_file), password=password)
+
+
+def _versions(context: ssl.SSLContext, minimum: TlsVersion, maximum: TlsVersion) -> None:
+    if _STDLIB_VERSIONS[minimum] > _STDLIB_VERSIONS[maximum]:
+        raise TlsConfigurationError("minimum TLS version above maximum")
+    context.minimum_version = _STDLIB_VERSIONS[minimum]
+    context.maximum_version = _STDLIB_VERSIONS[maximum]
+
+
+def _harden_server(context: ssl.SSLContext) -> None:
+    context.options |= ssl.OP_NO_TICKET | ssl.OP_NO_COMPRESSION | ssl.OP_NO_RENEGOTIATION
+    context.options |= ssl.OP_CIPHER_SERVER_PREFERENCE
+    context.num_tickets = 0
+
+
+def _negotiated(tls_socket: ssl.SSLSocket) -> tuple[TlsVersion, str]:
+    version, cipher = tls_socket.version(), tls_socket.cipher()
+    if version is None or cipher is None:
+        raise TlsHandshakeError("no TLS session after the handshake")
+    return TlsVersion(version), cipher[0]
+
+
+def _run_handshake(tls_socket: ssl.SSLSocket, deadline: float) -> None:
+    try:
+        stdlib_handshake(tls_socket, deadline=deadline)
+    except TlsHandshakeError:
+        tls_socket.close()
+        raise
+
+
+def _wrap(context: ssl.SSLContext, sock: socket.socket, server_name: str | None) -> ssl.SSLSocket:
+    """Wrap a connected socket for a non-blocking handshake (``server_name`` only on the client)."""
+    sock.setblocking(False)
+    try:
+        return context.wrap_socket(
+            sock,
+            server_side=context.protocol == ssl.PROTOCOL_TLS_SERVER,
+            server_hostname=server_name,
+            do_handshake_on_connect=False,
+        )
+    except (OSError, ValueError) as error:
+        sock.close()
+        raise TlsHandshakeError(f"cannot start TLS: {error}") from error
+
+
+class CertificateServerTls:
+    """Server with a certificate; asks for a client certificate per ``client_auth`` and verifies it
+    against ``client_cas``. With ``psk_lookup`` it accepts TLS 1.2 PSK clients on the same port too
+    (e.g. an AEF offering PSK and PKI on one interface, TS 33.122 clause 6.5.2)."""
+
+    def __init__(
+        self,
+        credential: CertifiedKey,
+        *,
+        client_cas: TrustAnchors = (),
+        client_auth: ClientAuth = ClientAuth.NONE,
+        psk_lookup: PskLookup | None = None,
+        minimum_version: TlsVersion = TlsVersion.TLS1_2,
+        maximum_version: TlsVersion = TlsVersion.TLS1_3,
+    ) -> None:
+        self._psk_callback = PskServerCallback(psk_lookup) if psk_lookup else None
+        if self._psk_callback:
+            self._context = new_psk_context(server_side=True)
+            self._context.set_ciphers(f"{CERTIFICATE_CIPHERS_TLS12}:{PSK_CIPHERS_TLS12}")
+            load_ffdhe_parameters(self._context)
+            self._context.set_psk_server_callback(self._psk_callback)  # type: ignore[attr-defined]
+        else:
+            self._context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            self._context.set_ciphers(CERTIFICATE_CIPHERS_TLS12)
+        _versions(self._context, minimum_version, maximum_version)
+        _harden_server(self._context)
+        _load_credential(self._context, credential)
+        if client_auth is not ClientAuth.NONE:
+            _trust(self._context, client_cas)
+        self._context.verify_mode = _VERIFY_MODES[client_auth]
+
+    def accept(self, sock: socket.socket, *, timeout: float) -> StdlibChannel:
+        """See :meth:`impl.tls.channel.ServerTls.accept`."""
+        deadline = time.monotonic() + timeout
+        tls_socket = _wrap(self._context, sock, None)
+        if self._psk_callback:
+            install_psk_callbacks(tls_socket)
+            self._psk_callback.forget()
+        _run_handshake(tls_socket, deadline)
+        version, cipher = _negotiated(tls_socket)
+        if self._psk_callback and is_psk_cipher(cipher):
+            peer = TlsPeer(version, cipher, psk_identity=self._psk_callback.last_identity())
+        else:
+            peer = TlsPeer(version, cipher, certificate=peer_certificate(tls_socket))
+        return StdlibChannel(tls_socket, peer, client_side=False)
+
+
+class PskServerTls:
+    """TLS 1.2 PSK-only server: ``psk_lookup`` maps the client's identity to its key or refuses it
+    (TS 33.122 clause 6.5.2.1; on CAPIF-2e the key is AEFPSK and the identity the API invoker ID)."""
+
+    def __init__(self, psk_lookup: PskLookup, *, identity_hint: str | None = None) -> None:
+        self._psk_callback = PskServerCallback(psk_lookup)
+        self._context = new_psk_context(server_side=True)
+        configure_tls12_psk(self._context)
+        _harden_server(self._context)
+        self._context.set_psk_server_callback(self._psk_callback, identity_hint)  # type: ignore[attr-defined]
+
+    def accept(self, sock: socket.socket, *, timeout: float) -> StdlibChannel:
+        """See :meth:`impl.tls.channel.ServerTls.accept`."""
+        deadline = time.monotonic() + timeout
+        tls_socket = _wrap(self._context, sock, None)
+        install_psk_callbacks(tls_socket)
+        self._psk_callback.forget()
+        _run_handshake(tls_socket, deadline)
+        version, cipher = _negotiated(tls_socket)
+        identity = self._psk_callback.last_identity()
+        if not is_psk_cipher(cipher) or identity is None:
+            tls_socket.close()
+            raise TlsHandshakeError(f"negotiated {cipher} without a PSK")
+        return StdlibChannel(tls_socket, TlsPeer(version, cipher, psk_identity=identity), client_side=False)
+
+
+class CertificateClientTls:
+    """Client that verifies the server certificate against ``server_cas`` and the server name, and
+    presents ``credential`` as client certificate when given (mutual TLS)."""
+
+    def __init__(
+        self,
+        server_cas: TrustAnchors,
+        *,
+        credential: CertifiedKey | None = None,
+        minimum_version: TlsVersion = TlsVersion.TLS1_2,
+        maximum_version: TlsVersion = TlsVersion.TLS1_3,
+    ) -> None:
+        self._context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        self._context.set_ciphers(CERTIFICATE_CIPHERS_TLS12)
+        _versions(self._context, minimum_version, maximum_version)
+        _trust(self._context, server_cas)
+        if credential is not None:
+            _load_credential(self._context, credential)
+
+    def connect(self, sock: socket.socket, *, server_name: str, timeout: float) -> StdlibChannel:
+        """See :meth:`impl.tls.channel.ClientTls.connect`."""
+        deadline = time.monotonic() + timeout
+        tls_socket = _wrap(self._context, sock, server_name)
+        _run_handshake(tls_socket, deadline)
+        version, cipher = _negotiated(tls_socket)
+        peer = TlsPeer(version, cipher, certificate=peer_certificate(tls_socket))
+        return StdlibChannel(tls_socket, peer, client_side=True)
+
+
+class PskClientTls:
+    """TLS 1.2 PSK client offering only (EC)DHE-PSK suites, so the handshake authenticates the server
+    by the PSK or fails (TS 33.122 clause 6.5.2.1)."""
+
+    def __init__(self, identity: str, key: bytes) -> None:
+        self._identity = identity
+        self._context = new_psk_context(server_side=False)
+        self._context.check_hostname = False
+        self._context.verify_mode = ssl.CERT_NONE
+        configure_tls12_psk(self._context)
+        self._context.set_psk_client_callback(psk_client_callback(identity, key))  # type: ignore[attr-defined]
+
+    def connect(self, sock: socket.socket, *, server_name: str, timeout: float) -> StdlibChannel:
+        """See :meth:`impl.tls.channel.ClientTls.connect`; ``server_name`` is not checked (no certificate)."""
+        deadline = time.monotonic() + timeout
+        tls_socket = _wrap(self._context, sock, None)
+        install_psk_callbacks(tls_socket)
+        _run_handshake(tls_socket, deadline)
+        version, cipher = _negotiated(tls_socket)
+        if not is_psk_cipher(cipher):
+            tls_socket.close()
+            raise TlsHandshakeError(f"negotiated {cipher} without a PSK")
+        return StdlibChannel(
+            tls_socket, TlsPeer(version, cipher, psk_identity=self._identity), client_side=True
+        )
