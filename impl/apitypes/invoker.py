@@ -12,6 +12,7 @@ from impl.apitypes.reader import (
     JsonObject,
     boolean,
     identifier,
+    negotiated_features,
     nested,
     opaque_object,
     string,
@@ -89,6 +90,8 @@ class APIInvokerEnrolmentDetails:
             api_invoker_id=api_invoker_id,
             onboarding_information=information,
             api_list=api_list or None,
+            request_test_notification=None,
+            supported_features=negotiated_features(self.supported_features),
         )
 
     def to_json(self) -> JsonObject:

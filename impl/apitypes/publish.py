@@ -19,6 +19,7 @@ from impl.apitypes.reader import (
     enumeration,
     identifier,
     integer,
+    negotiated_features,
     nested,
     opaque_object,
     refuse,
@@ -371,7 +372,8 @@ class ServiceAPIDescription:
         return description
 
     def with_api_id(self, api_id: str) -> ServiceAPIDescription:
-        return replace(self, api_id=api_id)
+        """The description as the CCF keeps and answers it: its id, the negotiated features."""
+        return replace(self, api_id=api_id, supported_features=negotiated_features(self.supported_features))
 
     def restricted_to(self, aef_ids: frozenset[str]) -> ServiceAPIDescription:
         """The description with only the profiles (and ``apiStatus`` entries) of ``aef_ids``."""

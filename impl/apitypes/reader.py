@@ -244,6 +244,15 @@ def _copy_json(value: object, pointer: str, depth: int, budget: list[int]) -> Js
     raise refuse(pointer, "must be JSON")
 
 
+def negotiated_features(requested: str | None) -> str | None:
+    """The ``supportedFeatures`` of an answer (TS 29.500 clause 6.6.2: the features both ends support).
+
+    This CCF supports no optional feature of the CAPIF APIs: ``"0"`` when the request offered any,
+    absent when it did not.
+    """
+    return None if requested is None else "0"
+
+
 def without_none(members: dict[str, JsonValue | None]) -> JsonObject:
     """A JSON object without the members whose value is None (absent optional attributes)."""
     return {key: value for key, value in members.items() if value is not None}

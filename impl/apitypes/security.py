@@ -15,6 +15,7 @@ from impl.apitypes.reader import (
     boolean,
     enumeration,
     identifier,
+    negotiated_features,
     nested,
     opaque_object,
     supported_features,
@@ -105,8 +106,14 @@ class ServiceSecurity:
             raise invalid_body(Cause.MANDATORY_IE_INCORRECT, fields.at("securityInfo"), reason)
         return security
 
-    def with_entries(self, entries: tuple[SecurityInformation, ...]) -> ServiceSecurity:
-        return replace(self, security_info=entries)
+    def answered(self, entries: tuple[SecurityInformation, ...]) -> ServiceSecurity:
+        """The CCF's answer to this request: its selections, the negotiated features."""
+        return replace(
+            self,
+            security_info=entries,
+            request_test_notification=None,
+            supported_features=negotiated_features(self.supported_features),
+        )
 
     def to_json(self) -> JsonObject:
         return without_none(

@@ -25,12 +25,10 @@ class SettingsAefpskDeriver:
     def derive(self, keying: Capif1eKeying, interface: ServiceApiInterface) -> bytes:
         try:
             if self._mapping is AefpskDerivation.ANNEX_A1_TLS12:
-                if keying.tls_version != TLS12 or keying.master_secret is None or not keying.session_id:
+                if keying.tls_version.value != TLS12 or keying.master_secret is None or not keying.session_id:
                     reason = "Annex A.1 needs a TLS 1.2 CAPIF-1e session with master secret and session ID"
                     raise KeyingUnavailableError(reason)
                 return derive_aefpsk_tls12(keying.master_secret, keying.session_id, interface)
-            if keying.exporter is None:
-                raise KeyingUnavailableError("the CAPIF-1e session offers no keying material exporter")
-            return derive_aefpsk_tls13(keying.exporter, interface)
+            return derive_aefpsk_tls13(keying.export_keying_material, interface)
         except AefpskInputError as error:
             raise KeyingUnavailableError(str(error)) from error

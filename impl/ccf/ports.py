@@ -8,11 +8,10 @@ satisfy them directly or through a one-class adapter in the wiring.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from impl.aefpsk import KeyingMaterialExporter, ServiceApiInterface
+from impl.aefpsk import ServiceApiInterface
 from impl.ccf.identity import Role
 from impl.tokens import IssuedToken, ScopeEntry
 
@@ -44,18 +43,31 @@ class AccessTokenSigner(Protocol):
     ) -> IssuedToken: ...
 
 
-@dataclass(frozen=True)
-class Capif1eKeying:
-    """What the CCF needs of the CAPIF-1e TLS session a request arrived on (TS 33.122 Annex A.1).
+class TlsVersionName(Protocol):
+    """A TLS version as the TLS layer names it: ``value`` is ``"TLSv1.2"`` or ``"TLSv1.3"``."""
 
-    TLS 1.2: the master secret and the session ID of the full handshake; any version: an RFC 5705 /
-    RFC 8446 exporter. The HTTP layer fills what its TLS stack exposes.
+    @property
+    def value(self) -> str: ...
+
+
+class Capif1eKeying(Protocol):
+    """What the CCF needs of the CAPIF-1e TLS session a request arrived on (TS 33.122 Annex A.1);
+    ``impl.tls`` hands it over per connection.
+
+    TLS 1.2: the master secret and the session ID of the full handshake; any version: the
+    RFC 5705 / RFC 8446 exporter of the session.
     """
 
-    tls_version: str
-    master_secret: bytes | None = None
-    session_id: bytes | None = None
-    exporter: KeyingMaterialExporter | None = None
+    @property
+    def tls_version(self) -> TlsVersionName: ...
+
+    @property
+    def master_secret(self) -> bytes | None: ...
+
+    @property
+    def session_id(self) -> bytes | None: ...
+
+    def export_keying_material(self, label: bytes, length: int, context: bytes | None = None) -> bytes: ...
 
 
 class KeyingUnavailableError(ValueError):

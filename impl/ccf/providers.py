@@ -19,6 +19,7 @@ from impl.apitypes.problems import (
     invalid_body,
 )
 from impl.apitypes.provider import APIProviderEnrolmentDetails, APIProviderFunctionDetails
+from impl.apitypes.reader import negotiated_features
 from impl.ccf.certificates import issue_certificate
 from impl.ccf.core import CoreParts, Created, new_id
 from impl.ccf.identity import Caller, Role
@@ -213,5 +214,5 @@ def _with_domain_id(
         api_prov_funcs=functions or request.api_prov_funcs,
         api_prov_dom_id=dom_id,
         api_prov_dom_info=request.api_prov_dom_info,
-        supp_feat=request.supp_feat,
+        supp_feat=negotiated_features(request.supp_feat),
     )

@@ -93,7 +93,7 @@ class SecurityService:
             )
             selected = self._negotiate(tx, api_invoker_id, request, keying, now)
         location = self._parts.config.location(API_NAME, "trustedInvokers", api_invoker_id)
-        return Created(request.with_entries(selected), location)
+        return Created(request.answered(selected), location)
 
     def update_context(
         self,
@@ -121,7 +121,7 @@ class SecurityService:
             )
             self._negotiate(tx, api_invoker_id, request, keying, now)
             live = live_entries(tx, api_invoker_id, self._parts.config.ccf_id)
-        return request.with_entries(tuple(entry.entry.information for entry in live))
+        return request.answered(tuple(entry.entry.information for entry in live))
 
     def get_context(
         self, caller: Caller, api_invoker_id: str, query: Iterable[tuple[str, str]]

@@ -253,7 +253,7 @@ ENROLMENT: JsonObject = {
     "notificationDestination": "https://invoker.example.org/cb",
     "requestTestNotification": False,
     "apiInvokerInformation": "device 7",
-    "supportedFeatures": "0",
+    "supportedFeatures": "3",
 }
 
 
@@ -261,12 +261,13 @@ def test_enrolment_details_read_and_answer() -> None:
     details = APIInvokerEnrolmentDetails.read(ENROLMENT, creating=True)
     answered = details.assigned("INV1", "CERT", ())
     assert answered.to_json() == {
-        **ENROLMENT,
+        **{key: value for key, value in ENROLMENT.items() if key != "requestTestNotification"},
         "apiInvokerId": "INV1",
         "onboardingInformation": {
             "apiInvokerPublicKey": "-----BEGIN CERTIFICATE REQUEST-----...",
             "apiInvokerCertificate": "CERT",
         },
+        "supportedFeatures": "0",
     }
 
 

@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from impl.aefpsk import ServiceApiInterface, derive_aefpsk_tls13
 from impl.apitypes.problems import BadRequestError, Cause, ForbiddenError, NotFoundError
-from impl.ccf import Caller, Capif1eKeying, Role
+from impl.ccf import Caller, Role
 from impl.settings import AefpskDerivation, Settings
 from tests.impl.test_ccf_world import (
     NOTIFY,
@@ -22,6 +23,7 @@ from tests.impl.test_ccf_world import (
     invoker_caller,
     profile,
     tls12_keying,
+    tls13_keying,
 )
 
 
@@ -176,8 +178,7 @@ def test_psk_is_refused_without_usable_keying(world: World) -> None:
     invoker_id = world.onboard()
     body = _service_security([{"aefId": provider.aefs[0], "prefSecurityMethods": ["PSK", "OAUTH"]}])
     caller = invoker_caller(invoker_id)
-    tls13 = Capif1eKeying(tls_version="TLSv1.3", exporter=lambda label, length, context: b"k" * length)
-    for keying in (None, tls13):
+    for keying in (None, tls13_keying()):
         with pytest.raises(ForbiddenError) as refusal:
             world.ccf.security.create_context(caller, invoker_id, body, keying=keying, now=NOW)
         assert refusal.value.cause is Cause.PSK_KEYING_UNAVAILABLE
@@ -190,13 +191,14 @@ def test_the_tls13_exporter_mapping_derives_from_the_exporter(tmp_path: Path) ->
         provider = world.register()
         world.publish(provider, "api-a", [profile(provider.aefs[0], methods=["PSK"])])
         invoker_id = world.onboard()
-        keying = Capif1eKeying(tls_version="TLSv1.3", exporter=lambda label, length, context: b"e" * length)
+        keying = tls13_keying()
         world.negotiate(invoker_id, [{"aefId": provider.aefs[0], "prefSecurityMethods": ["PSK"]}], keying)
         answer = world.ccf.security.get_context(
             provider.aef_caller(0), invoker_id, [("authenticationInfo", "true")]
         )
-        assert answer.security_info[0].authentication_info is not None
-        assert len(bytes.fromhex(answer.security_info[0].authentication_info)) == 32
+        interface_info = ServiceApiInterface(ipv4_addr="127.0.0.1", port=8001, api_prefix="/exposure")
+        expected = derive_aefpsk_tls13(keying.export_keying_material, interface_info)
+        assert answer.security_info[0].authentication_info == expected.hex()
     finally:
         world.close()
 

@@ -7,10 +7,13 @@ port; the tests at the bottom check it and the world itself.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import os
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from enum import Enum
 from pathlib import Path
 
 import pytest
@@ -89,9 +92,35 @@ def make_csr(common_name: str = "requester") -> tuple[ec.EllipticCurvePrivateKey
     return key, csr.public_bytes(serialization.Encoding.PEM).decode()
 
 
-def tls12_keying() -> Capif1eKeying:
+class ExampleTlsVersion(Enum):
+    TLS1_2 = "TLSv1.2"
+    TLS1_3 = "TLSv1.3"
+
+
+@dataclass(frozen=True)
+class ExampleKeying:
+    """CAPIF-1e session keying as the TLS layer hands it over (satisfies the ``Capif1eKeying`` port)."""
+
+    tls_version: ExampleTlsVersion
+    master_secret: bytes | None = None
+    session_id: bytes | None = None
+    exporter_secret: bytes = b""
+
+    def export_keying_material(self, label: bytes, length: int, context: bytes | None = None) -> bytes:
+        """Stands in for the session's RFC 8446 exporter: a PRF of label and context under a secret."""
+        return hmac.new(self.exporter_secret, label + b"|" + (context or b""), hashlib.sha256).digest()[
+            :length
+        ]
+
+
+def tls12_keying() -> ExampleKeying:
     """Keying of a TLS 1.2 CAPIF-1e session (random master secret and session ID, as a server makes)."""
-    return Capif1eKeying(tls_version="TLSv1.2", master_secret=os.urandom(48), session_id=os.urandom(32))
+    return ExampleKeying(ExampleTlsVersion.TLS1_2, master_secret=os.urandom(48), session_id=os.urandom(32))
+
+
+def tls13_keying() -> ExampleKeying:
+    """Keying of a TLS 1.3 CAPIF-1e session: no master secret or session ID, an exporter."""
+    return ExampleKeying(ExampleTlsVersion.TLS1_3, exporter_secret=os.urandom(32))
 
 
 def interface(port: int, *, methods: list[str] | None = None, prefix: str = "/exposure") -> Body:
