@@ -1,0 +1,39 @@
+"""HTTP header fields of a received message: case-insensitive names, order kept (RFC 9110 clause 5)."""
+
+from collections.abc import Iterable, Iterator, Mapping
+
+
+class Headers(Mapping[str, str]):
+    """Read-only header fields. ``headers[name]`` joins repeated fields with ``", "``
+    (RFC 9110 clause 5.3); :meth:`get_all` returns them one by one."""
+
+    def __init__(self, fields: Iterable[tuple[str, str]] = ()) -> None:
+        self._fields = [(name, value) for name, value in fields]
+        self._joined: dict[str, str] = {}
+        for name, value in self._fields:
+            key = name.lower()
+            self._joined[key] = f"{self._joined[key]}, {value}" if key in self._joined else value
+
+    def __getitem__(self, name: str) -> str:
+        return self._joined[name.lower()]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._joined)
+
+    def __len__(self) -> int:
+        return len(self._joined)
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and name.lower() in self._joined
+
+    def get_all(self, name: str) -> list[str]:
+        """Every value of ``name``, in the order received."""
+        key = name.lower()
+        return [value for field, value in self._fields if field.lower() == key]
+
+    def fields(self) -> list[tuple[str, str]]:
+        """All fields as received (original name case)."""
+        return list(self._fields)
+
+    def __repr__(self) -> str:
+        return f"Headers({self._fields!r})"
