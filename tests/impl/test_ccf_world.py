@@ -1,8 +1,8 @@
 """A CCF over a real SQLite file, a real CA and a real token signer, with helpers to populate it.
 
-Other ``test_ccf_*`` modules build their scenarios with :class:`World`. The CA here is a small real
-one (ECDSA P-256 with ``cryptography``) implementing the :class:`impl.ccf.ports.CertificateAuthority`
-port; the tests at the bottom check it and the world itself.
+Other ``test_ccf_*`` modules build their scenarios with :class:`World`: the CA is :mod:`impl.pki`
+behind :class:`impl.ccf.authority.PkiCertificateAuthority`, tokens are signed by
+:class:`impl.tokens.TokenIssuer`. The tests at the bottom check the adapter and the world itself.
 """
 
 from __future__ import annotations
@@ -12,18 +12,19 @@ import hmac
 import os
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from enum import Enum
 from pathlib import Path
 
 import pytest
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+from cryptography.x509.oid import NameOID
 
+from impl import pki
 from impl.apitypes.security import ServiceSecurity
 from impl.ccf import Caller, Capif1eKeying, CapifCoreFunction, CcfConfig, CsrRejectedError, Role
+from impl.ccf.authority import PkiCertificateAuthority
 from impl.settings import Settings
 from impl.store import Database
 from impl.store.secrets import SecretPurpose
@@ -37,59 +38,9 @@ Body = dict[str, object]
 Entries = Sequence[Mapping[str, object]]
 
 
-class ExampleAuthority:
-    """A real CA implementing the CertificateAuthority port (until ``impl.pki`` is wired in)."""
-
-    def __init__(self) -> None:
-        self.key = ec.generate_private_key(ec.SECP256R1())
-        name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "capifsec test CA")])
-        self.certificate = (
-            x509.CertificateBuilder()
-            .subject_name(name)
-            .issuer_name(name)
-            .public_key(self.key.public_key())
-            .serial_number(x509.random_serial_number())
-            .not_valid_before(NOW - timedelta(days=1))
-            .not_valid_after(NOW + timedelta(days=3650))
-            .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-            .sign(self.key, hashes.SHA256())
-        )
-
-    def issue_for_csr(self, csr_pem: str, *, subject_id: str, role: Role, now: datetime) -> str:
-        try:
-            csr = x509.load_pem_x509_csr(csr_pem.encode())
-        except ValueError as error:
-            raise CsrRejectedError("not a PEM certificate signing request") from error
-        if not csr.is_signature_valid:
-            raise CsrRejectedError("the CSR signature does not verify")
-        subject = x509.Name(
-            [
-                x509.NameAttribute(NameOID.COMMON_NAME, subject_id),
-                x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, str(role)),
-            ]
-        )
-        certificate = (
-            x509.CertificateBuilder()
-            .subject_name(subject)
-            .issuer_name(self.certificate.subject)
-            .public_key(csr.public_key())
-            .serial_number(x509.random_serial_number())
-            .not_valid_before(now - timedelta(minutes=1))
-            .not_valid_after(now + timedelta(days=365))
-            .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.CLIENT_AUTH]), critical=False)
-            .sign(self.key, hashes.SHA256())
-        )
-        return certificate.public_bytes(serialization.Encoding.PEM).decode()
-
-
 def make_csr(common_name: str = "requester") -> tuple[ec.EllipticCurvePrivateKey, str]:
-    key = ec.generate_private_key(ec.SECP256R1())
-    csr = (
-        x509.CertificateSigningRequestBuilder()
-        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)]))
-        .sign(key, hashes.SHA256())
-    )
-    return key, csr.public_bytes(serialization.Encoding.PEM).decode()
+    key = pki.generate_private_key()
+    return key, pki.make_csr(key, common_name)
 
 
 class ExampleTlsVersion(Enum):
@@ -181,7 +132,9 @@ class World:
 
     directory: Path
     settings: Settings = field(default_factory=Settings)
-    authority: ExampleAuthority = field(default_factory=ExampleAuthority)
+    ca: pki.CertificateAuthority = field(
+        default_factory=lambda: pki.CertificateAuthority.create("CCF CA", now=NOW)
+    )
     signing_key: SigningKey = field(default_factory=lambda: SigningKey.generate("ccf-home-key-1"))
 
     def __post_init__(self) -> None:
@@ -202,7 +155,7 @@ class World:
         return CapifCoreFunction(
             config=CcfConfig(ccf_id=CCF_ID, api_root=API_ROOT),
             database=self.database,
-            authority=self.authority,
+            authority=PkiCertificateAuthority(self.ca),
             token_signer=self.token_issuer,
             settings=self.settings,
         )
@@ -278,19 +231,22 @@ def world(tmp_path: Path) -> Iterator[World]:
     built.close()
 
 
-def test_authority_certifies_a_csr_for_the_assigned_id(world: World) -> None:
+def test_the_ccf_ca_certifies_a_csr_for_the_assigned_id_and_role(world: World) -> None:
     key, csr = make_csr()
-    pem = world.authority.issue_for_csr(csr, subject_id="INVabc", role=Role.INVOKER, now=NOW)
+    authority = PkiCertificateAuthority(world.ca)
+    pem = authority.issue_for_csr(csr, subject_id="INVabc", role=Role.INVOKER, now=NOW)
     certificate = x509.load_pem_x509_certificate(pem.encode())
     assert certificate.subject.get_attributes_for_oid(NameOID.COMMON_NAME)[0].value == "INVabc"
+    names = certificate.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+    assert names.get_values_for_type(x509.UniformResourceIdentifier) == ["urn:capifsec:invoker:INVabc"]
     assert certificate.public_key() == key.public_key()
-    certificate.verify_directly_issued_by(world.authority.certificate)  # raises if not
+    certificate.verify_directly_issued_by(world.ca.certificate)  # raises if not
 
 
 @pytest.mark.parametrize("csr", ["", "not a csr", "-----BEGIN CERTIFICATE REQUEST-----\nAAAA\n"])
-def test_authority_refuses_what_is_not_a_csr(world: World, csr: str) -> None:
+def test_the_ccf_ca_refuses_what_is_not_a_csr(world: World, csr: str) -> None:
     with pytest.raises(CsrRejectedError):
-        world.authority.issue_for_csr(csr, subject_id="x", role=Role.INVOKER, now=NOW)
+        PkiCertificateAuthority(world.ca).issue_for_csr(csr, subject_id="x", role=Role.INVOKER, now=NOW)
 
 
 def test_world_builds_a_provider_and_invoker(world: World) -> None:
