@@ -128,7 +128,7 @@ def load_certificate_pem(pem: str | bytes) -> x509.Certificate:
     data = pem.encode("ascii", "replace") if isinstance(pem, str) else pem
     try:
         return x509.load_pem_x509_certificate(data)
-    except ValueError as error:
+    except (ValueError, x509.InvalidVersion) as error:
         raise PkiError(f"not a PEM certificate: {error}") from error
 
 
@@ -175,7 +175,7 @@ def load_csr(pem: str | bytes) -> x509.CertificateSigningRequest:
         csr = x509.load_pem_x509_csr(data)
         public_key = csr.public_key()
         hash_algorithm = csr.signature_hash_algorithm
-    except (ValueError, UnsupportedAlgorithm) as error:
+    except (ValueError, UnsupportedAlgorithm, x509.InvalidVersion) as error:
         raise CsrError(f"not a usable PEM certificate signing request: {error}") from error
     _check_public_key(public_key)
     if not isinstance(hash_algorithm, ACCEPTED_CSR_HASHES):
@@ -280,7 +280,7 @@ class CertificateAuthority:
             key_data = (directory / CA_PRIVATE_KEY_FILE).read_bytes()
             certificate = x509.load_pem_x509_certificate(certificate_data)
             private_key = serialization.load_pem_private_key(key_data, password=None)
-        except (OSError, ValueError, TypeError, UnsupportedAlgorithm) as error:
+        except (OSError, ValueError, TypeError, UnsupportedAlgorithm, x509.InvalidVersion) as error:
             raise CaStoreError(f"cannot load the CA from {directory.name!r}: {error}") from error
         if not isinstance(private_key, ec.EllipticCurvePrivateKey):
             raise CaStoreError("the CA private key is not an ECDSA key")
