@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from impl.ccf.access_control import AccessControlService
-from impl.ccf.aefpsk import SettingsAefpskDeriver
 from impl.ccf.core import CcfConfig, CoreParts
 from impl.ccf.credentials import Credentials
 from impl.ccf.discovery import DiscoverService
@@ -11,6 +10,7 @@ from impl.ccf.invokers import InvokerManagement
 from impl.ccf.operator import Operator
 from impl.ccf.ports import AccessTokenSigner, AefpskDeriver, CertificateAuthority
 from impl.ccf.providers import ProviderManagement
+from impl.ccf.psk_deriver import SettingsAefpskDeriver
 from impl.ccf.publishing import PublishService
 from impl.ccf.security import SecurityService
 from impl.ccf.token_endpoint import TokenEndpoint

@@ -1,7 +1,7 @@
 """The CCF core's ports: what it needs from the CA, the token signer and the AEFPSK derivation.
 
 The core depends on these narrow protocols only, so it runs over any implementation of them; the
-implementations of this project (``impl.pki``, ``impl.tokens.TokenIssuer``, :mod:`impl.ccf.aefpsk`)
+implementations of this project (``impl.pki``, ``impl.tokens.TokenIssuer``, :mod:`impl.ccf.psk_deriver`)
 satisfy them directly or through a one-class adapter in the wiring.
 """
 
