@@ -23,7 +23,7 @@ from impl.ccf.guards import onboarded_invoker, require_invoker_itself
 from impl.ccf.identity import Caller, Role
 from impl.ccf.notifications import PendingNotification
 from impl.ccf.policy import usable_apis
-from impl.ccf.security_targets import aef_notifications, live_entries
+from impl.ccf.security_targets import aef_notifications
 from impl.store import contexts, tokens
 from impl.store.certificates import revoke_certificate
 from impl.store.database import epoch
@@ -125,7 +125,7 @@ class InvokerManagement:
         require_invoker_itself(caller, onboarding_id)
         with self._parts.database.transaction() as tx:
             current = onboarded_invoker(tx, onboarding_id)
-            notifications = aef_notifications(live_entries(tx, onboarding_id, self._parts.config.ccf_id))
+            notifications = aef_notifications(tx, onboarding_id, self._parts.config.ccf_id)
             contexts.delete_context(tx, onboarding_id)
             tokens.delete_tokens_of(tx, onboarding_id)
             revoke_certificate(tx, current.certificate_serial, now=epoch(now), reason="offboarded")

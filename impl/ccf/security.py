@@ -159,7 +159,7 @@ class SecurityService:
             if context is None:
                 raise NotFoundError(Cause.RESOURCE_NOT_FOUND, f"no security context of {api_invoker_id}")
             if caller.is_(Role.INVOKER, api_invoker_id):
-                notifications = aef_notifications(live_entries(tx, api_invoker_id, self._parts.config.ccf_id))
+                notifications = aef_notifications(tx, api_invoker_id, self._parts.config.ccf_id)
                 contexts.delete_context(tx, api_invoker_id)
                 return notifications
             if caller.role is not Role.AEF:

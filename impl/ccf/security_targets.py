@@ -20,6 +20,7 @@ from impl.ccf.notifications import PendingNotification
 from impl.ccf.policy import usable_apis
 from impl.ccf.selection import AmbiguousInterfaceError, Target, resolve
 from impl.store import contexts
+from impl.store.apis import apis_at_aef
 from impl.store.contexts import EntryRecord
 from impl.store.database import Transaction
 
@@ -84,23 +85,36 @@ def mark_stale_entries(tx: Transaction, ccf_id: str, aef_ids: Iterable[str]) -> 
     return marked
 
 
-def aef_notifications(live: list[LiveEntry]) -> tuple[PendingNotification, ...]:
-    """One ``SecurityNotification`` per AEF holding live security information of the invoker
-    (offboarding, TS 33.122 clause 6.2; deleted security context)."""
-    api_ids_by_aef: dict[tuple[str, str], dict[str, None]] = {}
-    for item in live:
-        key = (item.entry.api_invoker_id, item.target.aef_id)
-        api_ids_by_aef.setdefault(key, {}).update(dict.fromkeys(item.target.api_ids))
+def aef_notifications(tx: Transaction, api_invoker_id: str, ccf_id: str) -> tuple[PendingNotification, ...]:
+    """One ``SecurityNotification`` per AEF that may hold security information of the invoker, stale
+    entries included (an AEF that caches security information must drop it too): offboarding
+    (TS 33.122 clause 6.2) and a deleted security context. ``apiIds`` are the APIs the entry covers;
+    for an entry that no longer resolves, its ``apiId`` or else every API now published at the AEF."""
+    record = contexts.context(tx, api_invoker_id)
+    if record is None:
+        return ()
+    live = {item.entry.entry_id: item.target for item in live_entries(tx, api_invoker_id, ccf_id)}
+    api_ids_by_aef: dict[str, dict[str, None]] = {}
+    for entry in record.entries:
+        target = live.get(entry.entry_id)
+        if target is not None:
+            api_ids: tuple[str, ...] = target.api_ids
+        elif entry.information.api_id is not None:
+            api_ids = (entry.information.api_id,)
+        else:
+            api_ids = tuple(api.api_id for api in apis_at_aef(tx, entry.aef_id))
+        api_ids_by_aef.setdefault(entry.aef_id, {}).update(dict.fromkeys(api_ids))
     return tuple(
         PendingNotification(
             recipient=Caller(Role.AEF, aef_id),
             destination=None,
             body=SecurityNotification(
-                api_invoker_id=invoker_id,
+                api_invoker_id=api_invoker_id,
                 api_ids=tuple(api_ids),
                 cause=RevocationCause.UNEXPECTED_REASON,
                 aef_id=aef_id,
             ),
         )
-        for (invoker_id, aef_id), api_ids in sorted(api_ids_by_aef.items())
+        for aef_id, api_ids in sorted(api_ids_by_aef.items())
+        if api_ids
     )

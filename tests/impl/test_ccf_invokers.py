@@ -187,3 +187,17 @@ def test_offboarding_deletes_everything_and_notifies_the_aefs(world: World) -> N
         world.ccf.security.get_context(provider.aef_caller(0), invoker_id, [])
     with pytest.raises(NotFoundError):
         world.ccf.invokers.offboard(invoker_caller(invoker_id), invoker_id, now=NOW)
+
+
+def test_offboarding_also_notifies_aefs_of_stale_entries(world: World) -> None:
+    """An AEF that caches security information must learn of the offboarding even when the invoker's
+    entry went stale after a security method update (contribution 004)."""
+    provider = world.register()
+    aef = provider.aefs[0]
+    api_id = world.publish(provider, "api-a", [profile(aef, methods=["PSK", "PKI"])])
+    invoker_id = world.onboard()
+    world.negotiate(invoker_id, [{"aefId": aef, "prefSecurityMethods": ["PSK"]}])
+    updated = {"apiName": "api-a", "aefProfiles": [profile(aef, methods=["PKI"])]}
+    world.ccf.publishing.update(provider.apf_caller, provider.apf, api_id, updated, now=NOW)
+    notifications = world.ccf.invokers.offboard(invoker_caller(invoker_id), invoker_id, now=NOW)
+    assert [(n.recipient, n.body.api_ids) for n in notifications] == [(provider.aef_caller(0), (api_id,))]
