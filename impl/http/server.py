@@ -13,6 +13,7 @@ import logging
 import select
 import socket
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from types import TracebackType
 
 from impl.http.message import (
@@ -67,7 +68,8 @@ class HttpsServer:
         self._slots = threading.BoundedSemaphore(max_connections)
         self._stopping = threading.Event()
         self._lock = threading.Lock()
-        self._workers: set[threading.Thread] = set()
+        self._max_connections = max_connections
+        self._pool: ThreadPoolExecutor | None = None
         self._connections: set[socket.socket] = set()
         self._listener: socket.socket | None = None
         self._wakeup: tuple[socket.socket, socket.socket] | None = None
@@ -101,12 +103,13 @@ class HttpsServer:
         self._stopping.clear()
         self._listener = listener
         self._wakeup = socket.socketpair()
+        self._pool = ThreadPoolExecutor(self._max_connections, thread_name_prefix=f"https-{self.port}")
         self._acceptor = threading.Thread(target=self._accept_loop, name=f"https-accept-{self.port}")
         self._acceptor.start()
 
     def stop(self, timeout: float = 5.0) -> None:
         """Stop accepting, shut every open connection, join every thread. Idempotent."""
-        if self._listener is None or self._wakeup is None or self._acceptor is None:
+        if self._listener is None or self._wakeup is None or self._acceptor is None or self._pool is None:
             return
         self._stopping.set()
         self._wakeup[1].send(b"\0")
@@ -115,13 +118,11 @@ class HttpsServer:
             for connection in self._connections:
                 with contextlib.suppress(OSError):
                     connection.shutdown(socket.SHUT_RDWR)
-            workers = list(self._workers)
-        for worker in workers:
-            worker.join(timeout)
+        self._pool.shutdown(wait=True)
         self._listener.close()
         for end in self._wakeup:
             end.close()
-        self._listener, self._wakeup, self._acceptor = None, None, None
+        self._listener, self._wakeup, self._acceptor, self._pool = None, None, None, None
 
     def __enter__(self) -> "HttpsServer":
         self.start()
@@ -152,13 +153,12 @@ class HttpsServer:
             self._start_worker(sock)
 
     def _start_worker(self, sock: socket.socket) -> None:
+        assert self._pool is not None
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         shutdown_handle = sock.dup()
-        worker = threading.Thread(target=self._serve, args=(sock, shutdown_handle), daemon=True)
         with self._lock:
             self._connections.add(shutdown_handle)
-            self._workers.add(worker)
-        worker.start()
+        self._pool.submit(self._serve, sock, shutdown_handle)
 
     def _serve(self, sock: socket.socket, shutdown_handle: socket.socket) -> None:
         try:
@@ -178,7 +178,6 @@ class HttpsServer:
         finally:
             with self._lock:
                 self._connections.discard(shutdown_handle)
-                self._workers.discard(threading.current_thread())
             shutdown_handle.close()
             self._slots.release()
 
