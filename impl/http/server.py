@@ -1,11 +1,13 @@
-"""A threaded HTTPS/1.1 server: one worker thread per connection, handshake inside the worker.
+"""A threaded HTTPS/1.1 server: each connection is served by one pooled worker thread, TLS handshake
+included.
 
 The accept loop only accepts; the TLS handshake (bounded by ``handshake_timeout``), request reading
 (``head_timeout``, ``io_timeout``, size limits) and the handler run in the connection's worker, so a
 stalled or hostile client holds one worker at most, never the listener. At most ``max_connections``
-workers run at once; further clients wait in the listen backlog. Expected bad input is answered with
-a 4xx ``ProblemDetails``; a failing handler is logged and answered 500, the connection stays usable.
-:meth:`HttpsServer.stop` closes the listener, shuts every open connection and joins every thread.
+connections are served at once; further clients wait in the listen backlog. Expected bad input is
+answered with a 4xx ``ProblemDetails``; a failing handler is logged and answered 500, and the
+connection stays usable. :meth:`HttpsServer.stop` closes the listener, shuts every open connection
+and joins every thread.
 """
 
 import contextlib
@@ -13,7 +15,7 @@ import logging
 import select
 import socket
 import threading
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from types import TracebackType
 
 from impl.http.message import (
@@ -34,6 +36,7 @@ from impl.tls import ServerTls, TlsChannel, TlsError, TlsHandshakeError
 _LOG = logging.getLogger(__name__)
 _CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
 _SLOT_WAIT = 0.2
+_ACCEPT_BACKOFF = 0.05
 _LISTEN_BACKLOG = 128
 
 
@@ -70,6 +73,7 @@ class HttpsServer:
         self._lock = threading.Lock()
         self._max_connections = max_connections
         self._pool: ThreadPoolExecutor | None = None
+        self._in_flight: set[Future[None]] = set()
         self._connections: set[socket.socket] = set()
         self._listener: socket.socket | None = None
         self._wakeup: tuple[socket.socket, socket.socket] | None = None
@@ -108,7 +112,10 @@ class HttpsServer:
         self._acceptor.start()
 
     def stop(self, timeout: float = 5.0) -> None:
-        """Stop accepting, shut every open connection, join every thread. Idempotent."""
+        """Stop accepting, shut every open connection, join every thread. Idempotent.
+
+        A handler still running after ``timeout`` seconds is logged and left to finish on its own.
+        """
         if self._listener is None or self._wakeup is None or self._acceptor is None or self._pool is None:
             return
         self._stopping.set()
@@ -118,7 +125,11 @@ class HttpsServer:
             for connection in self._connections:
                 with contextlib.suppress(OSError):
                     connection.shutdown(socket.SHUT_RDWR)
-        self._pool.shutdown(wait=True)
+            in_flight = list(self._in_flight)
+        _, still_running = wait(in_flight, timeout)
+        if still_running:
+            _LOG.warning("%d connection(s) still busy after %.1f s; not waiting", len(still_running), timeout)
+        self._pool.shutdown(wait=not still_running)
         self._listener.close()
         for end in self._wakeup:
             end.close()
@@ -147,8 +158,10 @@ class HttpsServer:
                 return
             try:
                 sock, _ = self._listener.accept()
-            except OSError:
+            except OSError as error:  # e.g. out of file descriptors: back off, do not spin
+                _LOG.warning("accept failed: %s", error)
                 self._slots.release()
+                self._stopping.wait(_ACCEPT_BACKOFF)
                 continue
             self._start_worker(sock)
 
@@ -158,7 +171,13 @@ class HttpsServer:
         shutdown_handle = sock.dup()
         with self._lock:
             self._connections.add(shutdown_handle)
-        self._pool.submit(self._serve, sock, shutdown_handle)
+            future = self._pool.submit(self._serve, sock, shutdown_handle)
+            self._in_flight.add(future)
+        future.add_done_callback(self._forget)
+
+    def _forget(self, future: Future[None]) -> None:
+        with self._lock:
+            self._in_flight.discard(future)
 
     def _serve(self, sock: socket.socket, shutdown_handle: socket.socket) -> None:
         try:
@@ -173,6 +192,8 @@ class HttpsServer:
                 self._exchange(channel)
             except (TlsError, OSError, PeerClosedError) as error:
                 _LOG.debug("connection ended: %r", error)
+            except Exception:
+                _LOG.exception("connection failed")
             finally:
                 channel.close()
         finally:
