@@ -19,11 +19,12 @@ from impl.http.problem import AccessTokenErr, InvalidParam, ProblemDetails
 from impl.http.request import Request
 from impl.http.response import Response
 from impl.http.router import Handler, Router
-from impl.http.server import HttpsServer
+from impl.http.server import ErrorTranslator, HttpsServer
 
 __all__ = [
     "AccessTokenErr",
     "ClientResponse",
+    "ErrorTranslator",
     "Handler",
     "Headers",
     "HttpClientError",

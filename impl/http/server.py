@@ -15,6 +15,7 @@ import logging
 import select
 import socket
 import threading
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from types import TracebackType
 
@@ -33,6 +34,9 @@ from impl.http.response import Response
 from impl.http.router import Router
 from impl.tls import ServerTls, TlsChannel, TlsError, TlsHandshakeError
 
+ErrorTranslator = Callable[[Exception], Response | None]
+"""Maps an exception a handler raised to its answer, or ``None`` for "not mine" (a logged 500)."""
+
 _LOG = logging.getLogger(__name__)
 _CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
 _SLOT_WAIT = 0.2
@@ -49,7 +53,9 @@ class HttpsServer:
     """HTTPS server for one :class:`Router` over one TLS mode (see :mod:`impl.tls`).
 
     ``with HttpsServer(router, tls) as server:`` starts it on ``127.0.0.1`` and an ephemeral port
-    (``server.port``, ``server.base_url``) and stops it on exit.
+    (``server.port``, ``server.base_url``) and stops it on exit. Handlers raise
+    :class:`ProblemDetails` or :class:`AccessTokenErr`; ``error_response`` may translate other,
+    domain-level exceptions into a response (returning ``None`` leaves them a logged 500).
     """
 
     def __init__(
@@ -61,11 +67,13 @@ class HttpsServer:
         port: int = 0,
         limits: HttpLimits | None = None,
         max_connections: int = 64,
+        error_response: ErrorTranslator | None = None,
     ) -> None:
         if max_connections < 1:
             raise ValueError("max_connections must be at least 1")
         self._router = router
         self._tls = tls
+        self._error_response = error_response
         self._requested_address = (host, port)
         self._limits = limits or HttpLimits()
         self._slots = threading.BoundedSemaphore(max_connections)
@@ -249,11 +257,24 @@ class HttpsServer:
             return response
         except (ProblemDetails, AccessTokenErr) as error:
             return error.to_response()
-        except Exception:
+        except Exception as error:
+            translated = self._translate(error)
+            if translated is not None:
+                return translated
             _LOG.exception("handler failed on %s %s", head.method, path)
             return ProblemDetails(
                 500, detail="the server failed to process the request", cause="SYSTEM_FAILURE"
             ).to_response()
+
+    def _translate(self, error: Exception) -> Response | None:
+        if self._error_response is None:
+            return None
+        try:
+            translated = self._error_response(error)
+        except Exception:
+            _LOG.exception("error translator failed")
+            return None
+        return translated if isinstance(translated, Response) else None
 
     def _send(self, channel: TlsChannel, response: Response, *, keep_alive: bool, include_body: bool) -> None:
         fields = [("Date", http_date()), *response.headers.items()]

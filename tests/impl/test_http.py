@@ -463,3 +463,40 @@ def test_server_lifecycle_errors(pki: TestPki) -> None:
         assert server.base_url == f"https://127.0.0.1:{server.port}"
     with pytest.raises(ValueError):
         HttpsServer(capif_router(), CertificateServerTls(pki.server), max_connections=0)
+
+
+class DomainRefusalError(Exception):
+    """Stands for a refusal type of the domain layer that the HTTP layer does not know."""
+
+
+def _translate(error: Exception) -> Response | None:
+    if isinstance(error, DomainRefusalError):
+        return ProblemDetails(409, detail=str(error), cause="SECURITY_CONTEXT_EXISTS").to_response()
+    if isinstance(error, KeyError):
+        raise RuntimeError("translator bug")
+    return None
+
+
+@pytest.mark.parametrize(
+    ("raised", "status"),
+    [
+        pytest.param(DomainRefusalError("context exists"), 409, id="translated"),
+        pytest.param(ValueError("unexpected"), 500, id="not-translated"),
+        pytest.param(KeyError("x"), 500, id="translator-fails"),
+    ],
+)
+def test_domain_errors_are_translated_by_the_wiring(pki: TestPki, raised: Exception, status: int) -> None:
+    def handler(request: Request) -> Response:
+        raise raised
+
+    router = Router()
+    router.add("GET", "/domain", handler)
+    with (
+        HttpsServer(router, CertificateServerTls(pki.server), error_response=_translate) as server,
+        _client(server, CertificateClientTls(pki.ca.certificate)) as client,
+    ):
+        response = client.get("/domain")
+    assert response.status == status
+    problem = response.problem()
+    assert problem is not None
+    assert problem.cause == ("SECURITY_CONTEXT_EXISTS" if status == 409 else "SYSTEM_FAILURE")
