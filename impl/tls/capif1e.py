@@ -25,7 +25,7 @@ from cryptography import x509
 from OpenSSL import SSL, crypto
 
 from impl.pki import CertifiedKey
-from impl.tls.channel import wait_until_ready
+from impl.tls.channel import close_after_refusal, unconfirmed_reset, wait_until_ready
 from impl.tls.errors import TlsConfigurationError, TlsError, TlsHandshakeError
 from impl.tls.openssl_lowlevel import SessionEncodingError, tls12_session_keying, verify_error_text
 from impl.tls.peer import Capif1eKeying, TlsPeer
@@ -132,6 +132,14 @@ class OpenSslChannel:
         reason = _openssl_reason(error)
         return TlsError(reason) if self._handshake_confirmed else TlsHandshakeError(reason)
 
+    def _os_error(self, error: SSL.SysCallError) -> Exception:
+        """pyOpenSSL reports socket failures as ``(errno, text)``; ``OSError`` picks the subclass."""
+        code, message = (*error.args, None, None)[:2]
+        failure = OSError(code, message)
+        if isinstance(failure, ConnectionError):
+            return unconfirmed_reset(failure, confirmed=self._handshake_confirmed)
+        return failure
+
     def recv_into(self, buffer: bytearray | memoryview, timeout: float) -> int:
         """See :meth:`impl.tls.channel.TlsChannel.recv_into`."""
         deadline = time.monotonic() + timeout
@@ -142,7 +150,7 @@ class OpenSslChannel:
         except SSL.SysCallError as error:
             if error.args and error.args[0] == -1:  # end of stream without close_notify
                 return 0
-            raise OSError(*error.args) from error
+            raise self._os_error(error) from error
         except SSL.Error as error:
             raise self._tls_error(error) from error
         self._handshake_confirmed = True
@@ -157,7 +165,7 @@ class OpenSslChannel:
                 sent = _retry(functools.partial(self._connection.send, view), self._socket, deadline)
                 view = view[sent:]
         except SSL.SysCallError as error:
-            raise OSError(*error.args) from error
+            raise self._os_error(error) from error
         except SSL.Error as error:
             raise self._tls_error(error) from error
 
@@ -190,7 +198,7 @@ def _handshake(connection: SSL.Connection, sock: socket.socket, deadline: float)
         reason = _openssl_reason(error) if isinstance(error, SSL.Error) else str(error)
         if isinstance(error, TimeoutError):
             reason = "handshake timed out"
-        sock.close()
+        close_after_refusal(sock)
         raise TlsHandshakeError("; ".join([reason, *failures])) from error
 
 

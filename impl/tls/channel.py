@@ -6,6 +6,7 @@ socket into a channel, a :class:`ClientTls` a connected one; both finish the han
 deadline (a stalled peer cannot hold a worker longer) or raise :class:`TlsHandshakeError`.
 """
 
+import contextlib
 import select
 import socket
 import ssl
@@ -16,6 +17,8 @@ from cryptography import x509
 
 from impl.tls.errors import TlsError, TlsHandshakeError
 from impl.tls.peer import TlsPeer
+
+_DRAIN_SIZE = 16 * 1024
 
 
 class TlsChannel(Protocol):
@@ -73,6 +76,16 @@ def wait_until_ready(sock: socket.socket, *, for_write: bool, deadline: float) -
         raise TimeoutError("TLS operation timed out")
 
 
+def close_after_refusal(sock: socket.socket) -> None:
+    """Close a socket whose handshake failed without resetting the connection: discard what the peer
+    has already sent, so that it reads our TLS alert and an orderly close rather than a TCP reset."""
+    with contextlib.suppress(OSError):
+        sock.setblocking(False)
+        while sock.recv(_DRAIN_SIZE):
+            pass
+    sock.close()
+
+
 def ssl_error_reason(error: ssl.SSLError) -> str:
     """A short reason: OpenSSL's reason code, with the verification message when there is one."""
     if isinstance(error, ssl.SSLCertVerificationError) and error.verify_message:
@@ -102,6 +115,14 @@ def stdlib_handshake(tls_socket: ssl.SSLSocket, *, deadline: float) -> None:
         raise TlsHandshakeError("handshake timed out") from error
     except OSError as error:
         raise TlsHandshakeError(f"connection failed during handshake: {error}") from error
+
+
+def unconfirmed_reset(error: ConnectionError, *, confirmed: bool) -> Exception:
+    """A reset before the server's first octet is a refused handshake (TLS 1.3: the server checks the
+    client certificate after the client finished); after it, an ordinary connection error."""
+    if confirmed:
+        return error
+    return TlsHandshakeError(f"the server closed the connection before confirming the handshake: {error}")
 
 
 def peer_certificate(tls_socket: ssl.SSLSocket) -> x509.Certificate | None:
@@ -141,6 +162,8 @@ class StdlibChannel:
             return 0
         except ssl.SSLError as error:
             raise self._tls_error(error) from error
+        except ConnectionError as error:
+            raise unconfirmed_reset(error, confirmed=self._handshake_confirmed) from error
         self._handshake_confirmed = True
         return received
 
@@ -151,6 +174,8 @@ class StdlibChannel:
             self._socket.sendall(data)
         except ssl.SSLError as error:
             raise self._tls_error(error) from error
+        except ConnectionError as error:
+            raise unconfirmed_reset(error, confirmed=self._handshake_confirmed) from error
 
     def has_incoming(self) -> bool:
         """See :meth:`TlsChannel.has_incoming`."""

@@ -22,7 +22,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
 from impl.pki import CertifiedKey
-from impl.tls.channel import StdlibChannel, peer_certificate, stdlib_handshake
+from impl.tls.channel import StdlibChannel, close_after_refusal, peer_certificate, stdlib_handshake
 from impl.tls.errors import TlsConfigurationError, TlsHandshakeError
 from impl.tls.peer import TlsPeer
 from impl.tls.profile import (
@@ -104,7 +104,7 @@ def _run_handshake(tls_socket: ssl.SSLSocket, deadline: float) -> None:
     try:
         stdlib_handshake(tls_socket, deadline=deadline)
     except TlsHandshakeError:
-        tls_socket.close()
+        close_after_refusal(socket.socket(fileno=tls_socket.detach()))
         raise
 
 
