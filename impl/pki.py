@@ -140,7 +140,7 @@ def make_csr(
     uris: tuple[str, ...] = (),
 ) -> str:
     """A PEM PKCS#10 CSR signed with ``private_key`` (what an API invoker puts into
-    ``onboardingInformation.apiInvokerPublicKey``, TS 29.222 clause 8.4.5)."""
+    ``onboardingInformation.apiInvokerPublicKey``, TS 29.222 clause 8.4)."""
     builder = x509.CertificateSigningRequestBuilder().subject_name(_name(common_name))
     alt_names: list[x509.GeneralName] = [x509.DNSName(name) for name in dns_names]
     alt_names += [x509.UniformResourceIdentifier(uri) for uri in uris]

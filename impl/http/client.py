@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from types import TracebackType
 
-from impl.http.headers import Headers
+from impl.http.headers import FIELD_NAME, FIELD_VALUE, Headers
 from impl.http.message import HttpLimits, MessageError, MessageReader, PeerClosedError, serialize_request
 from impl.http.problem import ProblemDetails
 from impl.http.request import FORM_URLENCODED, media_type
@@ -28,7 +28,6 @@ from impl.tls import ClientTls, TlsChannel, TlsError, TlsPeer
 
 MERGE_PATCH_JSON = "application/merge-patch+json"
 _TARGET = re.compile(r"/[\x21-\x7e]*")
-_FIELD_NAME = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 
 
 class HttpClientError(Exception):
@@ -159,6 +158,8 @@ class HttpsClient:
     ) -> ClientResponse:
         """Send one request and read its response. ``path`` is an already percent-encoded absolute
         path (``urllib.parse.quote(value, safe="")`` for identifiers); ``query`` is encoded here."""
+        if not FIELD_NAME.fullmatch(method):
+            raise ValueError(f"{method!r} is not an HTTP method token")
         target = path + (f"?{urllib.parse.urlencode(query)}" if query else "")
         if not _TARGET.fullmatch(target) or "#" in target:
             raise ValueError(f"{path!r} is not a percent-encoded absolute path")
@@ -168,7 +169,7 @@ class HttpsClient:
             ("Accept", "application/json, application/problem+json"),
         ]
         for name, value in (headers or {}).items():
-            if not _FIELD_NAME.fullmatch(name) or any(c in value for c in "\r\n\0"):
+            if not FIELD_NAME.fullmatch(name) or not FIELD_VALUE.fullmatch(value):
                 raise ValueError(f"invalid header field {name!r}")
             fields.append((name, value))
         if content_type is not None:

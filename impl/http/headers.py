@@ -1,6 +1,12 @@
 """HTTP header fields of a received message: case-insensitive names, order kept (RFC 9110 clause 5)."""
 
+import re
 from collections.abc import Iterable, Iterator, Mapping
+
+FIELD_NAME = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+"""A field name, or a method: an RFC 9110 clause 5.6.2 token."""
+FIELD_VALUE = re.compile(r"[\t\x20-\x7e\x80-\xff]*")
+"""A field value (RFC 9110 clause 5.5) as Latin-1 text: no CR, LF, NUL or other controls."""
 
 
 class Headers(Mapping[str, str]):

@@ -3,8 +3,13 @@
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from http import HTTPStatus
+
+from impl.http.headers import FIELD_NAME, FIELD_VALUE
 
 JSON = "application/json"
+_KNOWN_STATUSES = frozenset(status.value for status in HTTPStatus)
+_SERVER_FIELDS = frozenset({"content-length", "transfer-encoding", "connection", "date"})
 
 
 @dataclass(frozen=True)
@@ -17,11 +22,15 @@ class Response:
     headers: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        if not 200 <= self.status <= 599:
-            raise ValueError(f"a final response has a status in 200..599, not {self.status}")
+        if not 200 <= self.status <= 599 or self.status not in _KNOWN_STATUSES:
+            raise ValueError(f"{self.status} is not a registered final status code")
+        if not isinstance(self.body, bytes):
+            raise TypeError("a response body is bytes")
         for name, value in self.headers.items():
-            if not name or any(c in name for c in " \t\r\n:") or any(c in value for c in "\r\n\0"):
-                raise ValueError(f"invalid header field {name!r}")
+            if not FIELD_NAME.fullmatch(name) or not FIELD_VALUE.fullmatch(value):
+                raise ValueError(f"invalid header field {name!r}: {value!r}")
+            if name.lower() in _SERVER_FIELDS:
+                raise ValueError(f"{name} is set by the server")
 
     @classmethod
     def json(

@@ -1,6 +1,6 @@
 """The CAPIF-1e endpoint (CCF server, API invoker client) with the session keying AEFPSK needs.
 
-TS 33.122 clause 6.2 and contribution 004: TLS on CAPIF-1e with server certificate, the client
+Contribution 004, clause 5.1.1 (CAPIF-1e in TS 33.122): TLS with server certificate, the client
 certificate once the invoker is onboarded (so optional here: onboarding itself runs before the invoker
 has one), verified against the CA when sent. TS 33.122 Annex A.1 derives AEFPSK from the TLS 1.2
 master secret and session ID of this session, so TLS 1.2 is the default maximum version: the server

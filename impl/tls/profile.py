@@ -1,6 +1,6 @@
 """The TLS profile of every CAPIF interface: versions and cipher suites.
 
-TS 33.210 clause 6.2 (referred to by TS 33.122 clause 5 and contributions 003 and 004) and TS 33.310
+TS 33.210 clause 6.2 (referred to by TS 33.122 and contribution 003) and TS 33.310
 Annex E: TLS 1.2 and TLS 1.3 only, AEAD cipher suites with ephemeral (EC)DH key exchange. The same
 holds for TLS-PSK on CAPIF-2e (TS 33.122 clause 6.5.2.1): the PSK suites below all combine the PSK
 with (EC)DHE, so AEFPSK compromise does not expose past sessions.

@@ -1,7 +1,7 @@
 """Certificate TLS (mutual or server-only) and TLS-PSK endpoints on the stdlib ``ssl`` module.
 
 - :class:`CertificateServerTls` / :class:`CertificateClientTls`: TLS with certificates, for CAPIF-3/4/5,
-  CAPIF-6/6e, CAPIF-8 (mutual, TS 33.122 clause 5; contributions 000, 003) and CAPIF-2e with the PKI
+  CAPIF-6/6e, CAPIF-8 (mutual; contribution 000 clause 7.2.1, contribution 003) and CAPIF-2e with the PKI
   method (mutual) or the OAuth method (server certificate, client certificate optional,
   TS 33.122 clauses 6.5.2.2 and 6.5.2.3). The server may also accept TLS-PSK on the same port.
 - :class:`PskServerTls` / :class:`PskClientTls`: TLS-PSK on CAPIF-2e (TS 33.122 clause 6.5.2.1).

@@ -500,3 +500,20 @@ def test_domain_errors_are_translated_by_the_wiring(pki: TestPki, raised: Except
     problem = response.problem()
     assert problem is not None
     assert problem.cause == ("SECURITY_CONTEXT_EXISTS" if status == 409 else "SYSTEM_FAILURE")
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "headers"),
+    [
+        pytest.param(299, b"", {}, id="unregistered-status"),
+        pytest.param(101, b"", {}, id="interim-status"),
+        pytest.param(200, "text", {}, id="str-body"),
+        pytest.param(200, b"", {"Location": "/a\r\nSet-Cookie: x"}, id="header-injection"),
+        pytest.param(200, b"", {"Location": "/é€"}, id="not-latin-1"),
+        pytest.param(200, b"", {"Bad Name": "x"}, id="bad-name"),
+        pytest.param(200, b"", {"Content-Length": "0"}, id="framing-field"),
+    ],
+)
+def test_handlers_cannot_build_broken_responses(status: int, body: object, headers: dict[str, str]) -> None:
+    with pytest.raises((ValueError, TypeError)):
+        Response(status, body, headers)  # type: ignore[arg-type]
