@@ -37,9 +37,5 @@ class Headers(Mapping[str, str]):
         key = name.lower()
         return [value for field, value in self._fields if field.lower() == key]
 
-    def fields(self) -> list[tuple[str, str]]:
-        """All fields as received (original name case)."""
-        return list(self._fields)
-
     def __repr__(self) -> str:
         return f"Headers({self._fields!r})"
