@@ -124,8 +124,8 @@ class Guard:
 class Effect:
     """``insert``/``delete`` of the tuples matching ``relation(pattern)`` that satisfy ``where``.
 
-    A pattern entry is an action parameter, a new variable (ranging over the relation's argument
-    sort, usable in ``where``) or the wildcard ``_``.
+    A pattern entry is an action parameter, an enum constant, a new variable (ranging over the
+    relation's argument sort, usable in ``where``) or the wildcard ``_``.
     """
 
     insert: bool
@@ -518,9 +518,10 @@ class _Builder:
             name = argument.name
             if name == WILDCARD:
                 continue
-            if name in params:
-                if params[name] != sort:
-                    raise origin.error(field_name, f"parameter '{name}' is a {params[name]}, expected {sort}")
+            known = params.get(name, self.vocabulary.constants.get(name))
+            if known is not None:
+                if known != sort:
+                    raise origin.error(field_name, f"'{name}' is a {known}, expected {sort}")
             elif name in scope:
                 raise origin.error(field_name, f"variable '{name}' appears twice in the pattern")
             else:

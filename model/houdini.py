@@ -1,0 +1,125 @@
+"""Houdini: the largest inductive subset of a set of candidate invariants.
+
+Starting from all candidates, drop those false in some initial state, then repeatedly drop those that
+some action can falsify from a state satisfying all remaining candidates, until none is dropped. What
+remains is an inductive invariant (checked in the EPR fragment, where Z3 is complete); a property is
+proved when the invariant implies it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from itertools import count
+
+import z3
+
+from model.encode import State, Translator
+from model.solver import SolverSettings, is_sat, new_solver
+from model.syntax import Formula, relations_used
+from model.system import System
+from model.templates import Candidate
+
+
+@dataclass(frozen=True)
+class Invariant:
+    """The inductive candidates Houdini kept, and how many it dropped."""
+
+    kept: tuple[Candidate, ...]
+    dropped: int
+
+
+class _Houdini:
+    """One Houdini run: a solver for the initial state and one per action, reused across rounds."""
+
+    def __init__(
+        self, system: System, translator: Translator, candidates: Sequence[Candidate], settings: SolverSettings
+    ) -> None:
+        self.system = system
+        self.translator = translator
+        self.candidates = list(candidates)
+        self.settings = settings
+        self.pre = translator.symbolic_state("", list(system.catalogue.relations.values()))
+        self.axioms = [translator.formula(axiom, {}, self.pre) for axiom in system.axioms]
+        self.active = set(range(len(self.candidates)))
+        self.activation = [translator.boolean(f"active[{index}]") for index in range(len(self.candidates))]
+        self.hypotheses = [
+            z3.Implies(literal, self._holds(candidate.formula, self.pre))
+            for literal, candidate in zip(self.activation, self.candidates, strict=True)
+        ]
+        self.relations = [relations_used(candidate.formula) for candidate in self.candidates]
+        self._rounds = count()
+
+    def _holds(self, formula: Formula, state: State) -> z3.BoolRef:
+        return self.translator.formula(formula, {}, state)
+
+    def drop_initially_false(self) -> None:
+        static = {r.id: self.pre[r.id] for r in self.system.catalogue.relations.values() if r.kind == "static"}
+        initial = self.translator.initial_state(self.system, static, "@init")
+        solver = new_solver(self.settings, self.translator.context)
+        solver.add(*self.axioms)
+        self._drop(solver, initial, set(self.active), hypotheses=False)
+
+    def drop_not_preserved(self, index: int) -> bool:
+        """Check one action against the active candidates it touches; True when some were dropped."""
+        action = self.system.actions[index]
+        suspects = {c for c in self.active if self.relations[c] & action.updates.keys()}
+        if not suspects:
+            return False
+        solver = new_solver(self.settings, self.translator.context)
+        solver.add(*self.axioms, *self.hypotheses)
+        params = self.translator.parameters(action, "")
+        solver.add(self.translator.formula(action.guard_formula(), params, self.pre))
+        post = self.translator.post_state(action, params, self.pre)
+        return self._drop(solver, post, suspects, hypotheses=True)
+
+    def _drop(self, solver: z3.Solver, state: State, suspects: set[int], hypotheses: bool) -> bool:
+        """Drop every suspect false in ``state`` in some model of ``solver``; True when any was dropped.
+
+        Each suspect gets a literal that implies its negation in ``state``; a model that makes the
+        literal true shows the suspect false there.
+        """
+        broken = {c: self.translator.boolean(f"broken[{next(self._rounds)}]") for c in suspects}
+        for c, literal in broken.items():
+            solver.add(z3.Implies(literal, z3.Not(self._holds(self.candidates[c].formula, state))))
+        any_dropped = False
+        while suspects:
+            selector = self.translator.boolean(f"round[{next(self._rounds)}]")
+            solver.add(z3.Implies(selector, z3.Or([broken[c] for c in suspects])))
+            assumptions = [selector, *(self.activation[c] for c in self.active)] if hypotheses else [selector]
+            if not is_sat(solver, assumptions):
+                break
+            model = solver.model()
+            falsified = {c for c in suspects if z3.is_true(model.eval(broken[c]))}
+            suspects -= falsified
+            self.active -= falsified
+            any_dropped = True
+        return any_dropped
+
+
+def houdini(
+    system: System, translator: Translator, candidates: Sequence[Candidate], settings: SolverSettings
+) -> Invariant:
+    """The largest subset of ``candidates`` that is inductive for ``system``."""
+    run = _Houdini(system, translator, candidates, settings)
+    run.drop_initially_false()
+    changed = True
+    while changed:
+        changed = False
+        for index in range(len(system.actions)):
+            changed |= run.drop_not_preserved(index)
+    kept = tuple(candidate for index, candidate in enumerate(candidates) if index in run.active)
+    return Invariant(kept, len(candidates) - len(kept))
+
+
+def implies(
+    system: System, translator: Translator, invariant: Invariant, formula: Formula, settings: SolverSettings
+) -> bool:
+    """Whether the axioms and ``invariant`` imply ``formula`` in every state."""
+    relations = list(system.catalogue.relations.values())
+    state = translator.symbolic_state("", relations)
+    solver = new_solver(settings, translator.context)
+    solver.add(*[translator.formula(axiom, {}, state) for axiom in system.axioms])
+    solver.add(*[translator.formula(candidate.formula, {}, state) for candidate in invariant.kept])
+    solver.add(z3.Not(translator.formula(formula, {}, state)))
+    return not is_sat(solver)

@@ -1,0 +1,47 @@
+"""The one place where Z3 is asked questions.
+
+Solvers are made with a fixed random seed and a per-query timeout; a check answers ``True`` (sat,
+with a model to read) or ``False`` (unsat). "unknown" is never an answer: it raises
+:class:`SolverError` with Z3's reason, which the verifier reports as the verdict ``error``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import z3
+
+
+MACRO = True
+
+
+class SolverError(RuntimeError):
+    """Z3 answered "unknown" (timeout, incompleteness); never to be read as a pass."""
+
+
+@dataclass(frozen=True)
+class SolverSettings:
+    """How every solver is configured."""
+
+    seed: int = 7
+    timeout_ms: int = 60_000
+
+
+def new_solver(settings: SolverSettings, context: z3.Context) -> z3.Solver:
+    """A solver in ``context`` with the fixed seed and timeout of ``settings``."""
+    solver = z3.Solver(ctx=context)
+    solver.set("random_seed", settings.seed)
+    solver.set("timeout", settings.timeout_ms)
+    solver.set("smt.macro_finder", MACRO)
+    return solver
+
+
+def is_sat(solver: z3.Solver, assumptions: Sequence[z3.BoolRef] = ()) -> bool:
+    """Check ``solver`` under ``assumptions``: True when sat, False when unsat, else :class:`SolverError`."""
+    answer = solver.check(*assumptions)
+    if answer == z3.sat:
+        return True
+    if answer == z3.unsat:
+        return False
+    raise SolverError(f"Z3 answered unknown: {solver.reason_unknown()}")
