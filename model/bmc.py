@@ -8,33 +8,16 @@ in increasing order, so the first run found is a shortest one.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 
 import z3
 
+from model.concrete import ConcreteRun, Step, Structure, initialise, simulate
 from model.encode import Environment, Interpretation, State, Translator
 from model.solver import SolverSettings, is_sat, new_solver
 from model.syntax import Formula
-from model.system import CompiledAction, System, update_variables
-
-
-@dataclass(frozen=True)
-class Step:
-    """One fired action with the universe elements its parameters took."""
-
-    action: CompiledAction
-    arguments: Mapping[str, z3.ExprRef]
-
-
-@dataclass(frozen=True)
-class Run:
-    """A run found by the solver: its model, its steps and the states it went through."""
-
-    model: z3.ModelRef
-    steps: tuple[Step, ...]
-    states: tuple[State, ...]
-    universe: Mapping[str, tuple[z3.ExprRef, ...]]
+from model.system import System, update_variables
 
 
 class Unrolling:
@@ -61,6 +44,7 @@ class Unrolling:
         self.states: list[State] = [initial]
         self.selectors: list[z3.ArithRef] = []
         self.parameters: list[list[dict[str, z3.ExprRef]]] = []
+        self._goals = itertools.count()
 
     def _close_universe(self, bounds: Mapping[str, int]) -> dict[str, tuple[z3.ExprRef, ...]]:
         universe = {}
@@ -107,7 +91,7 @@ class Unrolling:
         self.selectors.append(selector)
         self.parameters.append(step_params)
 
-    def search(self, goal: Formula, max_depth: int) -> Run | None:
+    def search(self, goal: Formula, max_depth: int) -> ConcreteRun | None:
         """A shortest run (up to ``max_depth`` steps) ending in a state where ``goal`` holds."""
         for depth in range(max_depth + 1):
             run = self.search_at(goal, depth)
@@ -115,26 +99,60 @@ class Unrolling:
                 return run
         return None
 
-    def search_at(self, goal: Formula, depth: int) -> Run | None:
+    def search_at(self, goal: Formula, depth: int) -> ConcreteRun | None:
         """A run of exactly ``depth`` steps ending where ``goal`` holds (unrolls as needed)."""
         while self.depth < depth:
             self.extend()
-        self.solver.push()
-        self.solver.add(self.translator.formula(goal, {}, self.states[depth]))
-        run = self._run(depth) if is_sat(self.solver) else None
-        self.solver.pop()
-        return run
+        literal = self.translator.boolean(f"goal#{next(self._goals)}")
+        self.solver.add(z3.Implies(literal, self.translator.formula(goal, {}, self.states[depth])))
+        return self._run(depth) if is_sat(self.solver, [literal]) else None
 
-    def _run(self, depth: int) -> Run:
+    def _run(self, depth: int) -> ConcreteRun:
+        """The run of the current model, extracted and re-executed by the simulator."""
         model = self.solver.model()
+
+        def value(term: z3.ExprRef) -> str:
+            return str(model.eval(term, model_completion=True))
+
+        representatives: dict[str, dict[str, z3.ExprRef]] = {}
+        for sort, constants in self.universe.items():
+            representatives[sort] = {}
+            for constant in constants:
+                representatives[sort].setdefault(value(constant), constant)
+        names = {
+            (sort, element): f"{sort}#{index}"
+            for sort, elements in representatives.items()
+            for index, element in enumerate(elements)
+        }
+        terms: dict[str, list[tuple[str, z3.ExprRef]]] = {
+            sort: [(names[(sort, element)], term) for element, term in elements.items()]
+            for sort, elements in representatives.items()
+        }
+        for enum in self.system.catalogue.enums.values():
+            terms[enum.id] = [(v, self.translator.symbols.constants[v]) for v in enum.values]
+        universe = {sort: tuple(name for name, _ in pairs) for sort, pairs in terms.items()}
+        relations: dict[str, frozenset[tuple[str, ...]]] = {}
+        for relation in self.system.catalogue.relations.values():
+            if relation.kind == "state" and relation.init != "any":
+                continue
+            interpretation = self.states[0][relation.id]
+            relations[relation.id] = frozenset(
+                tuple(name for name, _ in combination)
+                for combination in itertools.product(*(terms[sort] for sort in relation.sorts))
+                if z3.is_true(model.eval(interpretation([term for _, term in combination]), model_completion=True))
+            )
+        initial = initialise(self.system, Structure(universe, relations))
+
+        def argument(sort: str, term: z3.ExprRef) -> str:
+            return names.get((sort, value(term)), value(term))
+
         steps = []
         for step in range(depth):
             index = model.eval(self.selectors[step]).as_long()
+            action = self.actions[index]
             params = self.parameters[step][index]
-            arguments = {name: model.eval(value, model_completion=True) for name, value in params.items()}
-            steps.append(Step(self.actions[index], arguments))
-        universe = {sort: tuple(model.eval(e, model_completion=True) for e in elements) for sort, elements in self.universe.items()}
-        return Run(model, tuple(steps), tuple(self.states[: depth + 1]), universe)
+            steps.append(Step(action.id, {p: argument(sort, params[p]) for p, sort in action.action.params}))
+        return simulate(self.system, initial, tuple(steps))
 
 
 def _applier(symbol: z3.FuncDecl) -> Interpretation:

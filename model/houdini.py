@@ -58,30 +58,32 @@ class _Houdini:
         initial = self.translator.initial_state(self.system, static, "@init")
         solver = new_solver(self.settings, self.translator.context)
         solver.add(*self.axioms)
-        self._drop(solver, initial, set(self.active), hypotheses=False)
+        broken = self._broken_literals(solver, initial, set(self.active))
+        self.drop(solver, broken, set(self.active), hypotheses=False)
 
-    def drop_not_preserved(self, index: int) -> bool:
-        """Check one action against the active candidates it touches; True when some were dropped."""
+    def action_check(self, index: int) -> tuple[z3.Solver, dict[int, z3.BoolRef]] | None:
+        """A solver for one action over the pre-state, with a broken-literal for each candidate it touches."""
         action = self.system.actions[index]
-        suspects = {c for c in self.active if self.relations[c] & action.updates.keys()}
-        if not suspects:
-            return False
+        touched = {c for c in range(len(self.candidates)) if self.relations[c] & action.updates.keys()}
+        if not touched:
+            return None
         solver = new_solver(self.settings, self.translator.context)
         solver.add(*self.axioms, *self.hypotheses)
         params = self.translator.parameters(action, "")
         solver.add(self.translator.formula(action.guard_formula(), params, self.pre))
         post = self.translator.post_state(action, params, self.pre)
-        return self._drop(solver, post, suspects, hypotheses=True)
+        return solver, self._broken_literals(solver, post, touched)
 
-    def _drop(self, solver: z3.Solver, state: State, suspects: set[int], hypotheses: bool) -> bool:
-        """Drop every suspect false in ``state`` in some model of ``solver``; True when any was dropped.
-
-        Each suspect gets a literal that implies its negation in ``state``; a model that makes the
-        literal true shows the suspect false there.
-        """
-        broken = {c: self.translator.boolean(f"broken[{next(self._rounds)}]") for c in suspects}
+    def _broken_literals(self, solver: z3.Solver, state: State, candidates: set[int]) -> dict[int, z3.BoolRef]:
+        """A literal per candidate that implies the candidate is false in ``state``."""
+        broken = {c: self.translator.boolean(f"broken[{next(self._rounds)}]") for c in candidates}
         for c, literal in broken.items():
             solver.add(z3.Implies(literal, z3.Not(self._holds(self.candidates[c].formula, state))))
+        return broken
+
+    def drop(self, solver: z3.Solver, broken: dict[int, z3.BoolRef], suspects: set[int], hypotheses: bool) -> bool:
+        """Drop every suspect a model of ``solver`` shows broken; True when any was dropped."""
+        suspects = suspects & self.active
         any_dropped = False
         while suspects:
             selector = self.translator.boolean(f"round[{next(self._rounds)}]")
@@ -103,11 +105,12 @@ def houdini(
     """The largest subset of ``candidates`` that is inductive for ``system``."""
     run = _Houdini(system, translator, candidates, settings)
     run.drop_initially_false()
+    checks = [check for check in map(run.action_check, range(len(system.actions))) if check is not None]
     changed = True
     while changed:
         changed = False
-        for index in range(len(system.actions)):
-            changed |= run.drop_not_preserved(index)
+        for solver, broken in checks:
+            changed |= run.drop(solver, broken, set(broken), hypotheses=True)
     kept = tuple(candidate for index, candidate in enumerate(candidates) if index in run.active)
     return Invariant(kept, len(candidates) - len(kept))
 

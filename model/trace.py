@@ -1,4 +1,4 @@
-"""Turn a solver run into a trace in the project's trace format (``spec/schema/trace.schema.json``).
+"""Turn a concrete run into a trace in the project's trace format (``spec/schema/trace.schema.json``).
 
 A trace names concrete entities in domain terms (``ccf-A``, ``aef-1@provider-A``,
 ``invoker-2@provider-B``), gives the deployment (who is honest, who is registered or onboarded
@@ -11,97 +11,54 @@ from __future__ import annotations
 
 import itertools
 import string
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping
 from typing import Any
 
-import z3
-
-from model.bmc import Run
-from model.catalogue import Catalogue, Conditions, Guard, holds
-from model.encode import State, Translator
-from model.syntax import And, Formula, Implies, Quant
+from model.catalogue import Catalogue, Guard, holds
+from model.concrete import ConcreteRun, Structure, evaluate
+from model.syntax import And, Formula, Implies, Quant, show
 from model.system import CompiledAction, System
 
 TRACE_FORMAT = "capifsec-trace/1"
 
 
-@dataclass(frozen=True)
-class Names:
-    """Readable names for the elements of a run's universe."""
-
-    by_element: Mapping[tuple[str, str], str]
-    """(sort, element as printed by Z3) -> name"""
-
-    def of(self, sort: str, element: z3.ExprRef) -> str:
-        return self.by_element.get((sort, str(element)), str(element))
-
-
 def _letter(index: int) -> str:
-    letters = string.ascii_uppercase
-    return letters[index] if index < len(letters) else f"{letters[index // 26 - 1]}{letters[index % 26]}"
+    return string.ascii_uppercase[index % 26] * (index // 26 + 1)
 
 
 class TraceBuilder:
-    """Builds trace documents from runs of one system."""
+    """Builds trace documents from concrete runs of one system."""
 
-    def __init__(self, system: System, translator: Translator) -> None:
+    def __init__(self, system: System) -> None:
         self.system = system
         self.catalogue: Catalogue = system.catalogue
-        self.translator = translator
+        self.actions = {action.id: action for action in system.actions}
 
-    # --- naming ----------------------------------------------------------------------------------
-
-    def _elements(self, run: Run) -> dict[str, list[z3.ExprRef]]:
-        """Distinct elements of each sort, those the steps use first."""
-        order: dict[str, list[z3.ExprRef]] = {sort: [] for sort in self.catalogue.sorts}
-
-        def note(sort: str, element: z3.ExprRef) -> None:
-            if sort in order and all(str(element) != str(seen) for seen in order[sort]):
+    def _names(self, run: ConcreteRun) -> dict[str, str]:
+        """Readable names, numbered in the order the steps first use the elements."""
+        initial = run.states[0]
+        order: dict[str, list[str]] = {sort: [] for sort in self.catalogue.sorts}
+        used = [value for step in run.steps for value in step.arguments.values()]
+        everything = [e for sort in self.catalogue.sorts for e in initial.universe[sort]]
+        for element in [*used, *everything]:
+            sort = element.split("#")[0]
+            if sort in order and element not in order[sort]:
                 order[sort].append(element)
-
-        for step in run.steps:
-            for name, sort in step.action.action.params:
-                note(sort, step.arguments[name])
-        for sort, elements in run.universe.items():
-            for element in elements:
-                note(sort, element)
-        return order
-
-    def _names(self, run: Run, elements: Mapping[str, list[z3.ExprRef]]) -> Names:
-        names: dict[tuple[str, str], str] = {}
-        for sort_id, sort in self.catalogue.sorts.items():
-            for index, element in enumerate(elements[sort_id]):
-                label = sort.naming.replace("{letter}", _letter(index)).replace("{number}", str(index + 1))
-                names[(sort_id, str(element))] = label
-        static = run.states[0]
+        names: dict[str, str] = {}
+        for sort_id, elements in order.items():
+            naming = self.catalogue.sorts[sort_id].naming
+            for index, element in enumerate(elements):
+                names[element] = naming.replace("{letter}", _letter(index)).replace("{number}", str(index + 1))
         for sort_id, relation_id in (("invoker", "home"), ("aef", "aef_at")):
-            for element in elements[sort_id]:
-                for ccf in elements["ccf"]:
-                    if self._true(run, static, relation_id, (element, ccf)):
-                        provider = names[("ccf", str(ccf))].replace("ccf-", "provider-")
-                        names[(sort_id, str(element))] += f"@{provider}"
-        return Names(names)
-
-    @staticmethod
-    def _true(run: Run, state: State, relation: str, args: Sequence[z3.ExprRef]) -> bool:
-        return z3.is_true(run.model.eval(state[relation](list(args)), model_completion=True))
-
-    # --- the document ----------------------------------------------------------------------------
+            for element, ccf in initial.relations[relation_id]:
+                names[element] += "@" + names[ccf].replace("ccf-", "provider-")
+        return names
 
     def build(
-        self,
-        run: Run,
-        *,
-        profile: str,
-        kind: str,
-        subject: str,
-        statement: str,
-        goal: Formula | None,
+        self, run: ConcreteRun, *, profile: str, kind: str, subject: str, statement: str, goal: Formula | None
     ) -> dict[str, Any]:
-        """The trace document of ``run``; ``goal`` is the violated property (counterexamples)."""
-        elements = self._elements(run)
-        names = self._names(run, elements)
+        """The trace document of ``run``; ``goal`` is the violated property of a counterexample."""
+        names = self._names(run)
         document: dict[str, Any] = {
             "format": TRACE_FORMAT,
             "profile": profile,
@@ -109,119 +66,81 @@ class TraceBuilder:
             "kind": kind,
             "subject": subject,
             "statement": statement,
-            "topology": self._topology(run, elements, names),
-            "steps": [self._step(number, step, names) for number, step in enumerate(run.steps, start=1)],
+            "topology": self._topology(run.states[0], names),
+            "steps": [self._step(n, step.action, step.arguments, names) for n, step in enumerate(run.steps, start=1)],
         }
         if self.system.removals:
-            document["mutant"] = [
-                {"check": removal.check, "action": removal.action} for removal in self.system.removals
-            ]
+            document["mutant"] = [{"check": r.check, "action": r.action} for r in self.system.removals]
         if goal is not None:
-            document["violation"] = self._violation(run, goal, elements, names)
+            document["violation"] = self._violation(run.final, goal, names)
         return document
 
-    def _topology(self, run: Run, elements: Mapping[str, list[z3.ExprRef]], names: Names) -> dict[str, Any]:
-        state = run.states[0]
+    def _topology(self, initial: Structure, names: Mapping[str, str]) -> dict[str, Any]:
+        def related(relation: str, element: str) -> list[tuple[str, ...]]:
+            return sorted(rest for first, *rest in initial.relations[relation] if first == element)
 
-        def facts(relation: str, sorts: Sequence[str]) -> Iterable[tuple[z3.ExprRef, ...]]:
-            for combination in itertools.product(*(elements[sort] for sort in sorts)):
-                if self._true(run, state, relation, combination):
-                    yield combination
+        def name(element: str) -> str:
+            return names.get(element, element)
 
-        def honest(relation: str, element: z3.ExprRef) -> bool:
-            return self._true(run, state, relation, (element,))
-
-        methods = self.catalogue.enums["method"].values
-        method_terms = [self.translator.symbols.constants[value] for value in methods]
-        topology: dict[str, Any] = {
+        return {
             "ccfs": [
-                {
-                    "id": names.of("ccf", c),
-                    "provider": names.of("ccf", c).replace("ccf-", "provider-"),
-                    "honest": honest("honest_ccf", c),
-                }
-                for c in elements["ccf"]
+                {"id": name(c), "provider": name(c).replace("ccf-", "provider-"), "honest": initial.holds("honest_ccf", (c,))}
+                for c in initial.universe["ccf"]
             ],
             "aefs": [
                 {
-                    "id": names.of("aef", a),
-                    "ccf": next((names.of("ccf", c) for (_, c) in facts("aef_at", ("aef", "ccf")) if _same(_, a)), None),
-                    "honest": honest("honest_aef", a),
-                    "exposes": [names.of("api", x) for (b, x) in facts("exposes", ("aef", "api")) if _same(b, a)],
-                    "methods": [
-                        value
-                        for value, term in zip(methods, method_terms, strict=True)
-                        if self._true(run, state, "supports", (a, term))
-                    ],
+                    "id": name(a),
+                    "ccf": next((name(c) for (c,) in related("aef_at", a)), None),
+                    "honest": initial.holds("honest_aef", (a,)),
+                    "exposes": [name(x) for (x,) in related("exposes", a)],
+                    "methods": [m for (m,) in related("supports", a)],
                 }
-                for a in elements["aef"]
+                for a in initial.universe["aef"]
             ],
             "invokers": [
                 {
-                    "id": names.of("invoker", i),
-                    "home": next((names.of("ccf", c) for (j, c) in facts("home", ("invoker", "ccf")) if _same(j, i)), None),
-                    "honest": honest("honest_inv", i),
-                    "prefers": [
-                        value
-                        for value, term in zip(methods, method_terms, strict=True)
-                        if self._true(run, state, "prefers", (i, term))
-                    ],
+                    "id": name(i),
+                    "home": next((name(c) for (c,) in related("home", i)), None),
+                    "honest": initial.holds("honest_inv", (i,)),
+                    "prefers": [m for (m,) in related("prefers", i)],
                 }
-                for i in elements["invoker"]
+                for i in initial.universe["invoker"]
             ],
-            "apis": [names.of("api", x) for x in elements["api"]],
+            "apis": [name(x) for x in initial.universe["api"]],
             "interconnections": sorted(
-                {
-                    tuple(sorted((names.of("ccf", c), names.of("ccf", d))))
-                    for (c, d) in facts("interconnected", ("ccf", "ccf"))
-                }
+                {tuple(sorted((name(c), name(d)))) for c, d in initial.relations["interconnected"]}
             ),
-            "delegations": [
-                {"by": names.of("ccf", c), "to": names.of("ccf", d)} for (c, d) in facts("delegated", ("ccf", "ccf"))
-            ],
+            "delegations": [{"by": name(c), "to": name(d)} for c, d in sorted(initial.relations["delegated"])],
             "policies": [
-                {
-                    "ccf": names.of("ccf", c),
-                    "invoker": names.of("invoker", i),
-                    "aef": names.of("aef", a),
-                    "api": names.of("api", x),
-                }
-                for (c, i, a, x) in facts("allows", ("ccf", "invoker", "aef", "api"))
+                {"ccf": name(c), "invoker": name(i), "aef": name(a), "api": name(x)}
+                for c, i, a, x in sorted(initial.relations["allows"])
             ],
             "rofs": [
                 {
-                    "id": names.of("rof", r),
-                    "honest": honest("honest_rof", r),
-                    "consents": [
-                        {"invoker": names.of("invoker", i), "api": names.of("api", x)}
-                        for (s, i, x) in facts("consents", ("rof", "invoker", "api"))
-                        if _same(s, r)
-                    ],
+                    "id": name(r),
+                    "honest": initial.holds("honest_rof", (r,)),
+                    "consents": [{"invoker": name(i), "api": name(x)} for i, x in related("consents", r)],
                 }
-                for r in elements["rof"]
+                for r in initial.universe["rof"]
             ],
         }
-        return topology
 
-    def _step(self, number: int, step: Any, names: Names) -> dict[str, Any]:
-        compiled: CompiledAction = step.action
+    def _step(self, number: int, action_id: str, arguments: Mapping[str, str], names: Mapping[str, str]) -> dict[str, Any]:
+        compiled: CompiledAction = self.actions[action_id]
         action = compiled.action
-        arguments = {
-            name: names.of(sort, step.arguments[name]) if sort in self.catalogue.sorts else str(step.arguments[name])
-            for name, sort in action.params
-        }
+        named = {parameter: names.get(value, value) for parameter, value in arguments.items()}
         text = action.text
-        for name, value in arguments.items():
-            text = text.replace("{" + name + "}", value)
+        for parameter, value in named.items():
+            text = text.replace("{" + parameter + "}", value)
         return {
             "n": number,
             "action": action.id,
             "procedure": action.procedure,
             "actor": action.actor,
-            "from": arguments.get(action.sender, action.sender),
-            "to": arguments.get(action.receiver, action.receiver),
+            "from": named.get(action.sender, action.sender),
+            "to": named.get(action.receiver, action.receiver),
             "via": action.via,
-            "args": arguments,
+            "args": named,
             "text": text,
             "checks_passed": sorted({guard.check for guard in compiled.guards if guard.check is not None}),
             "checks_missing": [
@@ -233,50 +152,26 @@ class TraceBuilder:
         }
 
     def _why_missing(self, guard: Guard) -> str:
-        failing = _failing_conditions(guard.when, self.system.options)
+        options = self.system.options
+        failing = [option for option, values in guard.when if not holds(((option, values),), options)]
         if failing:
-            return "; ".join(f"option {option} = {self.system.options[option]}" for option in failing)
+            return "; ".join(f"option {option} = {options[option]}" for option in failing)
         return "removed by the mutant"
 
-    def _violation(
-        self, run: Run, goal: Formula, elements: Mapping[str, list[z3.ExprRef]], names: Names
-    ) -> dict[str, Any]:
-        """The property instance the final state falsifies, with its variables named."""
-        formula = goal
-        binders: list[tuple[str, str]] = []
-        while isinstance(formula, Quant) and formula.universal:
-            binders.extend(formula.binders)
-            formula = formula.body
-        final = run.states[-1]
-        domains = [elements[sort] if sort in elements else self._enum_terms(sort) for _, sort in binders]
-        for combination in itertools.product(*domains):
-            env = dict(zip((name for name, _ in binders), combination, strict=True))
-            value = run.model.eval(self.translator.formula(formula, env, final), model_completion=True)
-            if z3.is_false(value):
-                instance = {
-                    name: names.of(sort, element) if sort in self.catalogue.sorts else str(element)
-                    for (name, sort), element in zip(binders, combination, strict=True)
+    def _violation(self, final: Structure, goal: Formula, names: Mapping[str, str]) -> dict[str, Any]:
+        """The instance of the property that the final state falsifies, with its variables named."""
+        body, binders = goal, []
+        while isinstance(body, Quant) and body.universal:
+            binders.extend(body.binders)
+            body = body.body
+        variables = [variable for variable, _ in binders]
+        for values in itertools.product(*(final.universe[sort] for _, sort in binders)):
+            env = dict(zip(variables, values, strict=True))
+            if not evaluate(body, final, env):
+                premise = body.left if isinstance(body, Implies) else body
+                parts = premise.parts if isinstance(premise, And) else (premise,)
+                return {
+                    "instance": {variable: names.get(value, value) for variable, value in env.items()},
+                    "premise": " & ".join(show(part) for part in parts),
                 }
-                return {"instance": instance, "premise": _premise_text(formula)}
-        return {"instance": {}, "premise": ""}
-
-    def _enum_terms(self, sort: str) -> list[z3.ExprRef]:
-        return [self.translator.symbols.constants[value] for value in self.catalogue.enums[sort].values]
-
-
-def _same(left: z3.ExprRef, right: z3.ExprRef) -> bool:
-    return str(left) == str(right)
-
-
-def _failing_conditions(conditions: Conditions, options: Mapping[str, str]) -> list[str]:
-    return [option for option, values in conditions if not holds(((option, values),), options)]
-
-
-def _premise_text(formula: Formula) -> str:
-    from model.syntax import show
-
-    if isinstance(formula, Implies):
-        premise = formula.left
-        parts = premise.parts if isinstance(premise, And) else (premise,)
-        return " & ".join(show(part) for part in parts)
-    return show(formula)
+        raise ValueError("the final state of a counterexample satisfies the property")

@@ -19,10 +19,11 @@ from typing import Any
 
 from model.bmc import Unrolling
 from model.catalogue import Catalogue, CatalogueError, Profile, holds
+from model.concrete import ConcreteRun, SimulationError, evaluate, simulate
 from model.encode import Translator
 from model.houdini import Invariant, houdini, implies
 from model.solver import SolverError, SolverSettings
-from model.syntax import Not
+from model.syntax import Formula, Not
 from model.system import Removal, System, compile_system
 from model.templates import candidates
 from model.trace import TraceBuilder
@@ -88,6 +89,8 @@ class ProfileReport:
     witnesses: tuple[WitnessResult, ...]
     invariant_size: int
     seconds: float
+    runs: Mapping[str, tuple[ConcreteRun, ...]] = field(default_factory=dict)
+    """every witness run known after this profile (to try under the next profiles)"""
 
 
 def profile_options(catalogue: Catalogue, profile: Profile, overrides: Mapping[str, str]) -> dict[str, str]:
@@ -116,7 +119,9 @@ class ProfileVerifier:
         removals: tuple[Removal, ...] = (),
         bounds: Bounds | None = None,
         settings: SolverSettings | None = None,
+        known_runs: Mapping[str, Sequence[ConcreteRun]] | None = None,
     ) -> None:
+        """``known_runs``: witness runs found under other profiles, tried before searching."""
         if profile not in catalogue.profiles:
             raise CatalogueError(f"unknown profile '{profile}'; known: {', '.join(catalogue.profiles)}")
         self.catalogue = catalogue
@@ -126,7 +131,10 @@ class ProfileVerifier:
         self.translator = Translator(catalogue)
         self.bounds = bounds or Bounds()
         self.settings = settings or SolverSettings()
-        self.traces = TraceBuilder(self.system, self.translator)
+        self.traces = TraceBuilder(self.system)
+        self.known_runs: dict[str, list[ConcreteRun]] = {
+            witness: list(runs) for witness, runs in (known_runs or {}).items()
+        }
         self._attack_search: Unrolling | None = None
         self._honest_search: Unrolling | None = None
 
@@ -146,17 +154,36 @@ class ProfileVerifier:
         return self._attack_search
 
     def witness(self, witness_id: str) -> WitnessResult:
+        """Search an honest run reaching the witness goal: first among runs found for other profiles."""
         witness = self.catalogue.witnesses[witness_id]
         start = time.perf_counter()
         if not holds(witness.when, self.options):
             return WitnessResult(witness_id, False, False, 0.0, None)
-        run = self._searcher(honest_only=True).search(self.system.expand(witness.goal), self.bounds.witness_depth)
+        goal = self.system.expand(witness.goal)
+        run = self._replayed(witness_id, goal)
+        if run is None:
+            run = self._searcher(honest_only=True).search(goal, self.bounds.witness_depth)
         trace = None
         if run is not None:
+            self.known_runs.setdefault(witness_id, []).append(run)
             trace = self.traces.build(
                 run, profile=self.profile, kind="witness", subject=witness_id, statement=witness.statement, goal=None
             )
         return WitnessResult(witness_id, True, run is not None, time.perf_counter() - start, trace)
+
+    def _replayed(self, witness_id: str, goal: Formula) -> ConcreteRun | None:
+        """A run found under another profile that also executes under this one and reaches ``goal``."""
+        honest = {action.id for action in self.system.actions if action.action.actor == "honest"}
+        for known in self.known_runs.get(witness_id, []):
+            if any(step.action not in honest for step in known.steps):
+                continue
+            try:
+                run = simulate(self.system, known.states[0], known.steps)
+            except SimulationError:
+                continue
+            if evaluate(goal, run.final, {}):
+                return run
+        return None
 
     def counterexample(self, property_id: str) -> dict[str, Any] | None:
         prop = self.catalogue.properties[property_id]
@@ -183,7 +210,7 @@ class ProfileVerifier:
             for result in results:
                 if progress:
                     progress(result)
-            return ProfileReport(self.profile, results, (), 0, time.perf_counter() - start)
+            return ProfileReport(self.profile, results, (), 0, time.perf_counter() - start, self._runs())
         share = (time.perf_counter() - start) / max(len(wanted), 1)
         witness_results: dict[str, WitnessResult] = {}
         results = []
@@ -193,8 +220,16 @@ class ProfileVerifier:
             if progress:
                 progress(result)
         return ProfileReport(
-            self.profile, tuple(results), tuple(witness_results.values()), len(invariant.kept), time.perf_counter() - start
+            self.profile,
+            tuple(results),
+            tuple(witness_results.values()),
+            len(invariant.kept),
+            time.perf_counter() - start,
+            self._runs(),
         )
+
+    def _runs(self) -> dict[str, tuple[ConcreteRun, ...]]:
+        return {witness: tuple(runs) for witness, runs in self.known_runs.items()}
 
     def _decide(
         self, property_id: str, invariant: Invariant, share: float, witnesses: dict[str, WitnessResult]

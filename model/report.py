@@ -1,0 +1,70 @@
+"""Readable renderings of verification results: trace step lists, the results table, JSON.
+
+Traces are rendered from the trace document alone (the format in ``spec/schema/trace.schema.json``),
+so the same text can be produced for a trace file written by an earlier run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from model.verify import ProfileReport, PropertyResult, Verdict
+
+SYMBOLS: Mapping[str, str] = {
+    Verdict.PROVED: "proved",
+    Verdict.VIOLATED: "VIOLATED",
+    Verdict.NO_WITNESS: "no-witness",
+    Verdict.UNPROVED: "unproved",
+    Verdict.ERROR: "ERROR",
+}
+
+
+def trace_lines(trace: Mapping[str, Any]) -> list[str]:
+    """The numbered steps of ``trace`` in domain terms, then what the final state violates."""
+    lines = []
+    for step in trace["steps"]:
+        line = f"{step['n']}. [{step['via']}] {step['text']}"
+        missing = [f"{m['check']} ({m['because']})" for m in step["checks_missing"]]
+        if missing:
+            line += f"  -- not checked: {'; '.join(missing)}"
+        lines.append(line)
+    violation = trace.get("violation")
+    if violation:
+        instance = ", ".join(f"{name} = {value}" for name, value in violation["instance"].items())
+        lines.append(f"=> violates {trace['subject']} for {instance}")
+    elif trace["kind"] == "witness":
+        lines.append(f"=> reaches witness {trace['subject']}")
+    return lines
+
+
+def results_json(reports: Sequence[ProfileReport]) -> dict[str, Any]:
+    """The ``--json`` document: one entry per (profile, property), then the witnesses."""
+    return {
+        "results": [result.to_json() for report in reports for result in report.properties],
+        "witnesses": [
+            {
+                "profile": report.profile,
+                "witness": witness.id,
+                "applicable": witness.applicable,
+                "found": witness.found,
+                "seconds": round(witness.seconds, 3),
+                "trace": witness.trace,
+            }
+            for report in reports
+            for witness in report.witnesses
+        ],
+        "profiles": [
+            {"profile": r.profile, "seconds": round(r.seconds, 3), "invariant_clauses": r.invariant_size}
+            for r in reports
+        ],
+    }
+
+
+def failures_on(reports: Sequence[ProfileReport], profile: str) -> list[PropertyResult]:
+    """Results on ``profile`` that are not proved."""
+    return [r for report in reports if report.profile == profile for r in report.properties if r.verdict != Verdict.PROVED]
+
+
+def errors(reports: Sequence[ProfileReport]) -> list[PropertyResult]:
+    return [r for report in reports for r in report.properties if r.verdict == Verdict.ERROR]
