@@ -107,9 +107,9 @@ class TraceBuilder:
                 for i in initial.universe["invoker"]
             ],
             "apis": [name(x) for x in initial.universe["api"]],
-            "interconnections": sorted(
-                {tuple(sorted((name(c), name(d)))) for c, d in initial.relations["interconnected"]}
-            ),
+            "interconnections": [
+                list(pair) for pair in sorted({tuple(sorted((name(c), name(d)))) for c, d in initial.relations["interconnected"]})
+            ],
             "delegations": [{"by": name(c), "to": name(d)} for c, d in sorted(initial.relations["delegated"])],
             "policies": [
                 {"ccf": name(c), "invoker": name(i), "aef": name(a), "api": name(x)}

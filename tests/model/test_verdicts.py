@@ -1,0 +1,64 @@
+"""The expected-verdict table: every profile x property cell, parametrised by name.
+
+P proved, V violated (with a shortest counterexample), W no-witness, U unproved. The table is what
+the model computes; docs/findings.md explains each violation in one sentence. A change to a cell is
+a change of the model's meaning and must be reviewed as such.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from model.catalogue import Catalogue
+from model.verify import ProfileReport, Verdict
+
+PROFILES = (
+    "ts33122-rel18",
+    "ki2-conclusion",
+    "cr-interconnect",
+    "sol13-psk",
+    "sol2-capif8",
+    "cr-method-update",
+    "opencapif-observed",
+    "recommended",
+)
+TABLE = {
+    "token-origin": "P P P P P P P P",
+    "provider-policy": "P V P P P P V P",
+    "invoker-authentication": "P V V V P P V P",
+    "psk-secrecy": "P V V V P P P P",
+    "info-release": "W V V V W W W P",
+    "home-ccf-binding": "W P V V W W W P",
+    "token-scope": "P P P P P P V P",
+    "token-subject": "P P V P P P V P",
+    "method-selection": "P P P P P P P P",
+    "no-downgrade": "W W W W W P W P",
+    "revocation": "P V V V P P P P",
+    "rof-authorization": "W W W W P W W P",
+    "interconnect-channel": "W P P P W W W P",
+}
+VERDICTS = {"P": Verdict.PROVED, "V": Verdict.VIOLATED, "W": Verdict.NO_WITNESS, "U": Verdict.UNPROVED}
+CELLS = [
+    pytest.param(profile, prop, VERDICTS[letter], id=f"{profile}/{prop}")
+    for prop, row in TABLE.items()
+    for profile, letter in zip(PROFILES, row.split(), strict=True)
+]
+
+
+def test_table_covers_the_catalogue(catalogue: Catalogue) -> None:
+    assert set(PROFILES) == set(catalogue.profiles)
+    assert set(TABLE) == set(catalogue.properties)
+
+
+@pytest.mark.parametrize(("profile", "prop", "expected"), CELLS)
+def test_verdict(full_run: dict[str, ProfileReport], profile: str, prop: str, expected: Verdict) -> None:
+    result = next(r for r in full_run[profile].properties if r.property == prop)
+    assert result.verdict == expected, result.detail
+    if expected == Verdict.VIOLATED:
+        assert result.trace is not None and result.trace["violation"]["instance"]
+
+
+def test_recommended_has_every_witness(full_run: dict[str, ProfileReport], catalogue: Catalogue) -> None:
+    witnesses = {w.id: w for w in full_run["recommended"].witnesses}
+    assert set(witnesses) == set(catalogue.witnesses)
+    assert all(w.applicable and w.found for w in witnesses.values())
