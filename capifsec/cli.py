@@ -106,7 +106,9 @@ def _run_verify(arguments: argparse.Namespace, console: Console) -> int:
         task = progress.add_task("", total=total)
 
         def advance(result: PropertyResult) -> None:
-            progress.update(task, advance=1, description=f"{result.profile} / {result.property}: {result.verdict}")
+            progress.update(
+                task, advance=1, description=f"{result.profile} / {result.property}: {result.verdict}"
+            )
 
         reports = verify(catalogue, job, workers=arguments.workers, on_result=advance)
     console.print(_table(reports, properties))
@@ -116,11 +118,18 @@ def _run_verify(arguments: argparse.Namespace, console: Console) -> int:
                 console.print(f"\n[bold]{result.profile} / {result.property}[/]: {result.detail}")
                 for line in trace_lines(result.trace):
                     console.print(f"  {line}", markup=False, highlight=False)
-    unsettled = [r for report in reports for r in report.properties if r.verdict not in (Verdict.PROVED, Verdict.VIOLATED)]
+    unsettled = [
+        r
+        for report in reports
+        for r in report.properties
+        if r.verdict not in (Verdict.PROVED, Verdict.VIOLATED)
+    ]
     if unsettled:
         console.print("\n[bold]Not proved and not violated[/]")
         for result in unsettled:
-            console.print(f"  {result.profile} / {result.property}: {result.verdict}: {result.detail}", highlight=False)
+            console.print(
+                f"  {result.profile} / {result.property}: {result.verdict}: {result.detail}", highlight=False
+            )
     elapsed = sum(report.seconds for report in reports)
     console.print(f"\n{len(reports)} profile(s), {total} checks, {elapsed:.1f} s of verification work")
     if arguments.json:
@@ -175,14 +184,18 @@ def _catalogue(spec: str | None) -> Catalogue:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="capifsec", description="CAPIF security: formal model and reference implementation")
+    parser = argparse.ArgumentParser(
+        prog="capifsec", description="CAPIF security: formal model and reference implementation"
+    )
     commands = parser.add_subparsers(dest="command", required=True)
     check = commands.add_parser("verify", help="prove the catalogue's properties on its profiles")
     check.add_argument("--profile", action="append", help="profile id (repeatable; default: all)")
     check.add_argument("--property", action="append", help="property id (repeatable; default: all)")
     check.add_argument("--option", action="append", default=[], metavar="ID=VALUE", help="override an option")
     check.add_argument("--json", metavar="FILE", help="write the results (with traces) as JSON")
-    check.add_argument("--depth", type=int, default=8, help="counterexample search bound in steps (default 8)")
+    check.add_argument(
+        "--depth", type=int, default=8, help="counterexample search bound in steps (default 8)"
+    )
     check.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1), help="worker processes")
     check.add_argument("--spec", metavar="DIR", help="catalogue folder (default: the one shipped)")
     show = commands.add_parser("trace", help="print a trace file as its step list")

@@ -83,7 +83,10 @@ class Unrolling:
                 update = action.updates.get(relation_id)
                 if update is None:
                     continue
-                env: Environment = {**posts[index], **dict(zip(update_variables(relation), variables, strict=True))}
+                env: Environment = {
+                    **posts[index],
+                    **dict(zip(update_variables(relation), variables, strict=True)),
+                }
                 value = z3.If(selector == index, self.translator.formula(update, env, pre), value)
             self.solver.add(z3.ForAll(variables, symbol(*variables) == value))
             post[relation_id] = _applier(symbol)
@@ -139,7 +142,9 @@ class Unrolling:
             relations[relation.id] = frozenset(
                 tuple(name for name, _ in combination)
                 for combination in itertools.product(*(terms[sort] for sort in relation.sorts))
-                if z3.is_true(model.eval(interpretation([term for _, term in combination]), model_completion=True))
+                if z3.is_true(
+                    model.eval(interpretation([term for _, term in combination]), model_completion=True)
+                )
             )
         initial = initialise(self.system, Structure(universe, relations))
 

@@ -36,7 +36,9 @@ class Origin:
     entry: str
 
     def error(self, field_path: str, message: str) -> CatalogueError:
-        return CatalogueError(f"{self.file}: {self.section} entry '{self.entry}', field {field_path}: {message}")
+        return CatalogueError(
+            f"{self.file}: {self.section} entry '{self.entry}', field {field_path}: {message}"
+        )
 
 
 Conditions = tuple[tuple[str, frozenset[str]], ...]
@@ -245,10 +247,6 @@ class Catalogue:
         )
 
 
-_FORMAL_SECTIONS = (
-    "sorts enums relations definitions axioms checks procedures actions options properties witnesses "
-    "lemmas profiles mutants"
-).split()
 _DOCUMENT_SECTIONS = ("entities", "trust-domains", "reference-points")
 
 
@@ -307,7 +305,7 @@ class _Builder:
 
     def __init__(self, raw: Mapping[str, list[tuple[Origin, dict[str, Any]]]]) -> None:
         self.raw = raw
-        for section, entries in raw.items():
+        for entries in raw.values():
             seen: dict[str, Origin] = {}
             for origin, _ in entries:
                 if origin.entry in seen:
@@ -318,7 +316,9 @@ class _Builder:
         return self.raw.get(section, [])
 
     def build(self) -> Catalogue:
-        sorts = {o.entry: Sort(e["id"], e["text"], e["naming"], e["bound"]) for o, e in self._entries("sorts")}
+        sorts = {
+            o.entry: Sort(e["id"], e["text"], e["naming"], e["bound"]) for o, e in self._entries("sorts")
+        }
         enums = {o.entry: Enum(e["id"], e["text"], tuple(e["values"])) for o, e in self._entries("enums")}
         self.sort_names = frozenset(sorts) | frozenset(enums)
         options = {o.entry: self._option(o, e) for o, e in self._entries("options")}
@@ -335,9 +335,7 @@ class _Builder:
         )
         self.vocabulary = vocabulary
         relations = {o.entry: self._relation(o, e) for o, e in self._entries("relations")}
-        checks = {
-            o.entry: Check(e["id"], e["text"], tuple(e["sources"])) for o, e in self._entries("checks")
-        }
+        checks = {o.entry: Check(e["id"], e["text"], tuple(e["sources"])) for o, e in self._entries("checks")}
         procedures = {
             o.entry: Procedure(e["id"], e["title"], e["text"], tuple(e["sources"]))
             for o, e in self._entries("procedures")
@@ -364,7 +362,9 @@ class _Builder:
             for o, e in self._entries("lemmas")
         }
         profiles = self._profiles()
-        mutants = {o.entry: self._mutant(o, e, profiles, actions, properties) for o, e in self._entries("mutants")}
+        mutants = {
+            o.entry: self._mutant(o, e, profiles, actions, properties) for o, e in self._entries("mutants")
+        }
         documents = {
             section: tuple(entry for _, entry in self._entries(section)) for section in _DOCUMENT_SECTIONS
         }
@@ -488,7 +488,9 @@ class _Builder:
             effects=effects,
         )
 
-    def _guard(self, origin: Origin, field_name: str, item: str | dict[str, Any], params: dict[str, str]) -> Guard:
+    def _guard(
+        self, origin: Origin, field_name: str, item: str | dict[str, Any], params: dict[str, str]
+    ) -> Guard:
         if isinstance(item, str):
             return Guard(self._formula(origin, field_name, item, params), item, None, ())
         check = item.get("check")
@@ -501,7 +503,9 @@ class _Builder:
             self._when(origin, f"{field_name}.when", item.get("when", {})),
         )
 
-    def _effect(self, origin: Origin, field_name: str, item: dict[str, Any], params: dict[str, str]) -> Effect:
+    def _effect(
+        self, origin: Origin, field_name: str, item: dict[str, Any], params: dict[str, str]
+    ) -> Effect:
         insert = "insert" in item
         text = item["insert"] if insert else item["delete"]
         try:
@@ -573,7 +577,9 @@ class _Builder:
             for index, reading in enumerate(readings):
                 if reading.option not in self.options:
                     raise origin.error(f"readings[{index}].option", f"unknown option '{reading.option}'")
-            resolved[profile_id] = Profile(entry["id"], entry["title"], entry["source"], parent, options, readings)
+            resolved[profile_id] = Profile(
+                entry["id"], entry["title"], entry["source"], parent, options, readings
+            )
             return resolved[profile_id]
 
         return {profile_id: resolve(profile_id, ()) for profile_id in entries}

@@ -74,14 +74,19 @@ def evaluate(formula: Formula, structure: Structure, env: Mapping[str, str]) -> 
         case Quant(universal=universal, binders=binders, body=body):
             names = [name for name, _ in binders]
             assignments = structure.tuples(tuple(sort for _, sort in binders))
-            results = (evaluate(body, structure, {**env, **dict(zip(names, values, strict=True))}) for values in assignments)
+            results = (
+                evaluate(body, structure, {**env, **dict(zip(names, values, strict=True))})
+                for values in assignments
+            )
             return all(results) if universal else any(results)
         case Const(value=value):
             return value
     raise TypeError(f"not a formula: {formula!r}")
 
 
-def apply(system: System, action: CompiledAction, structure: Structure, arguments: Mapping[str, str]) -> Structure:
+def apply(
+    system: System, action: CompiledAction, structure: Structure, arguments: Mapping[str, str]
+) -> Structure:
     """The structure after ``action`` with ``arguments``; raises if a guard is false."""
     for guard in action.guards:
         if not evaluate(guard.formula, structure, arguments):
@@ -99,7 +104,7 @@ def apply(system: System, action: CompiledAction, structure: Structure, argument
 
 
 def simulate(system: System, initial: Structure, steps: tuple[Step, ...]) -> ConcreteRun:
-    """Execute ``steps`` from ``initial`` in ``system``; raises :class:`SimulationError` if one cannot fire."""
+    """Execute ``steps`` from ``initial`` in ``system``; :class:`SimulationError` if one cannot fire."""
     actions = {action.id: action for action in system.actions}
     states = [initial]
     for step in steps:

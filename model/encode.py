@@ -103,7 +103,9 @@ class Translator:
         """Fresh constants for the parameters of ``action``."""
         return {name: self.constant(f"{action.id}.{name}{tag}", sort) for name, sort in action.action.params}
 
-    def post_state(self, action: CompiledAction, params: Environment, pre: State) -> dict[str, Interpretation]:
+    def post_state(
+        self, action: CompiledAction, params: Environment, pre: State
+    ) -> dict[str, Interpretation]:
         """The state after ``action`` with ``params``, as a function of ``pre``."""
         post = dict(pre)
         for relation_id, update in action.updates.items():

@@ -33,7 +33,11 @@ class _Houdini:
     """One Houdini run: a solver for the initial state and one per action, reused across rounds."""
 
     def __init__(
-        self, system: System, translator: Translator, candidates: Sequence[Candidate], settings: SolverSettings
+        self,
+        system: System,
+        translator: Translator,
+        candidates: Sequence[Candidate],
+        settings: SolverSettings,
     ) -> None:
         self.system = system
         self.translator = translator
@@ -54,7 +58,9 @@ class _Houdini:
         return self.translator.formula(formula, {}, state)
 
     def drop_initially_false(self) -> None:
-        static = {r.id: self.pre[r.id] for r in self.system.catalogue.relations.values() if r.kind == "static"}
+        static = {
+            r.id: self.pre[r.id] for r in self.system.catalogue.relations.values() if r.kind == "static"
+        }
         initial = self.translator.initial_state(self.system, static, "@init")
         solver = new_solver(self.settings, self.translator.context)
         solver.add(*self.axioms)
@@ -74,14 +80,18 @@ class _Houdini:
         post = self.translator.post_state(action, params, self.pre)
         return solver, self._broken_literals(solver, post, touched)
 
-    def _broken_literals(self, solver: z3.Solver, state: State, candidates: set[int]) -> dict[int, z3.BoolRef]:
+    def _broken_literals(
+        self, solver: z3.Solver, state: State, candidates: set[int]
+    ) -> dict[int, z3.BoolRef]:
         """A literal per candidate that implies the candidate is false in ``state``."""
         broken = {c: self.translator.boolean(f"broken[{next(self._rounds)}]") for c in candidates}
         for c, literal in broken.items():
             solver.add(z3.Implies(literal, z3.Not(self._holds(self.candidates[c].formula, state))))
         return broken
 
-    def drop(self, solver: z3.Solver, broken: dict[int, z3.BoolRef], suspects: set[int], hypotheses: bool) -> bool:
+    def drop(
+        self, solver: z3.Solver, broken: dict[int, z3.BoolRef], suspects: set[int], hypotheses: bool
+    ) -> bool:
         """Drop every suspect a model of ``solver`` shows broken; True when any was dropped."""
         suspects = suspects & self.active
         any_dropped = False

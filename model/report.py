@@ -63,7 +63,13 @@ def results_json(reports: Sequence[ProfileReport]) -> dict[str, Any]:
 
 def failures_on(reports: Sequence[ProfileReport], profile: str) -> list[PropertyResult]:
     """Results on ``profile`` that are not proved."""
-    return [r for report in reports if report.profile == profile for r in report.properties if r.verdict != Verdict.PROVED]
+    return [
+        r
+        for report in reports
+        if report.profile == profile
+        for r in report.properties
+        if r.verdict != Verdict.PROVED
+    ]
 
 
 def errors(reports: Sequence[ProfileReport]) -> list[PropertyResult]:

@@ -19,7 +19,14 @@ from model.concrete import ConcreteRun
 from model.system import Removal
 from model.verify import Bounds, ProfileReport, ProfileVerifier, PropertyResult
 
-EXPECTED_COST = ("recommended", "ki2-conclusion", "cr-interconnect", "sol13-psk", "opencapif-observed", "sol2-capif8")
+EXPECTED_COST = (
+    "recommended",
+    "ki2-conclusion",
+    "cr-interconnect",
+    "sol13-psk",
+    "opencapif-observed",
+    "sol2-capif8",
+)
 """Profiles known to take longest, started first (the others follow in catalogue order)."""
 
 
@@ -85,7 +92,9 @@ def verify(
         running: set[Future[ProfileReport]] = set()
         while pending or running:
             while pending and len(running) < workers:
-                running.add(pool.submit(_verify_profile, catalogue, job, pending.pop(0), dict(known), results))
+                running.add(
+                    pool.submit(_verify_profile, catalogue, job, pending.pop(0), dict(known), results)
+                )
             done, running = wait(running, timeout=0.05, return_when=FIRST_COMPLETED)
             _drain(results, on_result)
             for future in done:
@@ -102,7 +111,12 @@ def _verify_profile_inline(
     on_result: Callable[[PropertyResult], None] | None,
 ) -> ProfileReport:
     verifier = ProfileVerifier(
-        catalogue, profile, overrides=job.overrides, removals=job.removals, bounds=job.bounds, known_runs=known
+        catalogue,
+        profile,
+        overrides=job.overrides,
+        removals=job.removals,
+        bounds=job.bounds,
+        known_runs=known,
     )
     return verifier.run(job.properties, on_result)
 

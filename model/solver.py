@@ -12,7 +12,6 @@ from dataclasses import dataclass
 
 import z3
 
-
 MACRO = True
 
 

@@ -88,9 +88,7 @@ Formula = Atom | Eq | Not | And | Or | Implies | Iff | Quant | Const
 
 WILDCARD = "_"
 
-_TOKEN = re.compile(
-    r"\s*(?:(?P<op><->|->|!=|[!&|=().,:])|(?P<name>[A-Za-z_][A-Za-z0-9_]*)|(?P<bad>\S))"
-)
+_TOKEN = re.compile(r"\s*(?:(?P<op><->|->|!=|[!&|=().,:])|(?P<name>[A-Za-z_][A-Za-z0-9_]*)|(?P<bad>\S))")
 _KEYWORDS = {"forall", "exists", "true", "false"}
 
 

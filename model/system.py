@@ -87,7 +87,9 @@ class System:
         return expand_definitions(formula, self.catalogue, self.options)
 
 
-def compile_system(catalogue: Catalogue, options: Mapping[str, str], removals: tuple[Removal, ...] = ()) -> System:
+def compile_system(
+    catalogue: Catalogue, options: Mapping[str, str], removals: tuple[Removal, ...] = ()
+) -> System:
     """The transition system of ``catalogue`` under ``options`` (with ``removals`` for a mutant)."""
     actions = []
     for action in catalogue.actions.values():
@@ -100,11 +102,15 @@ def compile_system(catalogue: Catalogue, options: Mapping[str, str], removals: t
                 if guard.check is not None:
                     omitted.append(guard)
                 continue
-            guards.append(Guard(expand_definitions(guard.formula, catalogue, options), guard.source, guard.check, ()))
+            guards.append(
+                Guard(expand_definitions(guard.formula, catalogue, options), guard.source, guard.check, ())
+            )
         effects = [effect for effect in action.effects if holds(effect.when, options)]
         updates = _updates(catalogue, action, effects, options)
         actions.append(CompiledAction(action, tuple(guards), tuple(omitted), updates))
-    axioms = tuple(expand_definitions(axiom.formula, catalogue, options) for axiom in catalogue.axioms.values())
+    axioms = tuple(
+        expand_definitions(axiom.formula, catalogue, options) for axiom in catalogue.axioms.values()
+    )
     return System(catalogue, dict(options), tuple(actions), axioms, removals)
 
 
@@ -166,7 +172,9 @@ def expand_definitions(formula: Formula, catalogue: Catalogue, options: Mapping[
     def expand(node: Formula) -> Formula:
         if isinstance(node, Atom) and node.relation in catalogue.definitions:
             params, body = body_for(node.relation)
-            instance = substitute(rename_bound(body), dict(zip(params, (arg.name for arg in node.args), strict=True)))
+            instance = substitute(
+                rename_bound(body), dict(zip(params, (arg.name for arg in node.args), strict=True))
+            )
             return expand(instance)
         return _map_children(node, expand)
 

@@ -72,7 +72,10 @@ def fresh_relations(system: System) -> dict[str, str]:
     action makes).
     """
     deleted = {
-        effect.relation for action in system.actions for effect in _active_effects(system, action) if not effect.insert
+        effect.relation
+        for action in system.actions
+        for effect in _active_effects(system, action)
+        if not effect.insert
     }
     fresh: dict[str, str] = {}
     for action in system.actions:
@@ -100,7 +103,10 @@ def _active_effects(system: System, action: CompiledAction) -> list[Effect]:
 def _never_inserted(system: System) -> Iterator[tuple[str, Formula]]:
     """A relation that starts empty and that no action of the profile inserts into stays empty."""
     inserted = {
-        effect.relation for action in system.actions for effect in _active_effects(system, action) if effect.insert
+        effect.relation
+        for action in system.actions
+        for effect in _active_effects(system, action)
+        if effect.insert
     }
     for relation in system.state_relations:
         if _starts_empty(relation) and relation.id not in inserted:
@@ -144,6 +150,10 @@ def _uniqueness(system: System, fresh: dict[str, str]) -> Iterator[tuple[str, Fo
                         xs, ys = list(_variables(left, "x")), list(_variables(right, "y"))
                         ys[k] = xs[j]
                         binders = [(x.name, s) for x, s in zip(xs, left.sorts, strict=True)]
-                        binders += [(y.name, s) for y, s in zip(ys, right.sorts, strict=True) if y.name[0] == "y"]
-                        body = Implies(And((Atom(left.id, tuple(xs)), Atom(right.id, tuple(ys)))), Eq(xs[p], ys[q]))
+                        binders += [
+                            (y.name, s) for y, s in zip(ys, right.sorts, strict=True) if y.name[0] == "y"
+                        ]
+                        body = Implies(
+                            And((Atom(left.id, tuple(xs)), Atom(right.id, tuple(ys)))), Eq(xs[p], ys[q])
+                        )
                         yield f"unique {left.id}[{j}]/{right.id}[{k}]: {p}={q}", _forall(binders, body)

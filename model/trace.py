@@ -48,8 +48,10 @@ class TraceBuilder:
         for sort_id, elements in order.items():
             naming = self.catalogue.sorts[sort_id].naming
             for index, element in enumerate(elements):
-                names[element] = naming.replace("{letter}", _letter(index)).replace("{number}", str(index + 1))
-        for sort_id, relation_id in (("invoker", "home"), ("aef", "aef_at")):
+                names[element] = naming.replace("{letter}", _letter(index)).replace(
+                    "{number}", str(index + 1)
+                )
+        for relation_id in ("home", "aef_at"):
             for element, ccf in initial.relations[relation_id]:
                 names[element] += "@" + names[ccf].replace("ccf-", "provider-")
         return names
@@ -67,7 +69,9 @@ class TraceBuilder:
             "subject": subject,
             "statement": statement,
             "topology": self._topology(run.states[0], names),
-            "steps": [self._step(n, step.action, step.arguments, names) for n, step in enumerate(run.steps, start=1)],
+            "steps": [
+                self._step(n, step.action, step.arguments, names) for n, step in enumerate(run.steps, start=1)
+            ],
         }
         if self.system.removals:
             document["mutant"] = [{"check": r.check, "action": r.action} for r in self.system.removals]
@@ -77,14 +81,18 @@ class TraceBuilder:
 
     def _topology(self, initial: Structure, names: Mapping[str, str]) -> dict[str, Any]:
         def related(relation: str, element: str) -> list[tuple[str, ...]]:
-            return sorted(rest for first, *rest in initial.relations[relation] if first == element)
+            return sorted(facts[1:] for facts in initial.relations[relation] if facts[0] == element)
 
         def name(element: str) -> str:
             return names.get(element, element)
 
         return {
             "ccfs": [
-                {"id": name(c), "provider": name(c).replace("ccf-", "provider-"), "honest": initial.holds("honest_ccf", (c,))}
+                {
+                    "id": name(c),
+                    "provider": name(c).replace("ccf-", "provider-"),
+                    "honest": initial.holds("honest_ccf", (c,)),
+                }
                 for c in initial.universe["ccf"]
             ],
             "aefs": [
@@ -108,9 +116,14 @@ class TraceBuilder:
             ],
             "apis": [name(x) for x in initial.universe["api"]],
             "interconnections": [
-                list(pair) for pair in sorted({tuple(sorted((name(c), name(d)))) for c, d in initial.relations["interconnected"]})
+                list(pair)
+                for pair in sorted(
+                    {tuple(sorted((name(c), name(d)))) for c, d in initial.relations["interconnected"]}
+                )
             ],
-            "delegations": [{"by": name(c), "to": name(d)} for c, d in sorted(initial.relations["delegated"])],
+            "delegations": [
+                {"by": name(c), "to": name(d)} for c, d in sorted(initial.relations["delegated"])
+            ],
             "policies": [
                 {"ccf": name(c), "invoker": name(i), "aef": name(a), "api": name(x)}
                 for c, i, a, x in sorted(initial.relations["allows"])
@@ -125,7 +138,9 @@ class TraceBuilder:
             ],
         }
 
-    def _step(self, number: int, action_id: str, arguments: Mapping[str, str], names: Mapping[str, str]) -> dict[str, Any]:
+    def _step(
+        self, number: int, action_id: str, arguments: Mapping[str, str], names: Mapping[str, str]
+    ) -> dict[str, Any]:
         compiled: CompiledAction = self.actions[action_id]
         action = compiled.action
         named = {parameter: names.get(value, value) for parameter, value in arguments.items()}
@@ -160,7 +175,8 @@ class TraceBuilder:
 
     def _violation(self, final: Structure, goal: Formula, names: Mapping[str, str]) -> dict[str, Any]:
         """The instance of the property that the final state falsifies, with its variables named."""
-        body, binders = goal, []
+        body: Formula = goal
+        binders: list[tuple[str, str]] = []
         while isinstance(body, Quant) and body.universal:
             binders.extend(body.binders)
             body = body.body

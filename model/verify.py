@@ -102,7 +102,9 @@ def profile_options(catalogue: Catalogue, profile: Profile, overrides: Mapping[s
             raise CatalogueError(f"unknown option '{option_id}'")
         allowed = [v.id for v in option.values]
         if value not in allowed:
-            raise CatalogueError(f"option '{option_id}' has no value '{value}'; allowed: {', '.join(allowed)}")
+            raise CatalogueError(
+                f"option '{option_id}' has no value '{value}'; allowed: {', '.join(allowed)}"
+            )
         options[option_id] = value
     return options
 
@@ -167,7 +169,12 @@ class ProfileVerifier:
         if run is not None:
             self.known_runs.setdefault(witness_id, []).append(run)
             trace = self.traces.build(
-                run, profile=self.profile, kind="witness", subject=witness_id, statement=witness.statement, goal=None
+                run,
+                profile=self.profile,
+                kind="witness",
+                subject=witness_id,
+                statement=witness.statement,
+                goal=None,
             )
         return WitnessResult(witness_id, True, run is not None, time.perf_counter() - start, trace)
 
@@ -192,11 +199,18 @@ class ProfileVerifier:
         if run is None:
             return None
         return self.traces.build(
-            run, profile=self.profile, kind="counterexample", subject=property_id, statement=prop.statement, goal=goal
+            run,
+            profile=self.profile,
+            kind="counterexample",
+            subject=property_id,
+            statement=prop.statement,
+            goal=goal,
         )
 
     def run(
-        self, property_ids: Sequence[str] | None = None, progress: Callable[[PropertyResult], None] | None = None
+        self,
+        property_ids: Sequence[str] | None = None,
+        progress: Callable[[PropertyResult], None] | None = None,
     ) -> ProfileReport:
         """Verify ``property_ids`` (all by default); ``progress`` sees each result as it is decided."""
         start = time.perf_counter()
@@ -204,13 +218,13 @@ class ProfileVerifier:
         try:
             invariant = self.invariant()
         except SolverError as problem:
-            results = tuple(
+            failed = tuple(
                 PropertyResult(self.profile, p, Verdict.ERROR, 0.0, f"Houdini: {problem}") for p in wanted
             )
-            for result in results:
+            for result in failed:
                 if progress:
                     progress(result)
-            return ProfileReport(self.profile, results, (), 0, time.perf_counter() - start, self._runs())
+            return ProfileReport(self.profile, failed, (), 0, time.perf_counter() - start, self._runs())
         share = (time.perf_counter() - start) / max(len(wanted), 1)
         witness_results: dict[str, WitnessResult] = {}
         results = []
@@ -237,7 +251,9 @@ class ProfileVerifier:
         prop = self.catalogue.properties[property_id]
         start = time.perf_counter()
         try:
-            if implies(self.system, self.translator, invariant, self.system.expand(prop.formula), self.settings):
+            if implies(
+                self.system, self.translator, invariant, self.system.expand(prop.formula), self.settings
+            ):
                 for witness_id in prop.witnesses:
                     if witness_id not in witnesses:
                         witnesses[witness_id] = self.witness(witness_id)
@@ -246,11 +262,15 @@ class ProfileVerifier:
                 seconds = share + time.perf_counter() - start
                 found = tuple(w.id for w in applicable if w.found)
                 if not applicable:
-                    detail = "proved, but no witness applies under this profile's options: the property is vacuous here"
-                    return PropertyResult(self.profile, property_id, Verdict.NO_WITNESS, seconds, detail, None, found)
+                    detail = "proved, but no witness applies under this profile's options: vacuous here"
+                    return PropertyResult(
+                        self.profile, property_id, Verdict.NO_WITNESS, seconds, detail, None, found
+                    )
                 if missing:
                     detail = f"proved, but no honest run reaches witness(es) {', '.join(missing)}"
-                    return PropertyResult(self.profile, property_id, Verdict.NO_WITNESS, seconds, detail, None, found)
+                    return PropertyResult(
+                        self.profile, property_id, Verdict.NO_WITNESS, seconds, detail, None, found
+                    )
                 detail = f"inductive invariant of {len(invariant.kept)} clauses; witnesses {', '.join(found)}"
                 return PropertyResult(self.profile, property_id, Verdict.PROVED, seconds, detail, None, found)
             trace = self.counterexample(property_id)

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from model.catalogue import Catalogue, CatalogueError, load_catalogue
+from model.verify import ProfileVerifier, Verdict
 
 from .conftest import SPEC
 
@@ -80,9 +81,9 @@ def _edit(path: Path, old: str, new: str) -> None:
         ),
         pytest.param(
             "properties.yaml",
-            "    witnesses: [oauth-one-provider, oauth-interconnected]\n\n  - id: provider-policy",
-            "    witnesses: [oauth-one-provider, oauth-interconnected]\n    colour: blue\n\n  - id: provider-policy",
-            ["properties.yaml", "token-origin", "Additional properties"],
+            "  - id: provider-policy\n",
+            "  - id: provider-policy\n    colour: blue\n",
+            ["properties.yaml", "provider-policy", "Additional properties"],
             id="unknown-field",
         ),
         pytest.param(
@@ -113,10 +114,12 @@ def test_a_user_adds_a_property_by_data(spec_copy: Path) -> None:
         "properties:\n"
         "  - id: onboarded-before-token\n"
         "    statement: An honest CCF signs tokens only for onboarded invokers.\n"
-        "    sources: [\"TS 33.122 clause 6.5.2.3\"]\n"
-        "    formula: \"forall t:token, c:ccf, j:invoker. honest_ccf(c) & tok_sig(t, c) & tok_req(t, j) -> onboarded(j) | revoked(j)\"\n"
+        '    sources: ["TS 33.122 clause 6.5.2.3"]\n'
+        '    formula: "forall t:token, c:ccf, j:invoker.'
+        ' honest_ccf(c) & tok_sig(t, c) & tok_req(t, j) -> onboarded(j) | revoked(j)"\n'
         "    witnesses: [oauth-one-provider]\n",
         encoding="utf-8",
     )
     catalogue = load_catalogue(spec_copy)
-    assert "onboarded-before-token" in catalogue.properties
+    report = ProfileVerifier(catalogue, "ts33122-rel18").run(["onboarded-before-token"])
+    assert [r.verdict for r in report.properties] == [Verdict.PROVED]

@@ -15,7 +15,19 @@ from .conftest import SPEC
 
 def test_verify_one_cell_with_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "results.json"
-    status = main(["verify", "--profile", "cr-interconnect", "--property", "home-ccf-binding", "--json", str(out), "--workers", "1"])
+    status = main(
+        [
+            "verify",
+            "--profile",
+            "cr-interconnect",
+            "--property",
+            "home-ccf-binding",
+            "--json",
+            str(out),
+            "--workers",
+            "1",
+        ]
+    )
     assert status == 0  # recommended was not asked for: a violation elsewhere is a finding, not a failure
     printed = capsys.readouterr().out
     assert "VIOLATED" in printed and "1. [CAPIF-6/6e]" in printed
@@ -27,7 +39,17 @@ def test_verify_one_cell_with_json(tmp_path: Path, capsys: pytest.CaptureFixture
 
 def test_failure_on_recommended_sets_the_exit_status(capsys: pytest.CaptureFixture[str]) -> None:
     status = main(
-        ["verify", "--profile", "recommended", "--property", "token-scope", "--option", "aef-scope-check=none", "--workers", "1"]
+        [
+            "verify",
+            "--profile",
+            "recommended",
+            "--property",
+            "token-scope",
+            "--option",
+            "aef-scope-check=none",
+            "--workers",
+            "1",
+        ]
     )
     assert status == 1
     assert "failed on 'recommended'" in capsys.readouterr().out
@@ -48,11 +70,18 @@ def test_bad_input(argv: list[str], message: str, capsys: pytest.CaptureFixture[
     assert message in capsys.readouterr().err
 
 
-def test_malformed_catalogue_is_reported_not_raised(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_malformed_catalogue_is_reported_not_raised(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     spec = tmp_path / "spec"
     shutil.copytree(SPEC, spec)
     path = spec / "checks.yaml"
-    path.write_text(path.read_text(encoding="utf-8").replace("  - id: psk-handshake\n    text:", "  - id: psk-handshake\n    txt:"), encoding="utf-8")
+    path.write_text(
+        path.read_text(encoding="utf-8").replace(
+            "  - id: psk-handshake\n    text:", "  - id: psk-handshake\n    txt:"
+        ),
+        encoding="utf-8",
+    )
     assert main(["verify", "--spec", str(spec)]) == 2
     error = capsys.readouterr().err
     assert "checks.yaml" in error and "psk-handshake" in error
@@ -60,7 +89,19 @@ def test_malformed_catalogue_is_reported_not_raised(tmp_path: Path, capsys: pyte
 
 def test_trace_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "r.json"
-    main(["verify", "--profile", "sol13-psk", "--property", "home-ccf-binding", "--json", str(out), "--workers", "1"])
+    main(
+        [
+            "verify",
+            "--profile",
+            "sol13-psk",
+            "--property",
+            "home-ccf-binding",
+            "--json",
+            str(out),
+            "--workers",
+            "1",
+        ]
+    )
     trace = json.loads(out.read_text(encoding="utf-8"))["results"][0]["trace"]
     path = tmp_path / "trace.json"
     path.write_text(json.dumps(trace), encoding="utf-8")

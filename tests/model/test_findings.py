@@ -12,15 +12,26 @@ from model.verify import ProfileVerifier, Verdict
     ("profile", "overrides", "prop"),
     [
         pytest.param(
-            "recommended", {"aef-trusted-token-keys": "any-interconnected-ccf"}, "token-origin", id="any-ccf-key"
+            "recommended",
+            {"aef-trusted-token-keys": "any-interconnected-ccf"},
+            "token-origin",
+            id="any-ccf-key",
         ),
         pytest.param(
-            "recommended", {"home-ccf-resolution": "invoker-supplied"}, "home-ccf-binding", id="unvalidated-home-binding"
+            "recommended",
+            {"home-ccf-resolution": "invoker-supplied"},
+            "home-ccf-binding",
+            id="unvalidated-home-binding",
         ),
         pytest.param(
-            "recommended", {"home-ccf-resolution": "invoker-supplied"}, "invoker-authentication", id="unvalidated-home-authn"
+            "recommended",
+            {"home-ccf-resolution": "invoker-supplied"},
+            "invoker-authentication",
+            id="unvalidated-home-authn",
         ),
-        pytest.param("recommended", {"aef-scope-check": "api-only"}, "token-scope", id="no-own-aefid-in-scope"),
+        pytest.param(
+            "recommended", {"aef-scope-check": "api-only"}, "token-scope", id="no-own-aefid-in-scope"
+        ),
         pytest.param("opencapif-observed", {}, "token-subject", id="opencapif-token-subject"),
     ],
 )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+from typing import Any
 
 import jsonschema
 import pytest
@@ -17,10 +18,12 @@ from model.verify import ProfileReport, ProfileVerifier, Verdict
 from .conftest import SPEC
 
 SCHEMA = json.loads((SPEC / "schema" / "trace.schema.json").read_text(encoding="utf-8"))
-NAME = re.compile(r"^(ccf-[A-Z]+|aef-\d+(@provider-[A-Z]+)?|invoker-\d+(@provider-[A-Z]+)?|api-\d+|psk-\d+|token-\d+|cert-\d+|rof-\d+|PSK|PKI|OAUTH)$")
+NAME = re.compile(
+    r"^(ccf-[A-Z]+|aef-\d+(@provider-[A-Z]+)?|invoker-\d+(@provider-[A-Z]+)?|api-\d+|psk-\d+|token-\d+|cert-\d+|rof-\d+|PSK|PKI|OAUTH)$"
+)
 
 
-def _traces(full_run: dict[str, ProfileReport]) -> list[dict[str, object]]:
+def _traces(full_run: dict[str, ProfileReport]) -> list[dict[str, Any]]:
     traces = [r.trace for report in full_run.values() for r in report.properties if r.trace]
     traces += [w.trace for report in full_run.values() for w in report.witnesses if w.trace]
     return [t for t in traces if t is not None]
@@ -35,7 +38,7 @@ def test_traces_follow_the_schema(full_run: dict[str, ProfileReport]) -> None:
 
 def test_traces_name_entities_in_domain_terms(full_run: dict[str, ProfileReport]) -> None:
     for trace in _traces(full_run):
-        for step in trace["steps"]:  # type: ignore[union-attr]
+        for step in trace["steps"]:
             for value in step["args"].values():
                 assert NAME.match(value), value
             assert "#" not in step["text"] and "{" not in step["text"]
@@ -43,9 +46,15 @@ def test_traces_name_entities_in_domain_terms(full_run: dict[str, ProfileReport]
 
 @pytest.mark.parametrize(
     ("profile", "prop"),
-    [("cr-interconnect", "home-ccf-binding"), ("sol13-psk", "invoker-authentication"), ("ki2-conclusion", "revocation")],
+    [
+        ("cr-interconnect", "home-ccf-binding"),
+        ("sol13-psk", "invoker-authentication"),
+        ("ki2-conclusion", "revocation"),
+    ],
 )
-def test_counterexamples_are_shortest(catalogue: Catalogue, full_run: dict[str, ProfileReport], profile: str, prop: str) -> None:
+def test_counterexamples_are_shortest(
+    catalogue: Catalogue, full_run: dict[str, ProfileReport], profile: str, prop: str
+) -> None:
     result = next(r for r in full_run[profile].properties if r.property == prop)
     assert result.verdict == Verdict.VIOLATED and result.trace is not None
     length = len(result.trace["steps"])
@@ -56,12 +65,17 @@ def test_counterexamples_are_shortest(catalogue: Catalogue, full_run: dict[str, 
     assert searcher.search_at(goal, length) is not None
 
 
-def test_witness_runs_replay_under_the_simulator(catalogue: Catalogue, full_run: dict[str, ProfileReport]) -> None:
+def test_witness_runs_replay_under_the_simulator(
+    catalogue: Catalogue, full_run: dict[str, ProfileReport]
+) -> None:
     verifier = ProfileVerifier(catalogue, "recommended")
     report = full_run["recommended"]
     runs = report.runs["psk-interconnected"]
     run = simulate(verifier.system, runs[0].states[0], runs[0].steps)
     assert run.final == runs[0].final
-    broken = (*runs[0].steps[:-1], Step(runs[0].steps[-1].action, {**runs[0].steps[-1].arguments, "i": "invoker#9"}))
+    broken = (
+        *runs[0].steps[:-1],
+        Step(runs[0].steps[-1].action, {**runs[0].steps[-1].arguments, "i": "invoker#9"}),
+    )
     with pytest.raises(SimulationError):
         simulate(verifier.system, runs[0].states[0], broken)
