@@ -8,6 +8,8 @@ from impl.apitypes.enums import RevocationCause, SecurityMethod
 from impl.apitypes.problems import Cause, invalid_body
 from impl.apitypes.publish import InterfaceDescription, security_methods
 from impl.apitypes.reader import (
+    MAX_PEM_LENGTH,
+    MAX_TEXT_LENGTH,
     Fields,
     JsonObject,
     JsonValue,
@@ -18,6 +20,7 @@ from impl.apitypes.reader import (
     negotiated_features,
     nested,
     opaque_object,
+    string,
     supported_features,
     uri,
     without_none,
@@ -55,6 +58,17 @@ class SecurityInformation:
             raise invalid_body(cause, fields.pointer, "exactly one of interfaceDetails and aefId is required")
         return information
 
+    @classmethod
+    def read_answer(cls, fields: Fields) -> SecurityInformation:
+        """An entry as the CCF answers it: the request part plus ``selSecurityMethod``,
+        ``authenticationInfo`` and ``authorizationInfo`` (what an invoker or an AEF reads)."""
+        return replace(
+            cls.read(fields),
+            sel_security_method=fields.optional("selSecurityMethod", enumeration(SecurityMethod)),
+            authentication_info=fields.optional("authenticationInfo", string(MAX_PEM_LENGTH)),
+            authorization_info=fields.optional("authorizationInfo", string(MAX_TEXT_LENGTH)),
+        )
+
     def target_key(self) -> TargetKey:
         """What the entry is about: its AEF or interface, and its API; re-negotiation replaces by this key."""
         if self.interface_details is not None:
@@ -89,6 +103,18 @@ class ServiceSecurity:
     request_test_notification: bool | None = None
     websock_notif_config: JsonObject | None = None
     supported_features: str | None = None
+
+    @classmethod
+    def read_answer(cls, value: object, pointer: str = "") -> ServiceSecurity:
+        """The CCF's answer (``PUT``/``GET trustedInvokers``, ``POST .../update``), entries with the
+        CCF-written members. No duplicate-target check: the answer to an AEF lists one entry per
+        AEFPSK, and two entries may cover one interface."""
+        fields = Fields(value, pointer)
+        return cls(
+            security_info=fields.required("securityInfo", array(nested(SecurityInformation.read_answer))),
+            notification_destination=fields.required("notificationDestination", uri),
+            supported_features=fields.optional("supportedFeatures", supported_features),
+        )
 
     @classmethod
     def read(cls, value: object, pointer: str = "") -> ServiceSecurity:

@@ -31,6 +31,6 @@ class PkiCertificateAuthority:
         )
         try:
             certificate = self._authority.issue_certificate_for_csr(csr_pem, profile, now=now)
-        except pki.CsrError as error:
+        except pki.PkiError as error:  # a bad CSR, or a CA that cannot certify it now
             raise CsrRejectedError(str(error)) from error
         return pki.certificate_pem(certificate)

@@ -1,0 +1,110 @@
+"""What every CCF handler does with a request: authenticate the caller from its TLS client
+certificate, read the onboarding bearer credential, the query and the token form, and answer.
+
+TS 33.122 clause 5 (and contribution 004 for CAPIF-1e) authenticate callers by TLS client
+certificates the CCF issued; the TLS layer verifies the chain to the CCF's CA, and every request is
+checked against the CCF's records (:meth:`impl.ccf.credentials.Credentials.caller_for_certificate`):
+there is no CRL or OCSP, so a revoked or superseded certificate is refused here, request by request.
+"""
+
+from __future__ import annotations
+
+import urllib.parse
+from collections.abc import Mapping
+
+from impl.ccf import Caller, CapifCoreFunction
+from impl.clock import Clock
+from impl.http import AccessTokenErr, InvalidParam, ProblemDetails, Request, Response
+from impl.http.request import FORM_URLENCODED
+
+MAX_FORM_FIELDS = 100
+_BEARER = "bearer"
+
+
+class CallerAuthenticator:
+    """The caller a request's TLS client certificate authenticates to this CCF."""
+
+    def __init__(self, core: CapifCoreFunction, clock: Clock) -> None:
+        self._core = core
+        self._clock = clock
+
+    def caller(self, request: Request) -> Caller:
+        """The authenticated caller, or a 401 ProblemDetails (no certificate, or not a live one)."""
+        certificate = request.peer.certificate
+        if certificate is None:
+            raise ProblemDetails(
+                401,
+                detail="this resource needs the client certificate the CCF issued",
+                cause="CREDENTIAL_MISSING",
+            )
+        caller = self._core.credentials.caller_for_certificate(certificate, now=self._clock())
+        if caller is None:
+            raise ProblemDetails(
+                401,
+                detail="the client certificate is not live at this CCF (unknown, revoked or superseded)",
+                cause="CREDENTIAL_INVALID",
+            )
+        return caller
+
+    def token_client(self, request: Request) -> Caller:
+        """The caller of the token endpoint; a refusal is ``AccessTokenErr`` ``invalid_client``."""
+        try:
+            return self.caller(request)
+        except ProblemDetails as refusal:
+            raise AccessTokenErr("invalid_client", refusal.detail) from None
+
+
+def bearer_credential(request: Request) -> str | None:
+    """The credential of an ``Authorization: Bearer`` header (RFC 6750 clause 2.1), else None."""
+    value = request.headers.get("authorization")
+    if value is None:
+        return None
+    scheme, _, credential = value.strip().partition(" ")
+    if scheme.lower() != _BEARER or not credential.strip():
+        raise ProblemDetails(
+            401,
+            detail="the Authorization header must be 'Bearer <onboarding secret>'",
+            cause="CREDENTIAL_INVALID",
+            invalid_params=[InvalidParam("Authorization", "must use the Bearer scheme")],
+            headers={"WWW-Authenticate": 'Bearer realm="capif"'},
+        )
+    return credential.strip()
+
+
+def query_pairs(request: Request) -> list[tuple[str, str]]:
+    """The query as (name, value) pairs, repeated names kept (the readers refuse repeats)."""
+    return [(name, value) for name, values in request.query.items() for value in values]
+
+
+def token_form(request: Request) -> list[tuple[str, str]]:
+    """The ``AccessTokenReq`` form as (name, value) pairs (TS 29.222 clause 8.5.2.4).
+
+    Another media type is a 415 ProblemDetails (as the OpenAPI lists); an undecodable body is an
+    ``AccessTokenErr`` ``invalid_request`` (RFC 6749 clause 5.2), as every other token refusal is.
+    """
+    if request.media_type != FORM_URLENCODED:
+        raise ProblemDetails(
+            415,
+            detail=f"expected {FORM_URLENCODED}, received {request.media_type or 'no Content-Type'}",
+            invalid_params=[InvalidParam("Content-Type", f"must be {FORM_URLENCODED}")],
+        )
+    try:
+        return urllib.parse.parse_qsl(
+            request.body.decode("ascii"),
+            keep_blank_values=True,
+            strict_parsing=bool(request.body),
+            errors="strict",
+            max_num_fields=MAX_FORM_FIELDS,
+        )
+    except (UnicodeDecodeError, ValueError) as error:
+        raise AccessTokenErr("invalid_request", f"the form body is malformed: {error}") from None
+
+
+def created(document: object, location: str) -> Response:
+    """201 Created with the resource and its ``Location`` (TS 29.122 clause 5.2.4)."""
+    return Response.json(document, status=201, headers={"Location": location})
+
+
+def ok(document: object, headers: Mapping[str, str] | None = None) -> Response:
+    """200 with a JSON body."""
+    return Response.json(document, headers=headers)
