@@ -1,0 +1,187 @@
+"""The AEF's decision on each CAPIF-2e connection and request (TS 33.122 clause 6.5.2, contribution 004).
+
+Which method a request uses follows from how it arrived: a TLS-PSK session is PSK (clause 6.5.2.1), an
+``Authorization: Bearer`` token is OAUTH (clause 6.5.2.3), otherwise a client certificate is PKI
+(clause 6.5.2.2). Then, in order:
+
+1. method check, per the ``aef-method-check`` setting: ``current-configuration`` accepts only the
+   methods the interface is configured for now, anything else is a mismatch (contribution 004);
+   ``cached-security-info`` accepts any method for which the AEF still holds security information;
+2. the credential: PSK and PKI against the invoker's security information from the CCF (AEFPSK for
+   this interface; the very certificate the CCF issued), OAUTH with the token verifier (signature by a
+   trusted CCF key, ``exp`` with at most 30 s skew, this aefId and the API in ``scope`` per the
+   ``aef-scope-check`` setting) and the revocation list;
+3. authorization: the API must be in the invoker's ``authorizationInfo`` (PSK, PKI) or token scope.
+
+Check-authentication (TS 29.222 AEF_Security_API, the "Authentication Initiation Request" of clause
+6.5.2.1) always asks the CCF again, so that a re-negotiated AEFPSK or a method update is seen; it is
+where an invoker whose PSK handshake failed learns that its method no longer matches.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from impl.aef import refusals
+from impl.aef.identity import certified_as
+from impl.aef.interfaces import AefInterface
+from impl.aef.revocations import RevocationList
+from impl.aef.security_info import CcfUnavailableError, InvokerSecurity, KnownEntry, SecurityInfoCache
+from impl.apitypes.enums import SecurityMethod
+from impl.clock import Clock, epoch_seconds
+from impl.http import ProblemDetails, Request
+from impl.settings import AefMethodCheck, Settings
+from impl.tls import PskLookup
+from impl.tokens import InvalidToken, TokenVerifier
+
+
+@dataclass(frozen=True)
+class Invocation:
+    """An accepted request: the invoker (None for a token whose claim set names none) and the method."""
+
+    api_invoker_id: str | None
+    method: SecurityMethod
+
+
+def ccf_unavailable() -> ProblemDetails:
+    """The AEF could not ask its CCF (a transient failure on CAPIF-3, never the invoker's fault)."""
+    return ProblemDetails(503, detail="the CAPIF core function cannot be reached; retry later")
+
+
+def bearer_token(request: Request) -> str | None:
+    """The token of ``Authorization: Bearer <token>`` (RFC 6750 clause 2.1), None without the header."""
+    value = request.headers.get("authorization")
+    if value is None:
+        return None
+    scheme, _, token = value.strip().partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise refusals.not_authenticated(bearer=True)
+    return token.strip()
+
+
+class AccessCheck:
+    """One AEF's checks, shared by all its interfaces."""
+
+    def __init__(
+        self,
+        *,
+        aef_id: str,
+        settings: Settings,
+        cache: SecurityInfoCache,
+        revocations: RevocationList,
+        verifier: TokenVerifier,
+        clock: Clock,
+    ) -> None:
+        self._aef_id = aef_id
+        self._settings = settings
+        self._cache = cache
+        self._revocations = revocations
+        self._verifier = verifier
+        self._clock = clock
+
+    def _method_accepted(self, method: SecurityMethod, interface: AefInterface) -> bool:
+        if self._settings.aef_method_check is AefMethodCheck.CACHED_SECURITY_INFO:
+            return True
+        return method in interface.methods
+
+    def _mismatch(
+        self, used: SecurityMethod, interface: AefInterface, otherwise: ProblemDetails
+    ) -> ProblemDetails:
+        return refusals.method_mismatch(
+            used, interface.methods, self._settings.mismatch_indication, otherwise=otherwise
+        )
+
+    def psk_lookup(self, interface: AefInterface) -> PskLookup:
+        """The TLS-PSK callback of ``interface``: the cached AEFPSK of the identity (the API invoker ID)
+        for this interface. It never asks the CCF: check-authentication comes first (clause 6.5.2.1),
+        and an unknown identity costs nothing."""
+
+        def lookup(identity: str) -> bytes | None:
+            if not self._method_accepted(SecurityMethod.PSK, interface):
+                return None
+            security = self._cache.cached(identity)
+            for entry in () if security is None else security.entries:
+                if (
+                    entry.method is SecurityMethod.PSK
+                    and entry.psk
+                    and interface.covers(entry.information, self._aef_id)
+                ):
+                    return entry.psk
+            return None
+
+        return lookup
+
+    def check_authentication(self, api_invoker_id: str, interface: AefInterface) -> None:
+        """Accept, or raise: mismatch (the invoker's negotiated method is not accepted here any more)
+        or not authorized (the CCF has no security information of the invoker for this interface)."""
+        try:
+            previous, current = self._cache.refresh(api_invoker_id)
+        except CcfUnavailableError:
+            raise ccf_unavailable() from None
+        generic = refusals.not_authorized("this interface; negotiate with the CAPIF core function")
+        entries = self._covering(current, interface)
+        if entries:
+            if any(self._method_accepted(entry.method, interface) for entry in entries):
+                return
+            raise self._mismatch(entries[0].method, interface, generic)
+        outdated = [
+            entry for entry in self._covering(previous, interface) if entry.method not in interface.methods
+        ]
+        if outdated:
+            raise self._mismatch(outdated[0].method, interface, generic)
+        raise generic
+
+    def _covering(self, security: InvokerSecurity | None, interface: AefInterface) -> list[KnownEntry]:
+        if security is None:
+            return []
+        return [entry for entry in security.entries if interface.covers(entry.information, self._aef_id)]
+
+    def authorize(self, request: Request, interface: AefInterface, api_name: str) -> Invocation:
+        """Accept the request for ``api_name`` on ``interface``, or raise the refusal."""
+        peer = request.peer
+        token = bearer_token(request)
+        bearer = SecurityMethod.OAUTH in interface.methods
+        if peer.psk_identity is not None:
+            method, api_invoker_id = SecurityMethod.PSK, peer.psk_identity
+        elif token is not None:
+            method, api_invoker_id = SecurityMethod.OAUTH, None
+        elif peer.certificate is not None:
+            method, api_invoker_id = SecurityMethod.PKI, certified_as(peer.certificate, "invoker")
+        else:
+            raise refusals.missing_credential(bearer=bearer)
+        rejected = refusals.not_authenticated(bearer=bearer)
+        if not self._method_accepted(method, interface):
+            raise self._mismatch(method, interface, rejected)
+        if token is not None and method is SecurityMethod.OAUTH:
+            return self._by_token(token, api_name)
+        if api_invoker_id is None:
+            raise rejected
+        entries = self._known_entries(api_invoker_id, interface)
+        matching = [entry for entry in entries if entry.method is method]
+        if not matching:
+            raise self._mismatch(method, interface, rejected) if entries else rejected
+        if method is SecurityMethod.PKI and all(entry.certificate != peer.certificate for entry in matching):
+            raise rejected
+        if not any(entry.grants(self._aef_id, api_name) for entry in matching):
+            raise refusals.not_authorized(f"API {api_name}")
+        return Invocation(api_invoker_id, method)
+
+    def _known_entries(self, api_invoker_id: str, interface: AefInterface) -> list[KnownEntry]:
+        try:
+            security = self._cache.get(api_invoker_id)
+        except CcfUnavailableError:
+            raise ccf_unavailable() from None
+        return self._covering(security, interface)
+
+    def _by_token(self, token: str, api_name: str) -> Invocation:
+        try:
+            verified = self._verifier.verify(token, api_name=api_name, now=epoch_seconds(self._clock()))
+        except InvalidToken:
+            raise refusals.not_authenticated(bearer=True) from None
+        issued_at = verified.claims.get("iat")
+        moment = issued_at if isinstance(issued_at, int) and not isinstance(issued_at, bool) else None
+        if verified.subject is not None and self._revocations.refuses_token(
+            verified.subject, api_name, moment
+        ):
+            raise refusals.not_authenticated(bearer=True)
+        return Invocation(verified.subject, SecurityMethod.OAUTH)

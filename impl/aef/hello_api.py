@@ -1,0 +1,72 @@
+"""The example service API this AEF exposes: ``hello`` v1, one resource.
+
+``GET {apiRoot}/hello/v1/greeting`` (TS 29.122 clause 5.2.4 URI structure; ``{apiRoot}`` is the
+interface's ``https://host:port`` and ``apiPrefix``) answers who called and by which CAPIF-2e method,
+once :class:`~impl.aef.access.AccessCheck` has accepted the request. The description the APF publishes
+for it (TS 29.222 ``ServiceAPIDescription``) lists every interface with its current methods.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from impl.aef.access import AccessCheck
+from impl.aef.interfaces import AefInterface
+from impl.apitypes.enums import SecurityMethod
+from impl.apitypes.reader import JsonObject, JsonValue
+from impl.http import Request, Response, Router
+
+API_NAME = "hello"
+API_VERSION = "v1"
+RESOURCE = "/greeting"
+
+
+def add_hello_routes(router: Router, interface: AefInterface, access: AccessCheck, aef_id: str) -> None:
+    """Serve the ``hello`` API on ``interface``."""
+
+    def greeting(request: Request) -> Response:
+        invocation = access.authorize(request, interface, API_NAME)
+        return Response.json(
+            {
+                "greeting": f"hello, {invocation.api_invoker_id or 'holder of a valid access token'}",
+                "apiInvokerId": invocation.api_invoker_id,
+                "securityMethod": invocation.method.value,
+                "aefId": aef_id,
+                "interface": interface.name,
+            }
+        )
+
+    router.add("GET", f"{interface.api_prefix}/{API_NAME}/{API_VERSION}{RESOURCE}", greeting)
+
+
+def hello_api_description(aef_id: str, interfaces: Sequence[AefInterface]) -> JsonObject:
+    """The ``ServiceAPIDescription`` an APF publishes for this AEF's ``hello`` API (TS 29.222 8.2.4)."""
+    methods = {method for interface in interfaces for method in interface.methods}
+    profile_methods: list[JsonValue] = [method.value for method in SecurityMethod if method in methods]
+    descriptions: list[JsonValue] = [interface.description().to_json() for interface in interfaces]
+    return {
+        "apiName": API_NAME,
+        "description": "Example service API of the capifsec AEF",
+        "aefProfiles": [
+            {
+                "aefId": aef_id,
+                "versions": [
+                    {
+                        "apiVersion": API_VERSION,
+                        "resources": [
+                            {
+                                "resourceName": "greeting",
+                                "commType": "REQUEST_RESPONSE",
+                                "uri": RESOURCE,
+                                "operations": ["GET"],
+                            }
+                        ],
+                    }
+                ],
+                "protocol": "HTTP_1_1",
+                "dataFormat": "JSON",
+                "securityMethods": profile_methods,
+                "interfaceDescriptions": descriptions,
+            }
+        ],
+    }

@@ -1,0 +1,152 @@
+"""The API invokers' security information as the AEF learns it from its CCF over CAPIF-3.
+
+``GET /capif-security/v1/trustedInvokers/{apiInvokerId}?authenticationInfo=true&authorizationInfo=true``
+(TS 29.222 clause 8.5.2.2.3.2; TS 33.122 clauses 6.5.2.1 and 6.5.2.2): the methods negotiated for this
+AEF, AEFPSK per interface (PSK), the invoker's certificate (PKI) and the APIs it may invoke
+(``authorizationInfo``, TS 33.122 Annex C scope syntax). The cache keeps one answer per invoker; each
+entry is parsed once (PSK octets, certificate, scope). ``revoke-authorization`` drops an invoker's
+entry, and a fetch that was in flight when it happened is not stored (a generation per invoker).
+"""
+
+from __future__ import annotations
+
+import threading
+import urllib.parse
+from dataclasses import dataclass
+
+from cryptography import x509
+
+from impl.apitypes.enums import SecurityMethod
+from impl.apitypes.problems import ProblemError
+from impl.apitypes.security import SecurityInformation, SecurityNotification, ServiceSecurity
+from impl.http import HttpClientError, HttpsClient
+from impl.pki import PkiError, load_certificate_pem
+from impl.tls import ClientTls, TlsError
+from impl.tokens import ScopeEntry, ScopeSyntax, ScopeSyntaxError, parse_scope
+from impl.tokens.scope import scope_grants
+
+TRUSTED_INVOKERS = "/capif-security/v1/trustedInvokers/"
+_WITH_EVERYTHING = {"authenticationInfo": "true", "authorizationInfo": "true"}
+
+
+class CcfUnavailableError(Exception):
+    """The CCF could not be asked, or its answer was not what TS 29.222 defines."""
+
+
+@dataclass(frozen=True)
+class KnownEntry:
+    """One negotiated entry, with its authentication information parsed."""
+
+    information: SecurityInformation
+    method: SecurityMethod
+    psk: bytes | None
+    certificate: x509.Certificate | None
+    granted: tuple[ScopeEntry, ...]
+
+    def grants(self, aef_id: str, api_name: str) -> bool:
+        """Whether ``authorizationInfo`` lets the invoker call ``api_name`` on ``aef_id``."""
+        return scope_grants(self.granted, aef_id, api_name)
+
+
+@dataclass(frozen=True)
+class InvokerSecurity:
+    """What the CCF said about one invoker for this AEF."""
+
+    entries: tuple[KnownEntry, ...]
+
+
+def _known(information: SecurityInformation) -> KnownEntry:
+    method = information.sel_security_method
+    if method is None:
+        raise CcfUnavailableError("an entry of the CCF's answer has no selSecurityMethod")
+    text = information.authentication_info
+    try:
+        psk = bytes.fromhex(text) if method is SecurityMethod.PSK and text else None
+        certificate = load_certificate_pem(text) if method is SecurityMethod.PKI and text else None
+        granted = (
+            parse_scope(information.authorization_info, ScopeSyntax.TS33122)
+            if information.authorization_info
+            else ()
+        )
+    except (ValueError, PkiError, ScopeSyntaxError) as error:
+        raise CcfUnavailableError(f"the CCF's security information is malformed: {error}") from error
+    return KnownEntry(information, method, psk, certificate, granted)
+
+
+class CcfSecurityClient:
+    """The AEF's CAPIF-3 client: mutual TLS with the certificate the CCF issued at registration."""
+
+    def __init__(
+        self, tls: ClientTls, host: str, port: int, *, server_name: str, timeout: float = 5.0
+    ) -> None:
+        self._client = HttpsClient(tls, host, port, server_name=server_name, timeout=timeout)
+
+    def security_information(self, api_invoker_id: str) -> InvokerSecurity | None:
+        """The invoker's security information for this AEF; None when the CCF has none (404)."""
+        path = TRUSTED_INVOKERS + urllib.parse.quote(api_invoker_id, safe="")
+        try:
+            response = self._client.get(path, query=_WITH_EVERYTHING)
+            if response.status == 404:
+                return None
+            if response.status != 200:
+                raise CcfUnavailableError(f"the CCF answered {response.status}")
+            answer = ServiceSecurity.read_answer(response.json())
+        except (HttpClientError, TlsError, ProblemError) as error:
+            raise CcfUnavailableError(str(error)) from error
+        return InvokerSecurity(tuple(_known(information) for information in answer.security_info))
+
+    def revoke(self, notification: SecurityNotification) -> None:
+        """``POST .../trustedInvokers/{id}/delete``: the AEF revokes an invoker's authorization
+        (TS 29.222 clause 8.5.2.5.3.1, TS 33.122 clause 6.6)."""
+        path = TRUSTED_INVOKERS + urllib.parse.quote(notification.api_invoker_id, safe="") + "/delete"
+        try:
+            response = self._client.post_json(path, notification.to_json())
+        except (HttpClientError, TlsError) as error:
+            raise CcfUnavailableError(str(error)) from error
+        if response.status != 204:
+            problem = response.problem()
+            raise CcfUnavailableError(f"the CCF refused the revocation: {problem or response.status}")
+
+    def close(self) -> None:
+        self._client.close()
+
+
+class SecurityInfoCache:
+    """Per-invoker security information, filled from the CCF on demand."""
+
+    def __init__(self, ccf: CcfSecurityClient) -> None:
+        self._ccf = ccf
+        self._lock = threading.Lock()
+        self._known: dict[str, InvokerSecurity] = {}
+        self._generation: dict[str, int] = {}
+
+    def cached(self, api_invoker_id: str) -> InvokerSecurity | None:
+        """What is cached, without asking the CCF (the TLS-PSK callback's view)."""
+        with self._lock:
+            return self._known.get(api_invoker_id)
+
+    def get(self, api_invoker_id: str) -> InvokerSecurity | None:
+        """The cached entry, or a fresh one from the CCF (None when it has none)."""
+        found = self.cached(api_invoker_id)
+        return found if found is not None else self.refresh(api_invoker_id)[1]
+
+    def refresh(self, api_invoker_id: str) -> tuple[InvokerSecurity | None, InvokerSecurity | None]:
+        """Ask the CCF again (check-authentication); ``(previously cached, now cached)``."""
+        with self._lock:
+            generation = self._generation.get(api_invoker_id, 0)
+            previous = self._known.get(api_invoker_id)
+        current = self._ccf.security_information(api_invoker_id)
+        with self._lock:
+            if self._generation.get(api_invoker_id, 0) != generation:
+                return previous, None  # revoked while asking: the answer may predate the revocation
+            if current is None:
+                self._known.pop(api_invoker_id, None)
+            else:
+                self._known[api_invoker_id] = current
+        return previous, current
+
+    def drop(self, api_invoker_id: str) -> None:
+        """Forget the invoker (``revoke-authorization``); an answer in flight is discarded."""
+        with self._lock:
+            self._known.pop(api_invoker_id, None)
+            self._generation[api_invoker_id] = self._generation.get(api_invoker_id, 0) + 1
