@@ -1,0 +1,328 @@
+"""A CAPIF deployment on one host: a CCF, one provider (AMF, APF, AEF) and the AEF's ``hello`` API.
+
+Everything lives in one data directory: the CAPIF CA (which certifies the CCF's and the AEF's server
+certificates out of band, and, as the CCF's CA, every invoker and provider function), the CCF's SQLite
+database, the token signing key, the provider functions' keys and certificates, and the ids the CCF
+assigned. Starting on an existing directory reuses all of it: the CCF restarts with every committed
+onboarding, registration and security context; the APF re-publishes the interfaces (their ports may
+have changed) with an update of the same API.
+
+AEF interfaces (CAPIF-2e), one per method as published in ``InterfaceDescription``: ``psk``
+(``/psk``, PSK), ``pki`` (``/pki``, PKI), ``oauth`` (``/oauth``, OAUTH).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
+from ipaddress import IPv4Address, IPv6Address, ip_address
+from pathlib import Path
+from types import TracebackType
+
+from impl import pki
+from impl.aef import AefConfig, AefService, CcfLocation, InterfaceSpec
+from impl.apitypes.enums import SecurityMethod
+from impl.ccf.service import CCF_URN_PREFIX, AefEndpoint, CcfService, CcfServiceConfig
+from impl.clock import Clock, system_clock
+from impl.deployment.files import (
+    DeploymentError,
+    load_credential,
+    load_signing_key,
+    load_state,
+    save_credential,
+    save_signing_key,
+    save_state,
+    state_text,
+)
+from impl.deployment.provider import ApfClient, RegisteredFunction, RegisteredProvider, register_provider
+from impl.http import HttpsClient
+from impl.invoker import ApiInvoker, CcfEndpoint
+from impl.settings import Settings
+from impl.store.secrets import SecretPurpose
+from impl.tls import Capif1eClientTls, CertificateClientTls
+from impl.tokens import SigningKey, TrustedKeySet
+
+CCF_ID = "ccf-capifsec"
+HELLO_API = "hello"
+DEFAULT_INTERFACES = (
+    InterfaceSpec("psk", (SecurityMethod.PSK,), "/psk"),
+    InterfaceSpec("pki", (SecurityMethod.PKI,), "/pki"),
+    InterfaceSpec("oauth", (SecurityMethod.OAUTH,), "/oauth"),
+)
+_CERTIFICATE_VALIDITY = timedelta(days=365)
+_CA_VALIDITY = timedelta(days=3650)
+
+
+@dataclass(frozen=True)
+class DeploymentPorts:
+    """Where to listen; 0 means an ephemeral port. ``aef_interfaces`` maps interface names to ports."""
+
+    ccf_capif1e: int = 0
+    ccf_capif345: int = 0
+    aef_capif3: int = 0
+    aef_interfaces: Mapping[str, int] = field(default_factory=dict)
+
+
+def _server_profile(common_name: str, host: str, uri: str | None = None) -> pki.CertificateProfile:
+    addresses: tuple[IPv4Address | IPv6Address, ...] = ()
+    names: tuple[str, ...] = ()
+    try:
+        addresses = (ip_address(host),)
+    except ValueError:
+        names = (host,)
+    return pki.CertificateProfile(
+        common_name,
+        dns_names=names,
+        ip_addresses=addresses,
+        uris=(uri,) if uri else (),
+        server_auth=True,
+        client_auth=True,
+        validity=_CERTIFICATE_VALIDITY,
+    )
+
+
+class Deployment:
+    """``with Deployment(data_dir, settings) as deployment:`` runs a CCF and an AEF on ``host``."""
+
+    def __init__(
+        self,
+        data_dir: Path,
+        settings: Settings,
+        *,
+        host: str = "127.0.0.1",
+        ports: DeploymentPorts | None = None,
+        clock: Clock = system_clock,
+    ) -> None:
+        self.data_dir = data_dir
+        self.settings = settings
+        self.host = host
+        self.ports = ports or DeploymentPorts()
+        self.clock = clock
+        self._ccf: CcfService | None = None
+        self._aef: AefService | None = None
+        self._apf: ApfClient | None = None
+        self._ca: pki.CertificateAuthority | None = None
+
+    @property
+    def ccf(self) -> CcfService:
+        if self._ccf is None:
+            raise DeploymentError("the deployment is not running")
+        return self._ccf
+
+    @property
+    def aef(self) -> AefService:
+        if self._aef is None:
+            raise DeploymentError("the deployment is not running")
+        return self._aef
+
+    @property
+    def ca(self) -> pki.CertificateAuthority:
+        if self._ca is None:
+            raise DeploymentError("the deployment is not running")
+        return self._ca
+
+    @property
+    def ca_certificate_path(self) -> Path:
+        return self.data_dir / "ca" / pki.CA_CERTIFICATE_FILE
+
+    def start(self) -> None:
+        """Start the CCF, provision the provider once, start the AEF and (re)publish its API."""
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        state = load_state(self.data_dir)
+        self._ca = self._authority()
+        signing_key = self._signing_key(state)
+        self._start_ccf(signing_key, self.ports.ccf_capif1e, self.ports.ccf_capif345)
+        try:
+            provider = self._provider(state)
+            self._start_aef(provider)
+            self._publish(state, provider)
+        except BaseException:
+            self.stop()
+            raise
+
+    def _authority(self) -> pki.CertificateAuthority:
+        directory = self.data_dir / "ca"
+        if (directory / pki.CA_CERTIFICATE_FILE).exists():
+            try:
+                return pki.CertificateAuthority.load(directory)
+            except pki.PkiError as error:
+                raise DeploymentError(str(error)) from error
+        authority = pki.CertificateAuthority.create(
+            "capifsec CAPIF CA", now=self.clock() - timedelta(hours=1), validity=_CA_VALIDITY
+        )
+        authority.save(directory)
+        return authority
+
+    def _signing_key(self, state: dict[str, object]) -> SigningKey:
+        path = self.data_dir / "ccf" / "token-signing-key.pem"
+        kid = state_text(state, "tokenKeyId")
+        if kid is not None and path.exists():
+            return load_signing_key(path, kid)
+        key = SigningKey.generate(f"{CCF_ID}-token-key-{self.clock().strftime('%Y%m%d%H%M%S')}")
+        save_signing_key(path, key)
+        state["tokenKeyId"] = key.kid
+        save_state(self.data_dir, state)
+        return key
+
+    def _credential(self, directory: Path, name: str, profile: pki.CertificateProfile) -> pki.CertifiedKey:
+        if (directory / f"{name}.pem").exists():
+            return load_credential(directory, name)
+        credential = self.ca.issue_certified_key(profile, now=self.clock() - timedelta(minutes=5))
+        save_credential(directory, name, credential)
+        return credential
+
+    def _start_ccf(self, signing_key: SigningKey, capif1e_port: int, capif345_port: int) -> None:
+        credential = self._credential(
+            self.data_dir / "ccf", "server", _server_profile(CCF_ID, self.host, CCF_URN_PREFIX + CCF_ID)
+        )
+        ccf = CcfService(
+            CcfServiceConfig(
+                ccf_id=CCF_ID,
+                ca=self.ca,
+                credential=credential,
+                token_signing_key=signing_key,
+                database_path=self.data_dir / "ccf" / "ccf.sqlite3",
+                settings=self.settings,
+                host=self.host,
+                capif1e_port=capif1e_port,
+                capif345_port=capif345_port,
+                clock=self.clock,
+            )
+        )
+        ccf.start()
+        self._ccf = ccf
+
+    def _provider(self, state: dict[str, object]) -> RegisteredProvider:
+        directory = self.data_dir / "provider"
+        domain_id = state_text(state, "providerDomainId")
+        if domain_id is not None:
+            functions = {}
+            for role in ("amf", "apf", "aef"):
+                func_id = state_text(state, f"{role}Id")
+                if func_id is None:
+                    raise DeploymentError(f"the deployment state lacks {role}Id")
+                functions[role] = RegisteredFunction(func_id, load_credential(directory, role))
+            return RegisteredProvider(domain_id, functions["amf"], functions["apf"], functions["aef"])
+        secret = self.ccf.core.operator.create_secret(SecretPurpose.PROVIDER_REGISTRATION, now=self.clock())
+        with HttpsClient(Capif1eClientTls(self.ca.certificate), self.host, self.ccf.capif1e_port) as client:
+            provider = register_provider(client, secret)
+        for role, function in (("amf", provider.amf), ("apf", provider.apf), ("aef", provider.aef)):
+            save_credential(directory, role, function.credential)
+            state[f"{role}Id"] = function.func_id
+        state["providerDomainId"] = provider.domain_id
+        save_state(self.data_dir, state)
+        return provider
+
+    def _start_aef(self, provider: RegisteredProvider) -> None:
+        aef_id = provider.aef.func_id
+        server_credential = self._credential(
+            self.data_dir / "provider", "aef-server", _server_profile(aef_id, self.host)
+        )
+        interfaces = tuple(
+            InterfaceSpec(
+                spec.name, spec.methods, spec.api_prefix, self.ports.aef_interfaces.get(spec.name, 0)
+            )
+            for spec in DEFAULT_INTERFACES
+        )
+        aef = AefService(
+            AefConfig(
+                aef_id=aef_id,
+                ccf_id=CCF_ID,
+                ccf=CcfLocation(self.host, self.ccf.capif345_port, self.host),
+                ca_certificate=self.ca.certificate,
+                capif3_credential=provider.aef.credential,
+                server_credential=server_credential,
+                trusted_token_keys=TrustedKeySet([self.ccf.token_key]),
+                interfaces=interfaces,
+                settings=self.settings,
+                host=self.host,
+                capif3_port=self.ports.aef_capif3,
+                clock=self.clock,
+            )
+        )
+        aef.start()
+        self._aef = aef
+        self.ccf.set_aef_endpoint(aef_id, AefEndpoint(self.host, aef.capif3_port, self.host))
+        self._apf = ApfClient(
+            CertificateClientTls(self.ca.certificate, credential=provider.apf.credential),
+            self.host,
+            self.ccf.capif345_port,
+            server_name=self.host,
+            apf_id=provider.apf.func_id,
+        )
+
+    def _publish(self, state: dict[str, object], provider: RegisteredProvider) -> None:
+        assert self._apf is not None
+        api_id = state_text(state, "helloApiId")
+        description = self.aef.service_api_description()
+        if api_id is None:
+            api_id = self._apf.publish(description)
+            state["helloApiId"] = api_id
+            save_state(self.data_dir, state)
+        else:
+            self._apf.update(api_id, description)
+        self.aef.bind_api_id(HELLO_API, api_id)
+
+    @property
+    def hello_api_id(self) -> str:
+        api_id = state_text(load_state(self.data_dir), "helloApiId")
+        if api_id is None:
+            raise DeploymentError("the hello API is not published")
+        return api_id
+
+    def update_methods(self, interface_name: str, methods: Iterable[SecurityMethod]) -> None:
+        """Contribution 004: the AEF changes an interface's security methods, then the APF informs the
+        CCF by updating the published API (contexts using the old method become stale there)."""
+        if self._apf is None:
+            raise DeploymentError("the deployment is not running")
+        self.aef.set_methods(interface_name, methods)
+        self._apf.update(self.hello_api_id, self.aef.service_api_description())
+
+    def onboarding_secret(self, lifetime: timedelta = timedelta(hours=1)) -> str:
+        """A one-time onboarding secret, as the CCF operator hands it to an invoker out of band."""
+        return self.ccf.core.operator.create_secret(
+            SecretPurpose.INVOKER_ONBOARDING, now=self.clock(), lifetime=lifetime
+        )
+
+    def invoker(self, notification_destination: str = "https://127.0.0.1:9/notifications") -> ApiInvoker:
+        """A new (not yet onboarded) API invoker configured for this deployment's CCF."""
+        return ApiInvoker(
+            CcfEndpoint(self.host, self.ccf.capif1e_port, self.host),
+            self.ca.certificate,
+            notification_destination=notification_destination,
+            aefpsk_derivation=self.settings.aefpsk_derivation,
+        )
+
+    def restart_ccf(self) -> None:
+        """Stop the CCF and start it again on the same ports and database (a CCF restart)."""
+        ccf = self.ccf
+        capif1e_port, capif345_port = ccf.capif1e_port, ccf.capif345_port
+        signing_key = ccf.config.token_signing_key
+        ccf.stop()
+        self._ccf = None
+        self._start_ccf(signing_key, capif1e_port, capif345_port)
+        self.ccf.set_aef_endpoint(
+            self.aef.config.aef_id, AefEndpoint(self.host, self.aef.capif3_port, self.host)
+        )
+
+    def stop(self) -> None:
+        """Stop the AEF and the CCF. Idempotent."""
+        if self._apf is not None:
+            self._apf.close()
+            self._apf = None
+        if self._aef is not None:
+            self._aef.stop()
+            self._aef = None
+        if self._ccf is not None:
+            self._ccf.stop()
+            self._ccf = None
+
+    def __enter__(self) -> Deployment:
+        self.start()
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
+        self.stop()
