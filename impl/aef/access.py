@@ -125,7 +125,9 @@ class AccessCheck:
                 return
             raise self._mismatch(entries[0].method, interface, generic)
         outdated = [
-            entry for entry in self._covering(previous, interface) if entry.method not in interface.methods
+            entry
+            for entry in self._covering(previous, interface)
+            if not self._method_accepted(entry.method, interface)
         ]
         if outdated:
             raise self._mismatch(outdated[0].method, interface, generic)
