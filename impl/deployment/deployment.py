@@ -23,14 +23,15 @@ from types import TracebackType
 from impl import pki
 from impl.aef import AefConfig, AefService, CcfLocation, InterfaceSpec
 from impl.apitypes.enums import SecurityMethod
+from impl.ccf import CapifCoreFunction, CcfConfig
+from impl.ccf.authority import PkiCertificateAuthority
 from impl.ccf.service import CCF_URN_PREFIX, AefEndpoint, CcfService, CcfServiceConfig
 from impl.clock import Clock, system_clock
+from impl.credential_files import CredentialFileError, load_credential, save_credential
 from impl.deployment.files import (
     DeploymentError,
-    load_credential,
     load_signing_key,
     load_state,
-    save_credential,
     save_signing_key,
     save_state,
     state_text,
@@ -39,9 +40,10 @@ from impl.deployment.provider import ApfClient, RegisteredFunction, RegisteredPr
 from impl.http import HttpsClient
 from impl.invoker import ApiInvoker, CcfEndpoint
 from impl.settings import Settings
+from impl.store import Database
 from impl.store.secrets import SecretPurpose
 from impl.tls import Capif1eClientTls, CertificateClientTls
-from impl.tokens import SigningKey, TrustedKeySet
+from impl.tokens import ClaimSet, SigningKey, TokenIssuer, TrustedKeySet
 
 CCF_ID = "ccf-capifsec"
 HELLO_API = "hello"
@@ -130,13 +132,16 @@ class Deployment:
         """Start the CCF, provision the provider once, start the AEF and (re)publish its API."""
         self.data_dir.mkdir(parents=True, exist_ok=True)
         state = load_state(self.data_dir)
-        self._ca = self._authority()
-        signing_key = self._signing_key(state)
-        self._start_ccf(signing_key, self.ports.ccf_capif1e, self.ports.ccf_capif345)
         try:
+            self._ca = self._authority()
+            signing_key = self._signing_key(state)
+            self._start_ccf(signing_key, self.ports.ccf_capif1e, self.ports.ccf_capif345)
             provider = self._provider(state)
             self._start_aef(provider)
             self._publish(state, provider)
+        except CredentialFileError as error:
+            self.stop()
+            raise DeploymentError(str(error)) from error
         except BaseException:
             self.stop()
             raise
@@ -284,6 +289,30 @@ class Deployment:
         return self.ccf.core.operator.create_secret(
             SecretPurpose.INVOKER_ONBOARDING, now=self.clock(), lifetime=lifetime
         )
+
+    def mint_onboarding_secret(self, lifetime: timedelta = timedelta(hours=1)) -> str:
+        """A one-time onboarding secret written into the CCF database of this data directory, whether
+        or not a deployment is running on it (SQLite WAL lets another process write meanwhile)."""
+        database_path = self.data_dir / "ccf" / "ccf.sqlite3"
+        state = load_state(self.data_dir)
+        kid = state_text(state, "tokenKeyId")
+        if not database_path.exists() or kid is None:
+            raise DeploymentError(f"{self.data_dir} holds no CCF yet: start the services on it first")
+        authority = self._authority()
+        signing_key = load_signing_key(self.data_dir / "ccf" / "token-signing-key.pem", kid)
+        with Database(database_path) as database:
+            core = CapifCoreFunction(
+                config=CcfConfig(ccf_id=CCF_ID, api_root=""),
+                database=database,
+                authority=PkiCertificateAuthority(authority),
+                token_signer=TokenIssuer(
+                    signing_key, ccf_id=CCF_ID, claim_set=ClaimSet(str(self.settings.token_claims))
+                ),
+                settings=self.settings,
+            )
+            return core.operator.create_secret(
+                SecretPurpose.INVOKER_ONBOARDING, now=self.clock(), lifetime=lifetime
+            )
 
     def invoker(self, notification_destination: str = "https://127.0.0.1:9/notifications") -> ApiInvoker:
         """A new (not yet onboarded) API invoker configured for this deployment's CCF."""

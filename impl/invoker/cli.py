@@ -1,0 +1,167 @@
+"""``capifsec invoker``: an API invoker on the command line, its state in a directory.
+
+    capifsec invoker --state-dir S onboard --secret SECRET (--endpoints FILE | --ccf HOST:PORT --ca-cert FILE)
+                     [--notification-destination URL] [--aefpsk-derivation annex-a1-tls12|tls13-exporter]
+    capifsec invoker --state-dir S discover [--api-name NAME]
+    capifsec invoker --state-dir S invoke --api-name NAME [--method PSK|PKI|OAUTH] [--resource PATH]
+    capifsec invoker --state-dir S offboard
+
+``invoke`` discovers the API, picks an interface offering the method, negotiates it (PUT, or POST
+``update`` once a context exists), obtains a token for OAUTH, sends check-authentication and invokes;
+when the AEF reports a security method mismatch (or a PSK handshake is refused and check-authentication
+explains it) it discovers and negotiates again, once (contribution 004). It prints the answer as JSON.
+
+Exit status: 0 on success, 1 when a CAPIF function refuses or cannot be reached, 2 for bad input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from impl import pki
+from impl.apitypes.enums import SecurityMethod
+from impl.invoker.client import ApiInvoker, CcfEndpoint
+from impl.invoker.errors import ConnectionFailedError, InvokerError, RefusedError
+from impl.invoker.state import InvokerState
+from impl.invoker.targets import AefTarget
+from impl.settings import AefpskDerivation
+
+USAGE_ERROR = 2
+FAILED = 1
+DEFAULT_NOTIFICATIONS = "https://127.0.0.1:9/capif-notifications"
+
+
+class UsageError(Exception):
+    """Bad command-line input."""
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="capifsec invoker", description="A CAPIF API invoker.")
+    parser.add_argument("--state-dir", type=Path, required=True, help="where the invoker keeps its identity")
+    commands = parser.add_subparsers(dest="command", required=True)
+    onboard = commands.add_parser("onboard", help="onboard at a CCF with a one-time secret")
+    onboard.add_argument("--secret", required=True, help="the onboarding secret from the CCF operator")
+    onboard.add_argument("--endpoints", type=Path, help="endpoints.json written by capifsec serve")
+    onboard.add_argument("--ccf", help="HOST:PORT of the CCF's CAPIF-1e endpoint")
+    onboard.add_argument("--ca-cert", type=Path, help="the CAPIF CA certificate (PEM)")
+    onboard.add_argument("--notification-destination", default=DEFAULT_NOTIFICATIONS)
+    onboard.add_argument("--aefpsk-derivation", choices=[value.value for value in AefpskDerivation])
+    discover = commands.add_parser("discover", help="list the service APIs the invoker may use")
+    discover.add_argument("--api-name")
+    invoke = commands.add_parser("invoke", help="negotiate and invoke a service API")
+    invoke.add_argument("--api-name", required=True)
+    invoke.add_argument("--method", choices=[method.value for method in SecurityMethod])
+    invoke.add_argument("--resource", default="/greeting")
+    commands.add_parser("offboard", help="offboard from the CCF")
+    return parser
+
+
+def _onboarding_state(arguments: argparse.Namespace) -> InvokerState:
+    derivation = AefpskDerivation(arguments.aefpsk_derivation) if arguments.aefpsk_derivation else None
+    if arguments.endpoints is not None:
+        try:
+            document = json.loads(arguments.endpoints.read_text("utf-8"))
+            host, port = str(document["ccf"]["host"]), int(document["ccf"]["capif1ePort"])
+            ca_path = Path(document["caCertificate"])
+            derivation = derivation or AefpskDerivation(document["aefpskDerivation"])
+        except (OSError, ValueError, KeyError, TypeError) as error:
+            raise UsageError(f"cannot read {arguments.endpoints}: {error}") from None
+    elif arguments.ccf and arguments.ca_cert:
+        host, _, port_text = arguments.ccf.rpartition(":")
+        if not host or not port_text.isdigit():
+            raise UsageError("--ccf expects HOST:PORT")
+        port, ca_path = int(port_text), arguments.ca_cert
+    else:
+        raise UsageError("onboard needs --endpoints, or --ccf and --ca-cert")
+    try:
+        ca_certificate = pki.load_certificate_pem(ca_path.read_bytes())
+    except (OSError, pki.PkiError) as error:
+        raise UsageError(f"cannot read the CA certificate {ca_path}: {error}") from None
+    return InvokerState(
+        CcfEndpoint(host, port, host),
+        ca_certificate,
+        derivation or AefpskDerivation.ANNEX_A1_TLS12,
+        arguments.notification_destination,
+    )
+
+
+def _pick(targets: Sequence[AefTarget], method: SecurityMethod | None) -> AefTarget:
+    usable = [target for target in targets if method is None or method in target.methods]
+    if not usable:
+        raise InvokerError(f"no discovered interface offers {method.value if method else 'any method'}")
+    return usable[0]
+
+
+def _attempt(invoker: ApiInvoker, api_name: str, method: SecurityMethod | None, resource: str) -> object:
+    target = _pick(invoker.discover(api_name=api_name), method)
+    negotiated = invoker.negotiate([target], preferred=[method] if method else None)[0]
+    token = None
+    if negotiated.method is SecurityMethod.OAUTH:
+        token = invoker.obtain_token(target.aef_id, [target.api_name])
+    invoker.check_authentication(target)
+    return invoker.invoke(negotiated, resource, token=token)
+
+
+def _invoke(invoker: ApiInvoker, api_name: str, method: SecurityMethod | None, resource: str) -> object:
+    """One attempt, and after a method mismatch (or a refused PSK handshake) a second one with a fresh
+    discovery and negotiation (contribution 004)."""
+    try:
+        return _attempt(invoker, api_name, method, resource)
+    except RefusedError as refusal:
+        if not refusal.is_method_mismatch:
+            raise
+    except ConnectionFailedError as failure:
+        if not failure.handshake_refused:
+            raise
+    return _attempt(invoker, api_name, method, resource)
+
+
+def _run(arguments: argparse.Namespace) -> object:
+    directory: Path = arguments.state_dir
+    if arguments.command == "onboard":
+        state = _onboarding_state(arguments)
+        with state.invoker() as invoker:
+            identity = invoker.onboard(arguments.secret)
+        directory.mkdir(parents=True, exist_ok=True)
+        InvokerState(
+            state.ccf, state.ca_certificate, state.aefpsk_derivation, state.notification_destination, identity
+        ).save(directory)
+        return {"apiInvokerId": identity.api_invoker_id}
+    state = InvokerState.load(directory)
+    with state.invoker() as invoker:
+        if arguments.command == "discover":
+            return [
+                {
+                    "aefId": t.aef_id,
+                    "apiName": t.api_name,
+                    "apiId": t.api_id,
+                    "interface": t.interface.to_json(),
+                }
+                for t in invoker.discover(api_name=arguments.api_name)
+            ]
+        if arguments.command == "invoke":
+            method = SecurityMethod(arguments.method) if arguments.method else None
+            return _invoke(invoker, arguments.api_name, method, arguments.resource)
+        invoker.offboard()
+        return {"offboarded": invoker.identity.api_invoker_id}
+
+
+def main(argv: Sequence[str]) -> int:
+    """Entry point of ``capifsec invoker``; see the module docstring for the exit codes."""
+    try:
+        arguments = _parser().parse_args(list(argv))
+    except SystemExit as exit_request:
+        return 0 if exit_request.code == 0 else USAGE_ERROR
+    try:
+        print(json.dumps(_run(arguments), indent=2))
+    except UsageError as error:
+        print(f"capifsec invoker: {error}", file=sys.stderr)
+        return USAGE_ERROR
+    except (InvokerError, OSError) as error:
+        print(f"capifsec invoker: {error}", file=sys.stderr)
+        return FAILED
+    return 0

@@ -1,0 +1,177 @@
+"""``capifsec serve``: run the CCF and the provider's AEF (with its example API) for real use.
+
+    capifsec serve --data-dir DIR [--profile P] [--spec-dir DIR] [--host H] [--ccf-port N]
+                   [--provider-port N] [--aef-capif3-port N] [--aef-port NAME=N]...
+    capifsec serve --data-dir DIR --onboarding-secret [--lifetime-hours H]
+
+The first form provisions the data directory on first use (CAPIF CA, CCF and AEF certificates, token
+signing key, provider registration, publication of the ``hello`` API), serves until SIGINT or SIGTERM,
+and writes ``endpoints.json`` into the data directory (what ``capifsec invoker onboard --endpoints``
+reads). Restarting on the same directory keeps every onboarding, registration and security context. The
+second form mints a one-time onboarding secret (the out-of-band onboarding credential, TS 33.122
+clause 6.1) into the directory's CCF, running or not, prints it and exits.
+
+Exit status: 0 after a clean stop (or a minted secret), 1 when the services fail, 2 for bad input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import signal
+import sys
+import threading
+from collections.abc import Sequence
+from datetime import timedelta
+from pathlib import Path
+from types import FrameType
+
+from impl.catalogue_profiles import DEFAULT_PROFILE, ProfileError, settings_for_profile
+from impl.credential_files import write_file
+from impl.deployment import DEFAULT_INTERFACES, Deployment, DeploymentError, DeploymentPorts
+
+USAGE_ERROR = 2
+FAILED = 1
+ENDPOINTS_FILE = "endpoints.json"
+DEFAULT_PORTS = {"ccf": 8443, "provider": 8444, "aef-capif3": 9443, "psk": 9001, "pki": 9002, "oauth": 9003}
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="capifsec serve", description="Run the CAPIF services.")
+    parser.add_argument("--data-dir", type=Path, required=True, help="where the services keep their state")
+    parser.add_argument(
+        "--profile", default=DEFAULT_PROFILE, help=f"catalogue profile (default {DEFAULT_PROFILE})"
+    )
+    parser.add_argument(
+        "--spec-dir", type=Path, help="catalogue folder (default: the installed capifsec.spec)"
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on and to publish")
+    parser.add_argument("--ccf-port", type=int, default=DEFAULT_PORTS["ccf"], help="CCF CAPIF-1e port")
+    parser.add_argument(
+        "--provider-port", type=int, default=DEFAULT_PORTS["provider"], help="CCF CAPIF-3/4/5 port"
+    )
+    parser.add_argument(
+        "--aef-capif3-port", type=int, default=DEFAULT_PORTS["aef-capif3"], help="AEF CAPIF-3 port"
+    )
+    parser.add_argument(
+        "--aef-port", action="append", default=[], metavar="NAME=PORT", help="AEF interface port"
+    )
+    parser.add_argument(
+        "--onboarding-secret", action="store_true", help="mint a one-time onboarding secret and exit"
+    )
+    parser.add_argument("--lifetime-hours", type=float, default=24.0, help="lifetime of a minted secret")
+    return parser
+
+
+def _interface_ports(pairs: Sequence[str]) -> dict[str, int]:
+    ports = {spec.name: DEFAULT_PORTS[spec.name] for spec in DEFAULT_INTERFACES}
+    for pair in pairs:
+        name, separator, value = pair.partition("=")
+        if not separator or name not in ports or not value.isdigit() or int(value) > 65535:
+            raise ValueError(
+                f"--aef-port expects NAME=PORT with NAME one of {', '.join(ports)}, got {pair!r}"
+            )
+        ports[name] = int(value)
+    return ports
+
+
+def _check_port(name: str, value: int) -> None:
+    if not 0 <= value <= 65535:
+        raise ValueError(f"{name} must be 0 to 65535")
+
+
+def endpoints_document(deployment: Deployment, profile: str) -> dict[str, object]:
+    """What an invoker or operator needs to reach the services."""
+    aef = deployment.aef
+    return {
+        "profile": profile,
+        "caCertificate": str(deployment.ca_certificate_path.resolve()),
+        "aefpskDerivation": str(deployment.settings.aefpsk_derivation),
+        "ccf": {
+            "host": deployment.host,
+            "capif1ePort": deployment.ccf.capif1e_port,
+            "capif345Port": deployment.ccf.capif345_port,
+        },
+        "aef": {
+            "aefId": aef.config.aef_id,
+            "capif3Port": aef.capif3_port,
+            "interfaces": {
+                name: {
+                    "port": interface.port,
+                    "apiPrefix": interface.api_prefix,
+                    "securityMethods": sorted(method.value for method in interface.methods),
+                }
+                for name, interface in aef.interfaces.items()
+            },
+        },
+    }
+
+
+def _serve(deployment: Deployment, profile: str, stop: threading.Event) -> None:
+    with deployment:
+        document = endpoints_document(deployment, profile)
+        write_file(
+            deployment.data_dir / ENDPOINTS_FILE, json.dumps(document, indent=2).encode(), private=False
+        )
+        host = deployment.host
+        print(f"capifsec serve: profile {profile}, data in {deployment.data_dir}")
+        print(f"  CCF CAPIF-1e     https://{host}:{deployment.ccf.capif1e_port}")
+        print(f"  CCF CAPIF-3/4/5  https://{host}:{deployment.ccf.capif345_port}")
+        for name, interface in deployment.aef.interfaces.items():
+            methods = "/".join(sorted(method.value for method in interface.methods))
+            print(f"  AEF {name:<12} https://{host}:{interface.port}{interface.api_prefix} ({methods})")
+        print(f"  AEF CAPIF-3      https://{host}:{deployment.aef.capif3_port}")
+        print(f"  CAPIF CA         {deployment.ca_certificate_path}")
+        print(f"  endpoints        {deployment.data_dir / ENDPOINTS_FILE}")
+        print(f"  onboarding secret: capifsec serve --data-dir {deployment.data_dir} --onboarding-secret")
+        sys.stdout.flush()
+        stop.wait()
+    print("capifsec serve: stopped")
+
+
+def main(argv: Sequence[str]) -> int:
+    """Entry point of ``capifsec serve``; see the module docstring for the exit codes."""
+    try:
+        arguments = _parser().parse_args(list(argv))
+    except SystemExit as exit_request:
+        return 0 if exit_request.code == 0 else USAGE_ERROR
+    try:
+        settings = settings_for_profile(arguments.profile, arguments.spec_dir)
+        for name in ("ccf_port", "provider_port", "aef_capif3_port"):
+            _check_port(f"--{name.replace('_', '-')}", getattr(arguments, name))
+        ports = DeploymentPorts(
+            ccf_capif1e=arguments.ccf_port,
+            ccf_capif345=arguments.provider_port,
+            aef_capif3=arguments.aef_capif3_port,
+            aef_interfaces=_interface_ports(arguments.aef_port),
+        )
+        if arguments.lifetime_hours <= 0:
+            raise ValueError("--lifetime-hours must be positive")
+    except (ProfileError, ValueError) as error:
+        print(f"capifsec serve: {error}", file=sys.stderr)
+        return USAGE_ERROR
+    deployment = Deployment(arguments.data_dir, settings, host=arguments.host, ports=ports)
+    if arguments.onboarding_secret:
+        try:
+            print(deployment.mint_onboarding_secret(timedelta(hours=arguments.lifetime_hours)))
+        except DeploymentError as error:
+            print(f"capifsec serve: {error}", file=sys.stderr)
+            return USAGE_ERROR
+        return 0
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
+    stop = threading.Event()
+
+    def request_stop(signal_number: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    previous = {number: signal.signal(number, request_stop) for number in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        _serve(deployment, arguments.profile, stop)
+    except (DeploymentError, OSError) as error:
+        print(f"capifsec serve: {error}", file=sys.stderr)
+        return FAILED
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+    return 0
