@@ -1,0 +1,136 @@
+"""Offboarding and revocation reach the AEF (TS 33.122 clauses 6.2 and 6.6; TS 29.222 AEF_Security_API
+``revoke-authorization``): afterwards the AEF accepts no new session or request from that invoker,
+including requests on a TLS session that was open before."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from impl import pki
+from impl.apitypes.enums import SecurityMethod
+from impl.deployment import HELLO_API, Deployment
+from impl.http import HttpsServer, Request, Response, Router
+from impl.invoker import ConnectionFailedError, RefusedError
+from impl.settings import Settings, TokenClaims
+from impl.tls import CertificateClientTls, CertificateServerTls, PskClientTls, TlsHandshakeError
+from tests.impl.conftest import LOOPBACK
+from tests.impl.test_e2e_world import (
+    RESOURCE,
+    Ready,
+    ShiftedClock,
+    aef_client,
+    capif1e_client,
+    ready_invoker,
+    running,
+)
+
+GREETING = f"/pki/{HELLO_API}/v1{RESOURCE}"
+
+
+@pytest.fixture(scope="module")
+def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]:
+    with running(tmp_path_factory.mktemp("revocation")) as started:
+        yield started
+
+
+def _refused_everywhere(ready: Ready) -> None:
+    for prefix, negotiated in ready.negotiated.items():
+        token = ready.token if negotiated.method is SecurityMethod.OAUTH else None
+        with pytest.raises((RefusedError, ConnectionFailedError)) as refusal:
+            ready.invoker.invoke(negotiated, RESOURCE, token=token)
+        if prefix == "/psk":
+            assert isinstance(refusal.value, ConnectionFailedError) and refusal.value.handshake_refused
+        else:
+            assert isinstance(refusal.value, RefusedError) and refusal.value.status == 401
+
+
+def test_after_offboarding_no_new_session_or_request_is_accepted(deployment: Deployment) -> None:
+    ready = ready_invoker(deployment)
+    for prefix in ready.negotiated:
+        assert ready.invoke(prefix) is not None
+    credential = ready.invoker.identity.credential
+    psk = ready.negotiated["/psk"].aefpsk
+    assert psk is not None
+    with aef_client(
+        deployment, "pki", CertificateClientTls(deployment.ca.certificate, credential=credential)
+    ) as open_session:
+        assert open_session.get(GREETING).status == 200
+        ready.invoker.offboard()
+        assert open_session.get(GREETING).status == 401  # the same TLS session, after offboarding
+    _refused_everywhere(ready)
+    with pytest.raises(TlsHandshakeError):
+        aef_client(deployment, "psk", PskClientTls(ready.api_invoker_id, psk)).connect()
+
+
+def test_an_aef_revocation_reaches_the_ccf_and_the_invoker(deployment: Deployment, tmp_path: Path) -> None:
+    received: list[object] = []
+    arrived = threading.Event()
+
+    def notification(request: Request) -> Response:
+        received.append(request.json())
+        arrived.set()
+        return Response.no_content()
+
+    router = Router()
+    router.add("POST", "/notifications", notification)
+    receiver_credential = deployment.ca.issue_certified_key(
+        pki.CertificateProfile("invoker-callback", ip_addresses=(LOOPBACK,), server_auth=True),
+        now=deployment.clock(),
+    )
+    with HttpsServer(router, CertificateServerTls(receiver_credential)) as receiver:
+        ready = ready_invoker(deployment, f"{receiver.base_url}/notifications")
+        assert ready.invoke("/pki") is not None
+        deployment.aef.revoke(ready.api_invoker_id, (deployment.hello_api_id,))
+        assert arrived.wait(10)
+    assert received == [
+        {
+            "apiInvokerId": ready.api_invoker_id,
+            "aefId": deployment.aef.config.aef_id,
+            "apiIds": [deployment.hello_api_id],
+            "cause": "UNEXPECTED_REASON",
+        }
+    ]
+    _refused_everywhere(ready)
+    with pytest.raises(RefusedError) as refusal:
+        ready.invoker.obtain_token(deployment.aef.config.aef_id, [HELLO_API])
+    assert refusal.value.cause == "invalid_scope"
+    ready.invoker.close()
+
+
+def test_a_deleted_security_context_revokes_older_tokens_only(tmp_path: Path) -> None:
+    """The invoker deletes its own context (the AEF is notified), then negotiates again: the token
+    from before the deletion is refused, a new one is accepted (the revocation list compares ``iat``)."""
+    clock = ShiftedClock()
+    with running(tmp_path, clock=clock) as deployment:
+        ready = ready_invoker(deployment)
+        with capif1e_client(deployment, ready.invoker.identity.credential) as capif1e:
+            assert capif1e.delete(f"/capif-security/v1/trustedInvokers/{ready.api_invoker_id}").status == 204
+        with pytest.raises(RefusedError):
+            ready.invoker.invoke(ready.negotiated["/oauth"], RESOURCE, token=ready.token)
+        target = ready.negotiated["/oauth"].target
+        renegotiated = ready.invoker.negotiate([target])[0]
+        clock.offset += timedelta(seconds=2)  # iat has one-second resolution: the new token is newer
+        new_token = ready.invoker.obtain_token(target.aef_id, [HELLO_API])
+        answer = ready.invoker.invoke(renegotiated, RESOURCE, token=new_token)
+        assert isinstance(answer, dict) and answer["securityMethod"] == "OAUTH"
+        with pytest.raises(RefusedError):
+            ready.invoker.invoke(renegotiated, RESOURCE, token=ready.token)
+        ready.invoker.close()
+
+
+def test_a_token_naming_no_invoker_outlives_offboarding_until_exp(tmp_path: Path) -> None:
+    """TS 29.222 ``AccessTokenClaims`` name the CCF, not the invoker: the AEF cannot tie the bearer token
+    to the revocation, so it stays usable until ``exp`` (documented limit of that claim set)."""
+    with running(tmp_path, Settings(token_claims=TokenClaims.TS29222)) as deployment:
+        ready = ready_invoker(deployment)
+        oauth = ready.negotiated["/oauth"]
+        ready.invoker.offboard()
+        answer = ready.invoker.invoke(oauth, RESOURCE, token=ready.token)
+        assert isinstance(answer, dict) and answer["apiInvokerId"] is None
+        with pytest.raises(RefusedError):
+            ready.invoker.invoke(ready.negotiated["/pki"], RESOURCE)

@@ -1,0 +1,95 @@
+"""Security method update and mismatch end to end (contribution 004, TS 33.122 clause 6.7 proposal):
+the AEF changes an interface's method, the APF informs the CCF, an invoker using the old method is told
+its method no longer matches (403 ``SECURITY_METHOD_MISMATCH``), re-negotiates and succeeds. Each test
+runs on its own deployment: method updates change it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from impl.apitypes.enums import SecurityMethod
+from impl.deployment import HELLO_API
+from impl.invoker import ConnectionFailedError, RefusedError
+from impl.settings import AefMethodCheck, MismatchIndication, Settings
+from tests.impl.test_e2e_world import RESOURCE, ready_invoker, running
+
+
+def test_psk_after_an_update_fails_at_tls_and_check_authentication_says_why(tmp_path: Path) -> None:
+    with running(tmp_path) as deployment:
+        ready = ready_invoker(deployment)
+        old = ready.negotiated["/psk"]
+        assert ready.invoke("/psk") is not None
+        deployment.update_methods("psk", [SecurityMethod.PKI])
+        with pytest.raises(ConnectionFailedError) as failure:
+            ready.invoker.invoke(old, RESOURCE)
+        assert failure.value.handshake_refused
+        with pytest.raises(RefusedError) as refusal:
+            ready.invoker.check_authentication(old.target)
+        assert (refusal.value.status, refusal.value.cause) == (403, "SECURITY_METHOD_MISMATCH")
+        assert "PSK" in (refusal.value.detail or "")
+        target = next(t for t in ready.invoker.discover(api_name=HELLO_API) if t.api_prefix == "/psk")
+        assert target.methods == (SecurityMethod.PKI,)
+        renegotiated = ready.invoker.negotiate([target])[0]
+        assert renegotiated.method is SecurityMethod.PKI
+        ready.invoker.check_authentication(target)
+        answer = ready.invoker.invoke(renegotiated, RESOURCE)
+        assert isinstance(answer, dict) and (answer["securityMethod"], answer["interface"]) == ("PKI", "psk")
+        ready.invoker.close()
+
+
+def test_pki_after_an_update_gets_the_mismatch_on_the_request_itself(tmp_path: Path) -> None:
+    with running(tmp_path) as deployment:
+        ready = ready_invoker(deployment)
+        old = ready.negotiated["/pki"]
+        assert ready.invoke("/pki") is not None
+        deployment.update_methods("pki", [SecurityMethod.OAUTH])
+        with pytest.raises(RefusedError) as refusal:
+            ready.invoker.invoke(old, RESOURCE)
+        assert (refusal.value.status, refusal.value.cause) == (403, "SECURITY_METHOD_MISMATCH")
+        target = next(t for t in ready.invoker.discover(api_name=HELLO_API) if t.api_prefix == "/pki")
+        renegotiated = ready.invoker.negotiate([target])[0]
+        assert renegotiated.method is SecurityMethod.OAUTH
+        token = ready.invoker.obtain_token(target.aef_id, [HELLO_API])
+        ready.invoker.check_authentication(target)
+        answer = ready.invoker.invoke(renegotiated, RESOURCE, token=token)
+        assert isinstance(answer, dict) and answer["securityMethod"] == "OAUTH"
+        ready.invoker.close()
+
+
+def test_without_mismatch_indication_the_refusal_says_nothing_of_why(tmp_path: Path) -> None:
+    with running(tmp_path, Settings(mismatch_indication=MismatchIndication.OFF)) as deployment:
+        ready = ready_invoker(deployment)
+        assert ready.invoke("/pki") is not None and ready.invoke("/psk") is not None
+        deployment.update_methods("pki", [SecurityMethod.OAUTH])
+        deployment.update_methods("psk", [SecurityMethod.PKI])
+        with pytest.raises(RefusedError) as on_request:
+            ready.invoker.invoke(ready.negotiated["/pki"], RESOURCE)
+        assert (on_request.value.status, on_request.value.cause) == (401, "CREDENTIAL_INVALID")
+        with pytest.raises(RefusedError) as on_check:
+            ready.invoker.check_authentication(ready.negotiated["/psk"].target)
+        assert (on_check.value.status, on_check.value.cause) == (403, "API_INVOKER_NOT_AUTHORIZED")
+        ready.invoker.close()
+
+
+def test_cached_security_info_lets_the_old_method_through(tmp_path: Path) -> None:
+    """The weak ``aef-method-check`` value: what the AEF still caches wins over its configuration."""
+    with running(tmp_path, Settings(aef_method_check=AefMethodCheck.CACHED_SECURITY_INFO)) as deployment:
+        ready = ready_invoker(deployment)
+        assert ready.invoke("/psk") is not None
+        deployment.update_methods("psk", [SecurityMethod.PKI])
+        answer = ready.invoker.invoke(ready.negotiated["/psk"], RESOURCE)
+        assert isinstance(answer, dict) and answer["securityMethod"] == "PSK"
+        ready.invoker.close()
+
+
+def test_the_ccf_marks_the_old_selection_stale(tmp_path: Path) -> None:
+    """After the APF withdrew OAUTH, the CCF's OAUTH selection is stale: no more tokens for it."""
+    with running(tmp_path) as deployment:
+        ready = ready_invoker(deployment)
+        deployment.update_methods("oauth", [SecurityMethod.PKI])
+        with pytest.raises(RefusedError) as refusal:
+            ready.invoker.obtain_token(deployment.aef.config.aef_id, [HELLO_API])
+        assert (refusal.value.status, refusal.value.cause) == (400, "unauthorized_client")
+        ready.invoker.close()
