@@ -101,11 +101,7 @@ class AccessCheck:
                 return None
             security = self._cache.cached(identity)
             for entry in () if security is None else security.entries:
-                if (
-                    entry.method is SecurityMethod.PSK
-                    and entry.psk
-                    and interface.covers(entry.information, self._aef_id)
-                ):
+                if entry.method is SecurityMethod.PSK and entry.psk and interface.covers(entry, self._aef_id):
                     return entry.psk
             return None
 
@@ -136,7 +132,7 @@ class AccessCheck:
     def _covering(self, security: InvokerSecurity | None, interface: AefInterface) -> list[KnownEntry]:
         if security is None:
             return []
-        return [entry for entry in security.entries if interface.covers(entry.information, self._aef_id)]
+        return [entry for entry in security.entries if interface.covers(entry, self._aef_id)]
 
     def authorize(self, request: Request, interface: AefInterface, api_name: str) -> Invocation:
         """Accept the request for ``api_name`` on ``interface``, or raise the refusal."""

@@ -16,9 +16,9 @@ from dataclasses import dataclass
 
 from cryptography import x509
 
+from impl.aef.security_info import InterfaceKey, KnownEntry
 from impl.apitypes.enums import SecurityMethod
 from impl.apitypes.publish import InterfaceDescription
-from impl.apitypes.security import SecurityInformation
 from impl.pki import CertifiedKey
 from impl.tls import CertificateServerTls, ClientAuth, PskLookup
 
@@ -42,7 +42,7 @@ class AefInterface:
         self.api_prefix = spec.api_prefix
         self.host = host
         self.port: int | None = None
-        self._address_key: tuple[str, int | None, str] | None = None
+        self._address_key: InterfaceKey | None = None
         self._methods = frozenset(spec.methods)
         self._lock = threading.Lock()
 
@@ -84,12 +84,12 @@ class AefInterface:
             ipv6_addr=self.host, port=self.port, api_prefix=self.api_prefix, security_methods=methods
         )
 
-    def covers(self, information: SecurityInformation, aef_id: str) -> bool:
+    def covers(self, entry: KnownEntry, aef_id: str) -> bool:
         """Whether a negotiated entry applies here: it names this interface, or this AEF as a whole
         (TS 29.222 ``SecurityInformation``: ``interfaceDetails`` or ``aefId``)."""
-        if information.interface_details is not None:
-            return information.interface_details.address_key() == self._address_key
-        return information.aef_id == aef_id
+        if entry.interface_key is not None:
+            return entry.interface_key == self._address_key
+        return entry.information.aef_id == aef_id
 
 
 def interface_tls(

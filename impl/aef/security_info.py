@@ -26,6 +26,8 @@ from impl.tokens import ScopeEntry, ScopeSyntax, ScopeSyntaxError, parse_scope
 from impl.tokens.scope import scope_grants
 
 TRUSTED_INVOKERS = "/capif-security/v1/trustedInvokers/"
+InterfaceKey = tuple[str, int | None, str]
+"""An interface's (host, port, apiPrefix): :meth:`InterfaceDescription.address_key`."""
 _WITH_EVERYTHING = {"authenticationInfo": "true", "authorizationInfo": "true"}
 
 
@@ -35,13 +37,15 @@ class CcfUnavailableError(Exception):
 
 @dataclass(frozen=True)
 class KnownEntry:
-    """One negotiated entry, with its authentication information parsed."""
+    """One negotiated entry, parsed once: AEFPSK, certificate, granted scope, the interface it names
+    (None when it names the whole AEF by ``aefId``)."""
 
     information: SecurityInformation
     method: SecurityMethod
     psk: bytes | None
     certificate: x509.Certificate | None
     granted: tuple[ScopeEntry, ...]
+    interface_key: InterfaceKey | None
 
     def grants(self, aef_id: str, api_name: str) -> bool:
         """Whether ``authorizationInfo`` lets the invoker call ``api_name`` on ``aef_id``."""
@@ -70,7 +74,9 @@ def _known(information: SecurityInformation) -> KnownEntry:
         )
     except (ValueError, PkiError, ScopeSyntaxError) as error:
         raise CcfUnavailableError(f"the CCF's security information is malformed: {error}") from error
-    return KnownEntry(information, method, psk, certificate, granted)
+    details = information.interface_details
+    interface_key = None if details is None else details.address_key()
+    return KnownEntry(information, method, psk, certificate, granted, interface_key)
 
 
 class CcfSecurityClient:
