@@ -75,10 +75,10 @@ def _mentioned(trace: Mapping[str, Any]) -> set[str]:
 
 
 def entity_roles(trace: Mapping[str, Any]) -> dict[str, str]:
-    """Role of each CCF, AEF, invoker and ROF the trace mentions, in the words of TS 23.222.
+    """Role of each CCF, AEF, invoker and ROF of the trace's topology, in the words of TS 23.222.
 
     A CCF is the "home CCF" of the invokers onboarded to it and the "AEF's CCF" of the AEFs
-    registered at it (BRIEF section 2); only invokers and AEFs the steps mention count.
+    registered at it (BRIEF section 2); only invokers and AEFs the steps mention are named.
     """
     topology = trace["topology"]
     mentioned = _mentioned(trace)
@@ -116,7 +116,9 @@ def _lifelines(trace: Mapping[str, Any]) -> list[Lifeline]:
     hostile = hostile_parties(trace)
     order: list[str] = []
     for step in trace["steps"]:
-        order.extend(name for name in (step["from"], step["to"]) if name not in order)
+        for name in (step["from"], step["to"]):
+            if name not in order:
+                order.append(name)
     lifelines = []
     for name in order:
         kind = "attacker" if name in ATTACKERS else kinds.get(name, "other")

@@ -168,6 +168,8 @@ def test_every_counterexample_has_steps_figure_and_contribution_text(
         assert f"]({figure})" in page
         root = ET.fromstring(pages[f"results/{figure}"].encode("utf-8"))
         assert root.tag == f"{SVG}svg" and root.get("version") == "1.1"
+        plain = {f"{SVG}{tag}" for tag in ("svg", "title", "rect", "line", "polyline", "polygon", "text")}
+        assert {element.tag for element in root.iter()} <= plain
         texts = " ".join(t.text or "" for t in root.iter(f"{SVG}text"))
         assert f"Violates {prop}" in texts
         for step in result["trace"]["steps"]:
@@ -303,6 +305,17 @@ def test_figure_marks_missing_checks_and_attacker_controlled_parties(results: di
     assert len(red_arrows) == sum(bool(step["checks_missing"]) for step in trace["steps"])
 
 
+def test_figure_draws_self_steps_and_empty_runs(results: dict[str, Any]) -> None:
+    trace = copy.deepcopy(_counterexample(results, "opencapif-observed", "token-subject"))
+    trace["steps"][0]["to"] = trace["steps"][0]["from"]
+    root = ET.fromstring(sequence_diagram(trace).encode("utf-8"))
+    assert len(list(root.iter(f"{SVG}polyline"))) == 1
+    assert len(list(root.iter(f"{SVG}polygon"))) == len(trace["steps"])
+    trace["steps"] = []
+    root = ET.fromstring(sequence_diagram(trace).encode("utf-8"))
+    assert not list(root.iter(f"{SVG}line"))
+
+
 def test_figure_refuses_what_is_not_a_trace() -> None:
     with pytest.raises(FigureError, match="not a capifsec trace"):
         sequence_diagram({"steps": []})
@@ -370,12 +383,17 @@ def _external_resources(site: Path) -> list[str]:
 def test_site_builds_strictly_with_results(
     catalogue: Catalogue, results: dict[str, Any], tmp_path: Path
 ) -> None:
-    site = _build(tmp_path, results, catalogue)
-    assert (
-        site / "generated" / "results" / "opencapif-observed" / "counterexample-token-subject.svg"
-    ).exists()
+    marked_up = copy.deepcopy(results)
+    trace = _counterexample(marked_up, "opencapif-observed", "token-subject")
+    trace["steps"][0]["text"] = "<b>bold</b> *not italic* [link](http://example.invalid) {#anchor} | x_y_z"
+    site = _build(tmp_path, marked_up, catalogue)
     page = (site / "generated" / "results" / "opencapif-observed" / "index.html").read_text("utf-8")
     assert "For your contribution" in page
+    assert (
+        page.count("&lt;b&gt;bold&lt;/b&gt; *not italic* [link](http://example.invalid) {#anchor} | x_y_z")
+        == 2
+    )
+    assert "<b>bold</b>" not in page and 'href="http://example.invalid"' not in page
     images = [
         (html, source)
         for html in site.rglob("*.html")
