@@ -59,6 +59,11 @@ def bearer_token(request: Request) -> str | None:
     return token.strip()
 
 
+def _rejected(interface: AefInterface) -> ProblemDetails:
+    """The answer to a credential the AEF does not accept (a bearer challenge where OAUTH is offered)."""
+    return refusals.not_authenticated(bearer=SecurityMethod.OAUTH in interface.methods)
+
+
 class AccessCheck:
     """One AEF's checks, shared by all its interfaces."""
 
@@ -138,7 +143,6 @@ class AccessCheck:
         """Accept the request for ``api_name`` on ``interface``, or raise the refusal."""
         peer = request.peer
         token = bearer_token(request)
-        bearer = SecurityMethod.OAUTH in interface.methods
         if peer.psk_identity is not None:
             method, api_invoker_id = SecurityMethod.PSK, peer.psk_identity
         elif token is not None:
@@ -146,20 +150,19 @@ class AccessCheck:
         elif peer.certificate is not None:
             method, api_invoker_id = SecurityMethod.PKI, certified_as(peer.certificate, "invoker")
         else:
-            raise refusals.missing_credential(bearer=bearer)
-        rejected = refusals.not_authenticated(bearer=bearer)
+            raise refusals.missing_credential(bearer=SecurityMethod.OAUTH in interface.methods)
         if not self._method_accepted(method, interface):
-            raise self._mismatch(method, interface, rejected)
+            raise self._mismatch(method, interface, _rejected(interface))
         if token is not None and method is SecurityMethod.OAUTH:
             return self._by_token(token, api_name)
         if api_invoker_id is None:
-            raise rejected
+            raise _rejected(interface)
         entries = self._known_entries(api_invoker_id, interface)
         matching = [entry for entry in entries if entry.method is method]
         if not matching:
-            raise self._mismatch(method, interface, rejected) if entries else rejected
+            raise self._mismatch(method, interface, _rejected(interface)) if entries else _rejected(interface)
         if method is SecurityMethod.PKI and all(entry.certificate != peer.certificate for entry in matching):
-            raise rejected
+            raise _rejected(interface)
         if not any(entry.grants(self._aef_id, api_name) for entry in matching):
             raise refusals.not_authorized(f"API {api_name}")
         return Invocation(api_invoker_id, method)

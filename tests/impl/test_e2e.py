@@ -14,6 +14,7 @@ from impl.apitypes.enums import SecurityMethod
 from impl.deployment import CCF_ID, HELLO_API, Deployment
 from impl.http import HttpsClient
 from impl.invoker import ConnectionFailedError, RefusedError
+from impl.pki import CertificateProfile
 from impl.settings import AefpskDerivation, Settings
 from impl.tls import Capif1eClientTls, CertificateClientTls, PskClientTls, TlsHandshakeError, TlsVersion
 from impl.tokens import ClaimSet, ScopeEntry, SigningKey, TokenIssuer
@@ -140,25 +141,26 @@ def test_a_client_certificate_from_another_ca_is_refused(deployment: Deployment,
         greeting(deployment, "pki", foreign)
 
 
-def test_a_certificate_of_the_ccf_ca_that_is_not_the_invokers_is_refused(
+def test_a_certificate_of_the_ccf_ca_that_is_not_the_recorded_one_is_refused(
     ready: Ready, deployment: Deployment
 ) -> None:
-    """The AEF compares the very certificate the CCF recorded (``authenticationInfo``), not just the CA."""
-    other = ready_invoker(deployment)
-    try:
-        borrowed = CertificateClientTls(
-            deployment.ca.certificate, credential=other.invoker.identity.credential
-        )
-        response = greeting(deployment, "pki", borrowed)
-        assert response.status == 200  # its own certificate: accepted as itself
-        answer = response.json()
-        assert isinstance(answer, dict) and answer["apiInvokerId"] == other.api_invoker_id
-        aef_cert = CertificateClientTls(
-            deployment.ca.certificate, credential=deployment.aef.config.capif3_credential
-        )
-        assert greeting(deployment, "pki", aef_cert).status == 401
-    finally:
-        other.invoker.close()
+    """The AEF compares the very certificate the CCF recorded (``authenticationInfo``), not just the CA
+    and the name: a certificate naming the invoker but issued outside onboarding is refused, and so is
+    another role's certificate."""
+    assert ready.invoke("/pki") is not None
+    lookalike = deployment.ca.issue_certified_key(
+        CertificateProfile(
+            ready.api_invoker_id, uris=(f"urn:capifsec:invoker:{ready.api_invoker_id}",), client_auth=True
+        ),
+        now=datetime.now(UTC),
+    )
+    for credential in (lookalike, deployment.aef.config.capif3_credential):
+        tls = CertificateClientTls(deployment.ca.certificate, credential=credential)
+        response = greeting(deployment, "pki", tls)
+        problem = response.problem()
+        assert (response.status, problem.cause if problem else None) == (401, "CREDENTIAL_INVALID")
+    genuine = CertificateClientTls(deployment.ca.certificate, credential=ready.invoker.identity.credential)
+    assert greeting(deployment, "pki", genuine).status == 200
 
 
 def test_an_unknown_psk_identity_is_refused(deployment: Deployment) -> None:

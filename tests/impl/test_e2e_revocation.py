@@ -56,12 +56,17 @@ def test_after_offboarding_no_new_session_or_request_is_accepted(deployment: Dep
     credential = ready.invoker.identity.credential
     psk = ready.negotiated["/psk"].aefpsk
     assert psk is not None
-    with aef_client(
-        deployment, "pki", CertificateClientTls(deployment.ca.certificate, credential=credential)
-    ) as open_session:
-        assert open_session.get(GREETING).status == 200
+    pki_tls = CertificateClientTls(deployment.ca.certificate, credential=credential)
+    psk_tls = PskClientTls(ready.api_invoker_id, psk)
+    with (
+        aef_client(deployment, "pki", pki_tls) as pki_session,
+        aef_client(deployment, "psk", psk_tls) as psk_session,
+    ):
+        assert pki_session.get(GREETING).status == 200
+        assert psk_session.get(GREETING.replace("/pki/", "/psk/")).status == 200
         ready.invoker.offboard()
-        assert open_session.get(GREETING).status == 401  # the same TLS session, after offboarding
+        assert pki_session.get(GREETING).status == 401  # the same TLS sessions, after offboarding
+        assert psk_session.get(GREETING.replace("/pki/", "/psk/")).status == 401
     _refused_everywhere(ready)
     with pytest.raises(TlsHandshakeError):
         aef_client(deployment, "psk", PskClientTls(ready.api_invoker_id, psk)).connect()
