@@ -680,19 +680,34 @@ def _shaping_options(catalogue: Catalogue, trace: Mapping[str, Any]) -> list[str
     return [option for option in options if option in trace["options"]]
 
 
+def departures(catalogue: Catalogue, trace: Mapping[str, Any]) -> str:
+    """How the run departs from its profile as written: option overrides and removed checks (a
+    mutant); empty when it does not."""
+    profile = catalogue.profiles.get(trace["profile"])
+    written = profile.options if profile else {}
+    changed = [
+        f"{option} = {value}" for option, value in trace["options"].items() if written.get(option) != value
+    ]
+    removed = [
+        f"check {m['check']} removed" + (f" from action {m['action']}" if m["action"] else "")
+        for m in trace.get("mutant", [])
+    ]
+    return "; ".join(changed + removed)
+
+
 def contribution_text(catalogue: Catalogue, trace: Mapping[str, Any]) -> list[str]:
     """Paste-ready paragraphs about a counterexample: what the procedure as written allows, step by
     step, and which check would stop it. Plain text (no markdown), one string per paragraph."""
     profile = catalogue.profiles.get(trace["profile"])
-    where = (
-        f"the profile {profile.id} \u2014 {profile.title}; source: {profile.source} \u2014"
-        if profile
-        else f"the profile {trace['profile']}"
-    )
+    about = [profile.title, f"source: {profile.source}"] if profile else []
+    changes = departures(catalogue, trace)
+    about += [f"changed: {changes}"] if changes else []
+    where = f"the profile {trace['profile']}" + (f" \u2014 {'; '.join(about)} \u2014" if about else ",")
+    wording = "with these changes" if changes else "as written"
     network = any(step["from"] == "network attacker" for step in trace["steps"])
     steps = trace["steps"]
     paragraphs = [
-        f"Under {where} the procedure as written allows the following sequence of "
+        f"Under {where} the procedure {wording} allows the following sequence of "
         f"{_plural(len(steps), 'step')}{' (with an attacker on the network)' if network else ''}, "
         f"after which the property \u201c{trace['statement']}\u201d ({trace['subject']}) no longer holds. "
         f"In it, {_legend(trace)}.",
@@ -710,7 +725,7 @@ def contribution_text(catalogue: Catalogue, trace: Mapping[str, Any]) -> list[st
         check = catalogue.checks.get(check_id)
         what = f"{check.text} ({'; '.join(check.sources)})" if check else check_id
         paragraphs.append(
-            f"The sequence is stopped if {what}. As written, the procedure does not require this check. "
+            f"The sequence is stopped if {what}. The procedure {wording} does not require this check. "
             + _explain_because(catalogue, because)
         )
     if not missing:
@@ -778,10 +793,12 @@ def _profile_results_page(
         figure = _figure_path(profile.id, "counterexample", result["property"])
         figures[figure] = sequence_diagram(trace)
         paragraphs = contribution_text(catalogue, trace)
+        changes = departures(catalogue, trace)
         blocks += [
             _heading(3, result["property"], result["property"]),
             f"*{md(trace['statement'])}* \u2014 a shortest counterexample: "
-            f"{_plural(len(trace['steps']), 'step')}.",
+            f"{_plural(len(trace['steps']), 'step')}."
+            + (f" **Not the profile as written:** {md(changes)}." if changes else ""),
             *_trace_block(
                 catalogue, trace, figure, f"counterexample to {result['property']} under {profile.id}"
             ),

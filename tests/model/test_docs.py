@@ -202,6 +202,18 @@ def test_contribution_text_names_the_check_that_stops_the_attack(
     assert sum(bool(re.match(r"\d+\) ", p)) for p in paragraphs) == len(trace["steps"])
 
 
+def test_contribution_text_states_overrides_and_removed_checks(
+    catalogue: Catalogue, results: dict[str, Any]
+) -> None:
+    trace = copy.deepcopy(_counterexample(results, "opencapif-observed", "token-subject"))
+    assert "as written" in contribution_text(catalogue, trace)[0]
+    trace["options"]["token-claims"] = "ts29222"
+    trace["mutant"] = [{"check": "aef-checks-scope", "action": None}]
+    first = contribution_text(catalogue, trace)[0]
+    assert "changed: token-claims = ts29222; check aef-checks-scope removed" in first
+    assert "as written" not in first
+
+
 def test_without_results_the_pages_say_how_to_produce_them(catalogue: Catalogue) -> None:
     generated = site_pages(catalogue)
     assert "capifsec verify --json" in generated["results/index.md"]
