@@ -108,7 +108,7 @@ def token_check_operations() -> dict[str, Operation]:
         revocations.revoke(f"INV{index:030d}", None, at=now)
     ca = CertificateAuthority.create("benchmark CA", now=NOW)
     unused_ccf = CcfSecurityClient(
-        CertificateClientTls(ca.certificate), "127.0.0.1", 9, server_name="127.0.0.1"
+        CertificateClientTls(ca.certificate), "127.0.0.1", 9, server_name="127.0.0.1", ccf_id="ccf"
     )
     access = AccessCheck(
         aef_id=AEF_ID,

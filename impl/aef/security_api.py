@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable, Mapping
 
 from impl.aef.access import AccessCheck
@@ -26,6 +27,7 @@ from impl.clock import Clock, epoch_seconds
 from impl.http import ProblemDetails, Request, Response, Router
 
 CHECK_AUTHENTICATION = "/aef-security/v1/check-authentication"
+_LOG = logging.getLogger(__name__)
 REVOKE_AUTHORIZATION = "/aef-security/v1/revoke-authorization"
 
 
@@ -95,6 +97,9 @@ class RevokeAuthorization:
 
     def record(self, api_invoker_id: str, api_names: frozenset[str] | None) -> None:
         """Revoke locally: remember when, and forget the invoker's security information."""
+        _LOG.info(
+            "revoked %s for %s", api_invoker_id, ", ".join(sorted(api_names)) if api_names else "every API"
+        )
         self._revocations.revoke(api_invoker_id, api_names, at=epoch_seconds(self._clock()))
         self._cache.drop(api_invoker_id)
 

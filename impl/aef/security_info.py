@@ -16,10 +16,11 @@ from dataclasses import dataclass
 
 from cryptography import x509
 
+from impl.aef.identity import certified_as
 from impl.apitypes.enums import SecurityMethod
 from impl.apitypes.problems import ProblemError
 from impl.apitypes.security import SecurityInformation, SecurityNotification, ServiceSecurity
-from impl.http import HttpClientError, HttpsClient
+from impl.http import ClientResponse, HttpClientError, HttpsClient
 from impl.pki import PkiError, load_certificate_pem
 from impl.tls import ClientTls, TlsError
 from impl.tokens import ScopeEntry, ScopeSyntax, ScopeSyntaxError, parse_scope
@@ -83,15 +84,22 @@ class CcfSecurityClient:
     """The AEF's CAPIF-3 client: mutual TLS with the certificate the CCF issued at registration."""
 
     def __init__(
-        self, tls: ClientTls, host: str, port: int, *, server_name: str, timeout: float = 5.0
+        self, tls: ClientTls, host: str, port: int, *, server_name: str, ccf_id: str, timeout: float = 5.0
     ) -> None:
         self._client = HttpsClient(tls, host, port, server_name=server_name, timeout=timeout)
+        self._ccf_id = ccf_id
+
+    def _from_ccf(self, response: ClientResponse) -> ClientResponse:
+        """The answer, if the server's certificate names this AEF's CCF (not just any CAPIF CA server)."""
+        if certified_as(response.peer.certificate, "ccf") != self._ccf_id:
+            raise CcfUnavailableError(f"the server is not CCF {self._ccf_id} (certificate identity)")
+        return response
 
     def security_information(self, api_invoker_id: str) -> InvokerSecurity | None:
         """The invoker's security information for this AEF; None when the CCF has none (404)."""
         path = TRUSTED_INVOKERS + urllib.parse.quote(api_invoker_id, safe="")
         try:
-            response = self._client.get(path, query=_WITH_EVERYTHING)
+            response = self._from_ccf(self._client.get(path, query=_WITH_EVERYTHING))
             if response.status == 404:
                 return None
             if response.status != 200:
@@ -106,7 +114,7 @@ class CcfSecurityClient:
         (TS 29.222 clause 8.5.2.5.3.1, TS 33.122 clause 6.6)."""
         path = TRUSTED_INVOKERS + urllib.parse.quote(notification.api_invoker_id, safe="") + "/delete"
         try:
-            response = self._client.post_json(path, notification.to_json())
+            response = self._from_ccf(self._client.post_json(path, notification.to_json()))
         except (HttpClientError, TlsError) as error:
             raise CcfUnavailableError(str(error)) from error
         if response.status != 204:

@@ -95,6 +95,7 @@ class AefService:
             config.ccf.host,
             config.ccf.port,
             server_name=config.ccf.server_name,
+            ccf_id=config.ccf_id,
         )
         self._cache = SecurityInfoCache(self._ccf)
         self._revocations = RevocationList()

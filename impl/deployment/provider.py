@@ -78,18 +78,29 @@ def register_provider(client: HttpsClient, reg_sec: str) -> RegisteredProvider:
         "provider registration", _exchange("provider registration", client, "POST", REGISTRATIONS, body), 201
     )
     functions: dict[str, RegisteredFunction] = {}
-    try:
-        for function in document["apiProvFuncs"]:  # type: ignore[attr-defined]
-            role = function["apiProvFuncRole"]
-            certificate = pki.load_certificate_pem(function["regInfo"]["apiProvCert"])
-            functions[role] = RegisteredFunction(
-                function["apiProvFuncId"], pki.CertifiedKey(certificate, keys[role])
-            )
-        return RegisteredProvider(
-            str(document["apiProvDomId"]), functions["AMF"], functions["APF"], functions["AEF"]
-        )
-    except (KeyError, TypeError, pki.PkiError) as error:
-        raise DeploymentError(f"provider registration: unusable answer ({error!r})") from error
+    listed = document.get("apiProvFuncs")
+    for function in listed if isinstance(listed, list) else []:
+        role, func_id = _text(function, "apiProvFuncRole"), _text(function, "apiProvFuncId")
+        registration = function.get("regInfo") if isinstance(function, dict) else None
+        pem = _text(registration, "apiProvCert")
+        if role in keys and func_id is not None and pem is not None:
+            try:
+                certificate = pki.load_certificate_pem(pem)
+                functions[role] = RegisteredFunction(func_id, pki.CertifiedKey(certificate, keys[role]))
+            except pki.PkiError as error:
+                raise DeploymentError(
+                    f"provider registration: unusable certificate for {role}: {error}"
+                ) from error
+    domain_id = _text(document, "apiProvDomId")
+    if domain_id is None or set(functions) != set(ROLES):
+        raise DeploymentError("provider registration: the answer lacks the domain id or a certified function")
+    return RegisteredProvider(domain_id, functions["AMF"], functions["APF"], functions["AEF"])
+
+
+def _text(document: object, name: str) -> str | None:
+    """A string member of a JSON object, or None."""
+    value = document.get(name) if isinstance(document, dict) else None
+    return value if isinstance(value, str) else None
 
 
 class ApfClient:

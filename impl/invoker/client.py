@@ -179,17 +179,15 @@ class ApiInvoker:
                 "onboarding", lambda: client.post_json(ONBOARDED_INVOKERS, body, headers=headers)
             )
         document = _document("onboarding", _expect("onboarding", response, 201))
+        answered = document.get("onboardingInformation") if isinstance(document, dict) else None
+        api_invoker_id = document.get("apiInvokerId") if isinstance(document, dict) else None
+        certificate_pem = answered.get("apiInvokerCertificate") if isinstance(answered, dict) else None
+        if not isinstance(api_invoker_id, str) or not isinstance(certificate_pem, str):
+            raise InvokerError("onboarding: the CCF's answer lacks apiInvokerId or apiInvokerCertificate")
         try:
-            api_invoker_id = document["apiInvokerId"]  # type: ignore[index]
-            certificate_pem = document["onboardingInformation"]["apiInvokerCertificate"]  # type: ignore[index]
-            certificate = pki.load_certificate_pem(certificate_pem)
-            credential = pki.CertifiedKey(certificate, key)
-        except (KeyError, TypeError, pki.PkiError) as error:
-            raise InvokerError(
-                f"onboarding: the CCF's answer lacks a usable id or certificate ({error})"
-            ) from None
-        if not isinstance(api_invoker_id, str):
-            raise InvokerError("onboarding: the CCF's answer has no apiInvokerId")
+            credential = pki.CertifiedKey(pki.load_certificate_pem(certificate_pem), key)
+        except pki.PkiError as error:
+            raise InvokerError(f"onboarding: the CCF's certificate is unusable ({error})") from None
         self._identity = InvokerIdentity(api_invoker_id, credential)
         return self._identity
 

@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from impl import pki
 from impl.aef.identity import certified_as, certified_identity
 from impl.aef.revocations import RevocationList
+from impl.aef.security_info import CcfSecurityClient, CcfUnavailableError
 from impl.aef.service import token_verifier
 from impl.credential_files import load_credential
 from impl.deployment import CCF_ID, HELLO_API, Deployment
@@ -271,3 +272,20 @@ def test_no_request_to_the_aef_gets_a_500(
     with aef_client(deployment, interface, tls) as client:
         response = client.request(method, target, body=body, content_type="application/json", headers=headers)
     assert response.status < 500, response.body
+
+
+def test_the_aef_asks_only_a_server_certified_as_its_ccf(deployment: Deployment) -> None:
+    """A CAPIF CA server certificate for the right address is not enough: it must name the CCF."""
+    config = deployment.aef.config
+    tls = CertificateClientTls(deployment.ca.certificate, credential=config.capif3_credential)
+    not_the_ccf = CcfSecurityClient(
+        tls, deployment.host, deployment.aef.capif3_port, server_name=deployment.host, ccf_id=CCF_ID
+    )
+    with pytest.raises(CcfUnavailableError, match="not CCF"):
+        not_the_ccf.security_information("INV1")
+    not_the_ccf.close()
+    the_ccf = CcfSecurityClient(
+        tls, deployment.host, deployment.ccf.capif345_port, server_name=deployment.host, ccf_id=CCF_ID
+    )
+    assert the_ccf.security_information("INV-unknown") is None
+    the_ccf.close()
