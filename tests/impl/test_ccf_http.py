@@ -203,9 +203,12 @@ def test_security_context_routes_and_methods(clients: Clients, ready: Ready) -> 
 
 
 def test_capif345_refuses_a_client_without_certificate(deployment: Deployment) -> None:
-    with HttpsClient(
-        CertificateClientTls(deployment.ca.certificate), deployment.host, deployment.ccf.capif345_port
-    ) as client, pytest.raises(TlsHandshakeError):
+    with (
+        HttpsClient(
+            CertificateClientTls(deployment.ca.certificate), deployment.host, deployment.ccf.capif345_port
+        ) as client,
+        pytest.raises(TlsHandshakeError),
+    ):
         client.get(f"{TRUSTED}/anyone")
 
 
