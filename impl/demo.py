@@ -72,6 +72,9 @@ def main(argv: Sequence[str]) -> int:
     except (DeploymentError, OSError) as error:
         print(f"capifsec demo: the deployment failed: {error}", file=sys.stderr)
         return STEP_FAILED
+    except Exception as error:  # a defect: reported in one line, never as a traceback
+        print(f"capifsec demo: internal error: {error!r}", file=sys.stderr)
+        return STEP_FAILED
     print(
         "every step did what it should under this profile"
         if passed

@@ -130,6 +130,19 @@ def _serve(deployment: Deployment, profile: str, stop: threading.Event) -> None:
     print("capifsec serve: stopped")
 
 
+def _mint(deployment: Deployment, lifetime: timedelta) -> int:
+    """Print a fresh onboarding secret of the directory's CCF; 2 when there is none yet."""
+    try:
+        print(deployment.mint_onboarding_secret(lifetime))
+    except DeploymentError as error:
+        print(f"capifsec serve: {error}", file=sys.stderr)
+        return USAGE_ERROR
+    except Exception as error:  # a defect or an unusable database: one line, never a traceback
+        print(f"capifsec serve: cannot mint a secret: {error!r}", file=sys.stderr)
+        return FAILED
+    return 0
+
+
 def main(argv: Sequence[str]) -> int:
     """Entry point of ``capifsec serve``; see the module docstring for the exit codes."""
     try:
@@ -153,12 +166,7 @@ def main(argv: Sequence[str]) -> int:
         return USAGE_ERROR
     deployment = Deployment(arguments.data_dir, settings, host=arguments.host, ports=ports)
     if arguments.onboarding_secret:
-        try:
-            print(deployment.mint_onboarding_secret(timedelta(hours=arguments.lifetime_hours)))
-        except DeploymentError as error:
-            print(f"capifsec serve: {error}", file=sys.stderr)
-            return USAGE_ERROR
-        return 0
+        return _mint(deployment, timedelta(hours=arguments.lifetime_hours))
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
     stop = threading.Event()
 
@@ -170,6 +178,9 @@ def main(argv: Sequence[str]) -> int:
         _serve(deployment, arguments.profile, stop)
     except (DeploymentError, OSError) as error:
         print(f"capifsec serve: {error}", file=sys.stderr)
+        return FAILED
+    except Exception as error:  # a defect: reported in one line, never as a traceback
+        print(f"capifsec serve: internal error: {error!r}", file=sys.stderr)
         return FAILED
     finally:
         for number, handler in previous.items():

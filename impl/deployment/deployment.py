@@ -40,7 +40,7 @@ from impl.deployment.provider import ApfClient, RegisteredFunction, RegisteredPr
 from impl.http import HttpsClient
 from impl.invoker import ApiInvoker, CcfEndpoint
 from impl.settings import Settings
-from impl.store import Database
+from impl.store import Database, StoreError
 from impl.store.secrets import SecretPurpose
 from impl.tls import Capif1eClientTls, CertificateClientTls
 from impl.tokens import ClaimSet, SigningKey, TokenIssuer, TrustedKeySet
@@ -139,7 +139,7 @@ class Deployment:
             provider = self._provider(state)
             self._start_aef(provider)
             self._publish(state, provider)
-        except CredentialFileError as error:
+        except (CredentialFileError, pki.PkiError, StoreError) as error:
             self.stop()
             raise DeploymentError(str(error)) from error
         except BaseException:
@@ -300,19 +300,22 @@ class Deployment:
             raise DeploymentError(f"{self.data_dir} holds no CCF yet: start the services on it first")
         authority = self._authority()
         signing_key = load_signing_key(self.data_dir / "ccf" / "token-signing-key.pem", kid)
-        with Database(database_path) as database:
-            core = CapifCoreFunction(
-                config=CcfConfig(ccf_id=CCF_ID, api_root=""),
-                database=database,
-                authority=PkiCertificateAuthority(authority),
-                token_signer=TokenIssuer(
-                    signing_key, ccf_id=CCF_ID, claim_set=ClaimSet(str(self.settings.token_claims))
-                ),
-                settings=self.settings,
-            )
-            return core.operator.create_secret(
-                SecretPurpose.INVOKER_ONBOARDING, now=self.clock(), lifetime=lifetime
-            )
+        try:
+            with Database(database_path) as database:
+                core = CapifCoreFunction(
+                    config=CcfConfig(ccf_id=CCF_ID, api_root=""),
+                    database=database,
+                    authority=PkiCertificateAuthority(authority),
+                    token_signer=TokenIssuer(
+                        signing_key, ccf_id=CCF_ID, claim_set=ClaimSet(str(self.settings.token_claims))
+                    ),
+                    settings=self.settings,
+                )
+                return core.operator.create_secret(
+                    SecretPurpose.INVOKER_ONBOARDING, now=self.clock(), lifetime=lifetime
+                )
+        except StoreError as error:
+            raise DeploymentError(f"cannot use the CCF database: {error}") from error
 
     def invoker(self, notification_destination: str = "https://127.0.0.1:9/notifications") -> ApiInvoker:
         """A new (not yet onboarded) API invoker configured for this deployment's CCF."""

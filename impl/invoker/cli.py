@@ -164,4 +164,7 @@ def main(argv: Sequence[str]) -> int:
     except (InvokerError, OSError) as error:
         print(f"capifsec invoker: {error}", file=sys.stderr)
         return FAILED
+    except Exception as error:  # a defect: reported in one line, never as a traceback
+        print(f"capifsec invoker: internal error: {error!r}", file=sys.stderr)
+        return FAILED
     return 0
