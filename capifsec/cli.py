@@ -2,9 +2,10 @@
 
     capifsec verify [--profile P]... [--property X]... [--option ID=VALUE]... [--json FILE]
     capifsec trace FILE
-    capifsec demo [--profile P]
-    capifsec serve ...
-    capifsec invoker ...
+    capifsec docs [--results FILE] [--out DIR]
+    capifsec demo [--profile P]          (impl.demo)
+    capifsec serve ...                   (impl.serve)
+    capifsec invoker ...                 (impl.invoker.cli)
 
 Exit status: 0 on success; 1 when a verified property fails on ``recommended`` or a check errors;
 2 on bad input (unknown profile, property or option, malformed catalogue, unreadable file).
@@ -25,6 +26,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from model.catalogue import Catalogue, CatalogueError, load_catalogue
+from model.docs import DocsError, read_results, write_site
 from model.report import SYMBOLS, errors, failures_on, results_json, trace_lines
 from model.runner import Job, verify
 from model.verify import Bounds, ProfileReport, PropertyResult, Verdict
@@ -176,6 +178,17 @@ def _run_trace(arguments: argparse.Namespace, console: Console) -> int:
     return 0
 
 
+def _run_docs(arguments: argparse.Namespace, console: Console) -> int:
+    catalogue = _catalogue(arguments.spec)
+    try:
+        results = read_results(Path(arguments.results)) if arguments.results else None
+        written = write_site(catalogue, results, Path(arguments.out))
+    except DocsError as problem:
+        raise UsageError(str(problem)) from None
+    console.print(f"{len(written)} file(s) written to {arguments.out}")
+    return 0
+
+
 def _catalogue(spec: str | None) -> Catalogue:
     try:
         return load_catalogue(Path(spec) if spec else None)
@@ -200,13 +213,39 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--spec", metavar="DIR", help="catalogue folder (default: the one shipped)")
     show = commands.add_parser("trace", help="print a trace file as its step list")
     show.add_argument("file")
+    docs = commands.add_parser("docs", help="write the generated documentation pages and figures")
+    docs.add_argument("--results", metavar="FILE", help="a 'capifsec verify --json' file (default: none)")
+    docs.add_argument("--out", metavar="DIR", default="docs/generated", help="output folder (replaced)")
+    docs.add_argument("--spec", metavar="DIR", help="catalogue folder (default: the one shipped)")
+    for name, text in DELEGATED.items():
+        commands.add_parser(name, help=text, add_help=False)
     return parser
 
 
+DELEGATED = {
+    "demo": "run a CCF, an AEF and invokers on loopback through every method (see 'capifsec demo --help')",
+    "serve": "run the CAPIF services for real use (see 'capifsec serve --help')",
+    "invoker": "the API invoker client (see 'capifsec invoker --help')",
+}
+
+
+def _delegate(command: str, rest: Sequence[str]) -> int:
+    if command == "demo":
+        from impl.demo import main as entry
+    elif command == "serve":
+        from impl.serve import main as entry
+    else:
+        from impl.invoker.cli import main as entry
+    return entry(list(rest))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    arguments = _parser().parse_args(argv)
+    words = list(sys.argv[1:] if argv is None else argv)
+    if words and words[0] in DELEGATED:
+        return _delegate(words[0], words[1:])
+    arguments = _parser().parse_args(words)
     console = Console() if sys.stdout.isatty() else Console(width=200)
-    handlers = {"verify": _run_verify, "trace": _run_trace}
+    handlers = {"verify": _run_verify, "trace": _run_trace, "docs": _run_docs}
     try:
         return handlers[arguments.command](arguments, console)
     except UsageError as problem:

@@ -29,12 +29,13 @@ class Unrolling:
         translator: Translator,
         bounds: Mapping[str, int],
         settings: SolverSettings,
-        allowed_actors: frozenset[str] = frozenset({"honest", "attacker"}),
+        honest_only: bool = False,
     ) -> None:
+        """``honest_only``: runs of honest parties only (witnesses); no attacker action can fire."""
         self.system = system
         self.translator = translator
         self.solver = new_solver(settings, translator.context)
-        self.actions = [a for a in system.actions if a.action.actor in allowed_actors]
+        self.actions = [a for a in system.actions if not (honest_only and a.action.actor == "attacker")]
         relations = list(system.catalogue.relations.values())
         static_relations = [r for r in relations if r.kind == "static"]
         static = translator.symbolic_state("", static_relations)

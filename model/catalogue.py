@@ -9,6 +9,7 @@ the file, the entry and the field.
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -459,7 +460,20 @@ class _Builder:
                 )
                 for index, case in enumerate(entry["cases"])
             )
+        self._check_cases_cover(origin, cases)
         return Definition(entry["id"], tuple(params.items()), entry["text"], cases)
+
+    def _check_cases_cover(self, origin: Origin, cases: tuple[Case, ...]) -> None:
+        """Every combination of the options the cases mention must pick exactly one case."""
+        mentioned = sorted({option for case in cases for option, _ in case.when})
+        choices = [[value.id for value in self.options[option].values] for option in mentioned]
+        for combination in itertools.product(*choices):
+            values = dict(zip(mentioned, combination, strict=True))
+            matching = [case for case in cases if holds(case.when, values)]
+            if len(matching) != 1:
+                setting = ", ".join(f"{option} = {value}" for option, value in values.items())
+                problem = "no case" if not matching else f"{len(matching)} cases"
+                raise origin.error("cases", f"{problem} for {setting}")
 
     def _action(self, origin: Origin, entry: dict[str, Any]) -> Action:
         params = self._typed(origin, "params", entry["params"])

@@ -125,14 +125,23 @@ def houdini(
     return Invariant(kept, len(candidates) - len(kept))
 
 
-def implies(
-    system: System, translator: Translator, invariant: Invariant, formula: Formula, settings: SolverSettings
-) -> bool:
-    """Whether the axioms and ``invariant`` imply ``formula`` in every state."""
-    relations = list(system.catalogue.relations.values())
-    state = translator.symbolic_state("", relations)
-    solver = new_solver(settings, translator.context)
-    solver.add(*[translator.formula(axiom, {}, state) for axiom in system.axioms])
-    solver.add(*[translator.formula(candidate.formula, {}, state) for candidate in invariant.kept])
-    solver.add(z3.Not(translator.formula(formula, {}, state)))
-    return not is_sat(solver)
+class Prover:
+    """Answers "does the invariant imply this formula?" for many formulas with one solver."""
+
+    def __init__(
+        self, system: System, translator: Translator, invariant: Invariant, settings: SolverSettings
+    ) -> None:
+        self.translator = translator
+        self.state = translator.symbolic_state("", list(system.catalogue.relations.values()))
+        self.solver = new_solver(settings, translator.context)
+        self.solver.add(*[translator.formula(axiom, {}, self.state) for axiom in system.axioms])
+        self.solver.add(
+            *[translator.formula(candidate.formula, {}, self.state) for candidate in invariant.kept]
+        )
+        self._queries = count()
+
+    def implies(self, formula: Formula) -> bool:
+        """Whether the axioms and the invariant imply ``formula`` in every state."""
+        literal = self.translator.boolean(f"query[{next(self._queries)}]")
+        self.solver.add(z3.Implies(literal, z3.Not(self.translator.formula(formula, {}, self.state))))
+        return not is_sat(self.solver, [literal])

@@ -26,6 +26,7 @@ from model.syntax import (
     Not,
     Or,
     Quant,
+    conjuncts,
     substitute,
 )
 
@@ -81,6 +82,37 @@ class System:
 
     def updated_relations(self) -> frozenset[str]:
         return frozenset(relation for action in self.actions for relation in action.updates)
+
+    def can_become_true(self) -> frozenset[str]:
+        """Relations that may hold of some tuple in some reachable state (an over-approximation).
+
+        A relation qualifies if it is static, starts non-empty, or is inserted by an action whose
+        positive top-level guard and ``where`` atoms all name relations that qualify.
+        """
+        possible = {
+            r.id for r in self.catalogue.relations.values() if r.kind == "static" or r.init != Const(False)
+        }
+        changed = True
+        while changed:
+            changed = False
+            for action in self.actions:
+                guard_atoms = {
+                    p.relation for g in action.guards for p in conjuncts(g.formula) if isinstance(p, Atom)
+                }
+                if not guard_atoms <= possible:
+                    continue
+                for effect in action.action.effects:
+                    if (
+                        not effect.insert
+                        or effect.relation in possible
+                        or not holds(effect.when, self.options)
+                    ):
+                        continue
+                    where = conjuncts(effect.where) if effect.where is not None else ()
+                    if {p.relation for p in where if isinstance(p, Atom)} <= possible:
+                        possible.add(effect.relation)
+                        changed = True
+        return frozenset(possible)
 
     def expand(self, formula: Formula) -> Formula:
         """``formula`` with every definition replaced by its case for this profile's options."""

@@ -21,9 +21,9 @@ from model.bmc import Unrolling
 from model.catalogue import Catalogue, CatalogueError, Profile, holds
 from model.concrete import ConcreteRun, SimulationError, evaluate, simulate
 from model.encode import Translator
-from model.houdini import Invariant, houdini, implies
+from model.houdini import Invariant, Prover, houdini
 from model.solver import SolverError, SolverSettings
-from model.syntax import Formula, Not
+from model.syntax import Atom, Formula, Not, Quant, conjuncts
 from model.system import Removal, System, compile_system
 from model.templates import candidates
 from model.trace import TraceBuilder
@@ -137,23 +137,19 @@ class ProfileVerifier:
         self.known_runs: dict[str, list[ConcreteRun]] = {
             witness: list(runs) for witness, runs in (known_runs or {}).items()
         }
-        self._attack_search: Unrolling | None = None
-        self._honest_search: Unrolling | None = None
+        self._unrollings: dict[bool, Unrolling] = {}
 
     def invariant(self) -> Invariant:
         return houdini(self.system, self.translator, candidates(self.system), self.settings)
 
-    def _searcher(self, honest_only: bool) -> Unrolling:
-        sizes = self.bounds.sizes(self.catalogue)
-        if honest_only:
-            if self._honest_search is None:
-                self._honest_search = Unrolling(
-                    self.system, self.translator, sizes, self.settings, frozenset({"honest"})
-                )
-            return self._honest_search
-        if self._attack_search is None:
-            self._attack_search = Unrolling(self.system, self.translator, sizes, self.settings)
-        return self._attack_search
+    def searcher(self, honest_only: bool = False) -> Unrolling:
+        """The bounded search of this profile (of honest runs only, for witnesses), unrolled once."""
+        if honest_only not in self._unrollings:
+            sizes = self.bounds.sizes(self.catalogue)
+            self._unrollings[honest_only] = Unrolling(
+                self.system, self.translator, sizes, self.settings, honest_only
+            )
+        return self._unrollings[honest_only]
 
     def witness(self, witness_id: str) -> WitnessResult:
         """Search an honest run reaching the witness goal: first among runs found for other profiles."""
@@ -162,9 +158,11 @@ class ProfileVerifier:
         if not holds(witness.when, self.options):
             return WitnessResult(witness_id, False, False, 0.0, None)
         goal = self.system.expand(witness.goal)
+        if not _positive_atoms(goal) <= self.system.can_become_true():
+            return WitnessResult(witness_id, True, False, time.perf_counter() - start, None)
         run = self._replayed(witness_id, goal)
         if run is None:
-            run = self._searcher(honest_only=True).search(goal, self.bounds.witness_depth)
+            run = self.searcher(honest_only=True).search(goal, self.bounds.witness_depth)
         trace = None
         if run is not None:
             self.known_runs.setdefault(witness_id, []).append(run)
@@ -195,7 +193,7 @@ class ProfileVerifier:
     def counterexample(self, property_id: str) -> dict[str, Any] | None:
         prop = self.catalogue.properties[property_id]
         goal = self.system.expand(prop.formula)
-        run = self._searcher(honest_only=False).search(Not(goal), self.bounds.counterexample_depth)
+        run = self.searcher().search(Not(goal), self.bounds.counterexample_depth)
         if run is None:
             return None
         return self.traces.build(
@@ -217,6 +215,7 @@ class ProfileVerifier:
         wanted = list(property_ids or self.catalogue.properties)
         try:
             invariant = self.invariant()
+            prover = Prover(self.system, self.translator, invariant, self.settings)
         except SolverError as problem:
             failed = tuple(
                 PropertyResult(self.profile, p, Verdict.ERROR, 0.0, f"Houdini: {problem}") for p in wanted
@@ -229,7 +228,7 @@ class ProfileVerifier:
         witness_results: dict[str, WitnessResult] = {}
         results = []
         for property_id in wanted:
-            result = self._decide(property_id, invariant, share, witness_results)
+            result = self._decide(property_id, invariant, prover, share, witness_results)
             results.append(result)
             if progress:
                 progress(result)
@@ -246,14 +245,17 @@ class ProfileVerifier:
         return {witness: tuple(runs) for witness, runs in self.known_runs.items()}
 
     def _decide(
-        self, property_id: str, invariant: Invariant, share: float, witnesses: dict[str, WitnessResult]
+        self,
+        property_id: str,
+        invariant: Invariant,
+        prover: Prover,
+        share: float,
+        witnesses: dict[str, WitnessResult],
     ) -> PropertyResult:
         prop = self.catalogue.properties[property_id]
         start = time.perf_counter()
         try:
-            if implies(
-                self.system, self.translator, invariant, self.system.expand(prop.formula), self.settings
-            ):
+            if prover.implies(self.system.expand(prop.formula)):
                 for witness_id in prop.witnesses:
                     if witness_id not in witnesses:
                         witnesses[witness_id] = self.witness(witness_id)
@@ -284,3 +286,10 @@ class ProfileVerifier:
         except SolverError as problem:
             seconds = share + time.perf_counter() - start
             return PropertyResult(self.profile, property_id, Verdict.ERROR, seconds, str(problem))
+
+
+def _positive_atoms(goal: Formula) -> frozenset[str]:
+    """Relations the goal needs to hold of some tuple (top-level atoms under its existentials)."""
+    while isinstance(goal, Quant) and not goal.universal:
+        goal = goal.body
+    return frozenset(part.relation for part in conjuncts(goal) if isinstance(part, Atom))

@@ -123,3 +123,16 @@ def test_a_user_adds_a_property_by_data(spec_copy: Path) -> None:
     catalogue = load_catalogue(spec_copy)
     report = ProfileVerifier(catalogue, "ts33122-rel18").run(["onboarded-before-token"])
     assert [r.verdict for r in report.properties] == [Verdict.PROVED]
+
+
+def test_definition_cases_cover_every_option_value(spec_copy: Path) -> None:
+    _edit(
+        spec_copy / "options.yaml",
+        "      - id: api-only\n",
+        "      - id: api-prefix-only\n        text: x\n      - id: api-only\n",
+    )
+    with pytest.raises(CatalogueError) as problem:
+        load_catalogue(spec_copy)
+    assert "scope_ok" in str(problem.value) and "no case for aef-scope-check = api-prefix-only" in str(
+        problem.value
+    )

@@ -60,7 +60,7 @@ def test_counterexamples_are_shortest(
     length = len(result.trace["steps"])
     verifier = ProfileVerifier(catalogue, profile)
     goal = Not(verifier.system.expand(catalogue.properties[prop].formula))
-    searcher = verifier._searcher(honest_only=False)
+    searcher = verifier.searcher()
     assert searcher.search(goal, length - 1) is None
     assert searcher.search_at(goal, length) is not None
 
