@@ -28,6 +28,12 @@ def trace_lines(trace: Mapping[str, Any]) -> list[str]:
         missing = [f"{m['check']} ({m['because']})" for m in step["checks_missing"]]
         if missing:
             line += f"  -- not checked: {'; '.join(missing)}"
+        elif step.get("options_in_play"):
+            differing = [
+                f"{o['option']} = {o['value']} (recommended: {o['reference']})"
+                for o in step["options_in_play"]
+            ]
+            line += f"  -- options: {'; '.join(differing)}"
         lines.append(line)
     violation = trace.get("violation")
     if violation:

@@ -258,6 +258,22 @@ def relations_used(formula: Formula) -> frozenset[str]:
             return relations_used(left) | relations_used(right)
 
 
+def walk(formula: Formula) -> Iterator[Formula]:
+    """``formula`` and all its sub-formulas, outermost first."""
+    yield formula
+    match formula:
+        case Not(body=body) | Quant(body=body):
+            yield from walk(body)
+        case And(parts=parts) | Or(parts=parts):
+            for part in parts:
+                yield from walk(part)
+        case Implies(left=left, right=right) | Iff(left=left, right=right):
+            yield from walk(left)
+            yield from walk(right)
+        case _:
+            pass
+
+
 def substitute(formula: Formula, mapping: dict[str, str]) -> Formula:
     """Rename free term names by ``mapping`` (bound variables shadow it)."""
 

@@ -14,10 +14,10 @@ import string
 from collections.abc import Mapping
 from typing import Any
 
-from model.catalogue import Catalogue, Guard, holds
+from model.catalogue import Action, Catalogue, Conditions, Guard, holds
 from model.concrete import ConcreteRun, Structure, evaluate
-from model.syntax import And, Formula, Implies, Quant, show
-from model.system import CompiledAction, System
+from model.syntax import And, Atom, Formula, Implies, Quant, show, walk
+from model.system import CompiledAction, System, expand_definitions
 
 TRACE_FORMAT = "capifsec-trace/1"
 
@@ -27,12 +27,18 @@ def _letter(index: int) -> str:
 
 
 class TraceBuilder:
-    """Builds trace documents from concrete runs of one system."""
+    """Builds trace documents from concrete runs of one system.
 
-    def __init__(self, system: System) -> None:
+    ``reference`` (the option values of the ``recommended`` profile, when the catalogue has it) is
+    what each step is compared with: a step lists the checks that, as the reference has them, would
+    have refused it, and the options of the action whose value differs from the reference.
+    """
+
+    def __init__(self, system: System, reference: Mapping[str, str] | None) -> None:
         self.system = system
         self.catalogue: Catalogue = system.catalogue
         self.actions = {action.id: action for action in system.actions}
+        self.reference = reference
 
     def _names(self, run: ConcreteRun) -> dict[str, str]:
         """Readable names, numbered in the order the steps first use the elements."""
@@ -70,7 +76,8 @@ class TraceBuilder:
             "statement": statement,
             "topology": self._topology(run.states[0], names),
             "steps": [
-                self._step(n, step.action, step.arguments, names) for n, step in enumerate(run.steps, start=1)
+                self._step(n, step.action, step.arguments, run.states[n - 1], names)
+                for n, step in enumerate(run.steps, start=1)
             ],
         }
         if self.system.removals:
@@ -139,7 +146,12 @@ class TraceBuilder:
         }
 
     def _step(
-        self, number: int, action_id: str, arguments: Mapping[str, str], names: Mapping[str, str]
+        self,
+        number: int,
+        action_id: str,
+        arguments: Mapping[str, str],
+        before: Structure,
+        names: Mapping[str, str],
     ) -> dict[str, Any]:
         compiled: CompiledAction = self.actions[action_id]
         action = compiled.action
@@ -158,20 +170,54 @@ class TraceBuilder:
             "args": named,
             "text": text,
             "checks_passed": sorted({guard.check for guard in compiled.guards if guard.check is not None}),
-            "checks_missing": [
-                {"check": guard.check, "because": self._why_missing(guard)}
-                for guard in compiled.omitted
-                if guard.check is not None
-            ],
+            "checks_missing": self._refusing_checks(compiled, before, arguments),
+            "options_in_play": self._options_in_play(action),
             "expect": "accepted",
         }
 
-    def _why_missing(self, guard: Guard) -> str:
-        options = self.system.options
-        failing = [option for option, values in guard.when if not holds(((option, values),), options)]
-        if failing:
-            return "; ".join(f"option {option} = {options[option]}" for option in failing)
-        return "removed by the mutant"
+    def _refusing_checks(
+        self, compiled: CompiledAction, before: Structure, arguments: Mapping[str, str]
+    ) -> list[dict[str, str]]:
+        """The checks that would have refused this step: removed by a mutant, or as the reference has them."""
+        refusing = []
+        for guard in compiled.action.guards:
+            if guard.check is None:
+                continue
+            if any(removal.applies(compiled.action, guard) for removal in self.system.removals):
+                if not evaluate(self.system.expand(guard.formula), before, arguments):
+                    refusing.append({"check": guard.check, "because": "removed by the mutant"})
+                continue
+            if self.reference is None or not holds(guard.when, self.reference):
+                continue
+            formula = expand_definitions(guard.formula, self.catalogue, self.reference)
+            if not evaluate(formula, before, arguments):
+                refusing.append({"check": guard.check, "because": self._because(guard)})
+        return refusing
+
+    def _because(self, guard: Guard) -> str:
+        differing = [
+            f"option {option} = {self.system.options[option]}"
+            for option in sorted(options_of(guard.formula, guard.when, self.catalogue))
+            if self.reference is not None and self.system.options[option] != self.reference[option]
+        ]
+        return "; ".join(differing) or "the check is as in the reference profile"
+
+    def _options_in_play(self, action: Action) -> list[dict[str, str]]:
+        """Options the action depends on whose value here differs from the reference profile."""
+        if self.reference is None:
+            return []
+        mentioned = {option for option, _ in action.when}
+        for guard in action.guards:
+            mentioned |= options_of(guard.formula, guard.when, self.catalogue)
+        for effect in action.effects:
+            mentioned |= {option for option, _ in effect.when}
+            if effect.where is not None:
+                mentioned |= options_of(effect.where, (), self.catalogue)
+        return [
+            {"option": option, "value": self.system.options[option], "reference": self.reference[option]}
+            for option in sorted(mentioned)
+            if self.system.options[option] != self.reference[option]
+        ]
 
     def _violation(self, final: Structure, goal: Formula, names: Mapping[str, str]) -> dict[str, Any]:
         """The instance of the property that the final state falsifies, with its variables named."""
@@ -191,3 +237,22 @@ class TraceBuilder:
                     "premise": " & ".join(show(part) for part in parts),
                 }
         raise ValueError("the final state of a counterexample satisfies the property")
+
+
+def options_of(formula: Formula, when: Conditions, catalogue: Catalogue) -> set[str]:
+    """The options a guard depends on: its own ``when`` and the cases of the definitions it uses."""
+    options = {option for option, _ in when}
+    pending = [formula]
+    seen: set[str] = set()
+    while pending:
+        for node in walk(pending.pop()):
+            if (
+                isinstance(node, Atom)
+                and node.relation in catalogue.definitions
+                and node.relation not in seen
+            ):
+                seen.add(node.relation)
+                for case in catalogue.definitions[node.relation].cases:
+                    options |= {option for option, _ in case.when}
+                    pending.append(case.formula)
+    return options

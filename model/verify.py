@@ -29,6 +29,10 @@ from model.templates import candidates
 from model.trace import TraceBuilder
 
 
+REFERENCE_PROFILE = "recommended"
+"""The profile a trace's steps are compared with (checks that would refuse, options that differ)."""
+
+
 class Verdict(StrEnum):
     PROVED = "proved"
     VIOLATED = "violated"
@@ -133,7 +137,8 @@ class ProfileVerifier:
         self.translator = Translator(catalogue)
         self.bounds = bounds or Bounds()
         self.settings = settings or SolverSettings()
-        self.traces = TraceBuilder(self.system)
+        recommended = catalogue.profiles.get(REFERENCE_PROFILE)
+        self.traces = TraceBuilder(self.system, recommended.options if recommended else None)
         self.known_runs: dict[str, list[ConcreteRun]] = {
             witness: list(runs) for witness, runs in (known_runs or {}).items()
         }
