@@ -23,6 +23,16 @@ SYMBOLS: Mapping[str, str] = {
 def trace_lines(trace: Mapping[str, Any]) -> list[str]:
     """The numbered steps of ``trace`` in domain terms, then what the final state violates."""
     lines = []
+    topology = trace["topology"]
+    used = {value for step in trace["steps"] for value in step["args"].values()}
+    hostile = [
+        entity["id"]
+        for kind in ("ccfs", "aefs", "invokers")
+        for entity in topology[kind]
+        if not entity["honest"] and entity["id"] in used
+    ]
+    if hostile:
+        lines.append(f"(the attacker controls {', '.join(hostile)})")
     for step in trace["steps"]:
         line = f"{step['n']}. [{step['via']}] {step['text']}"
         missing = [f"{m['check']} ({m['because']})" for m in step["checks_missing"]]

@@ -28,7 +28,6 @@ from model.system import Removal, System, compile_system
 from model.templates import candidates
 from model.trace import TraceBuilder
 
-
 REFERENCE_PROFILE = "recommended"
 """The profile a trace's steps are compared with (checks that would refuse, options that differ)."""
 

@@ -39,22 +39,22 @@ def _edit(path: Path, old: str, new: str) -> None:
     [
         pytest.param(
             "properties.yaml",
-            "honest_aef(a) & tok_accepted(a, t, x) -> tok_scope(t, a, x)",
-            "honest_aef(a) & tok_accepted(a, t, x) -> tok_scoop(t, a, x)",
+            "tok_accepted(a, t, x) -> tok_scope(t, a, x)",
+            "tok_accepted(a, t, x) -> tok_scoop(t, a, x)",
             ["properties.yaml", "token-scope", "formula", "unknown relation 'tok_scoop'"],
             id="unknown-relation",
         ),
         pytest.param(
             "properties.yaml",
-            "honest_aef(a) & tok_accepted(a, t, x) -> tok_scope(t, a, x)",
-            "honest_aef(a) & tok_accepted(a, t, x) -> tok_scope(a, t, x)",
+            "tok_accepted(a, t, x) -> tok_scope(t, a, x)",
+            "tok_accepted(a, t, x) -> tok_scope(a, t, x)",
             ["token-scope", "argument 1 of tok_scope must be a token"],
             id="wrong-sort",
         ),
         pytest.param(
             "properties.yaml",
-            "honest_aef(a) & tok_accepted(a, t, x) -> tok_scope(t, a, x)",
-            "honest_aef(a) & tok_accepted(a, t, x) -> (tok_scope(t, a, x)",
+            "tok_accepted(a, t, x) -> tok_scope(t, a, x)",
+            "tok_accepted(a, t, x) -> (tok_scope(t, a, x)",
             ["token-scope", "formula", "expected ')'"],
             id="syntax",
         ),

@@ -1,0 +1,170 @@
+"""Benchmark of the model: the full default ``capifsec verify`` and the cost of bounded search.
+
+Run as ``python benchmarks/bench_verify.py``; writes ``benchmarks/results/verify.json``.
+
+1. The full default verification (every property on every profile), in a cold process as a user runs
+   it, three times: wall time and the peak memory of the whole process tree (the command and its
+   worker processes, sampled from /proc). Targets: under 10 s on a 2-core machine, under 1 GiB.
+   A baseline measured in the same run (a cold ``python -c "import z3"`` and a fixed Z3 workload)
+   gives the machine's speed, so the figure can be compared across noisy, shared machines as a ratio.
+2. Bounded search as the deployment grows: the universe gets N elements of each of the sorts
+   ccf (= providers, one designated CCF each), aef and invoker, N from 2 to 8; we time the shortest
+   counterexample of ``sol13-psk`` / ``invoker-authentication`` and the witness ``psk-interconnected``
+   of ``recommended``, and the unbounded proof of ``recommended`` / ``invoker-authentication``, which
+   does not depend on N (shown flat).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from model.catalogue import load_catalogue
+from model.syntax import Not
+from model.verify import Bounds, ProfileVerifier
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "benchmarks" / "results" / "verify.json"
+CAPIFSEC = [sys.executable, "-m", "capifsec"]
+
+
+def _descendants(pid: int) -> list[int]:
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), []).append(int(entry.name))
+    found, frontier = [], [pid]
+    while frontier:
+        current = frontier.pop()
+        found.append(current)
+        frontier.extend(children.get(current, []))
+    return found
+
+
+def _rss_kib(pid: int) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def run_cold(command: list[str]) -> tuple[float, int, int]:
+    """Wall seconds, peak total RSS (KiB) of the process tree, exit status."""
+    start = time.perf_counter()
+    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    peak = 0
+    while process.poll() is None:
+        peak = max(peak, sum(_rss_kib(pid) for pid in _descendants(process.pid)))
+        time.sleep(0.05)
+    return time.perf_counter() - start, peak, process.returncode
+
+
+def z3_workload() -> float:
+    """A fixed Z3 job (pigeonhole 9 into 8), the machine-speed yardstick."""
+    code = (
+        "import z3,time\n"
+        "s=z3.Solver(); n=8\n"
+        "x=[[z3.Bool(f'p{i}_{j}') for j in range(n)] for i in range(n+1)]\n"
+        "[s.add(z3.Or(r)) for r in x]\n"
+        "[s.add(z3.Not(z3.And(x[i][j],x[k][j]))) for j in range(n) for i in range(n+1) for k in range(i)]\n"
+        "t=time.perf_counter(); s.check(); print(time.perf_counter()-t)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return float(out.stdout.strip())
+
+
+def full_verification(rounds: int) -> dict[str, object]:
+    walls, peaks, statuses = [], [], []
+    for _ in range(rounds):
+        wall, peak, status = run_cold([*CAPIFSEC, "verify"])
+        walls.append(wall)
+        peaks.append(peak)
+        statuses.append(status)
+    import_z3 = [run_cold([sys.executable, "-c", "import z3"])[0] for _ in range(rounds)]
+    yardstick = [z3_workload() for _ in range(rounds)]
+    median = statistics.median(walls)
+    return {
+        "command": "capifsec verify (all profiles x all properties, 2 worker processes)",
+        "rounds": rounds,
+        "wall_seconds": [round(w, 2) for w in walls],
+        "wall_seconds_median": round(median, 2),
+        "peak_tree_rss_mib": round(max(peaks) / 1024, 1),
+        "exit_statuses": statuses,
+        "baseline_cold_import_z3_seconds": round(statistics.median(import_z3), 3),
+        "baseline_z3_pigeonhole_seconds": round(statistics.median(yardstick), 3),
+        "ratio_to_z3_pigeonhole": round(median / statistics.median(yardstick), 1),
+        "target": "under 10 s wall on a 2-core machine, peak under 1 GiB",
+    }
+
+
+def scaling(sizes: range) -> list[dict[str, object]]:
+    catalogue = load_catalogue(ROOT / "spec")
+    proof_verifier = ProfileVerifier(catalogue, "recommended")
+    start = time.perf_counter()
+    invariant = proof_verifier.invariant()
+    proof_seconds = time.perf_counter() - start
+    rows: list[dict[str, object]] = []
+    for n in sizes:
+        bounds = Bounds(universe={"ccf": n, "aef": n, "invoker": n})
+        attack = ProfileVerifier(catalogue, "sol13-psk", bounds=bounds)
+        goal = Not(attack.system.expand(catalogue.properties["invoker-authentication"].formula))
+        start = time.perf_counter()
+        run = attack.searcher().search(goal, 8)
+        attack_seconds = time.perf_counter() - start
+        honest = ProfileVerifier(catalogue, "recommended", bounds=bounds)
+        start = time.perf_counter()
+        witness = honest.searcher(honest_only=True).search(
+            honest.system.expand(catalogue.witnesses["psk-interconnected"].goal), 10
+        )
+        witness_seconds = time.perf_counter() - start
+        rows.append(
+            {
+                "providers": n,
+                "ccfs": n,
+                "aefs": n,
+                "invokers": n,
+                "counterexample_seconds": round(attack_seconds, 2),
+                "counterexample_steps": len(run.steps) if run else None,
+                "witness_seconds": round(witness_seconds, 2),
+                "witness_steps": len(witness.steps) if witness else None,
+                "unbounded_proof_seconds": round(proof_seconds, 2),
+                "unbounded_proof_invariant_clauses": len(invariant.kept),
+            }
+        )
+        print(rows[-1], flush=True)
+    return rows
+
+
+def main() -> int:
+    document = {
+        "machine": {
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "platform": platform.platform(),
+        },
+        "full_verification": full_verification(3),
+        "bounded_search_scaling": scaling(range(2, 9)),
+        "note": "the unbounded proof holds for any number of entities; its cost does not depend on N",
+    }
+    print(json.dumps(document["full_verification"], indent=2))
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
