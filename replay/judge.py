@@ -1,0 +1,105 @@
+"""What a replay must show, per mode, and the refusal each check is documented to give.
+
+* ``as-profile`` (a target configured with the trace's own option values): every step is accepted --
+  the attack really works on an implementation configured that way, the witness really runs.
+* ``recommended`` (a target with the ``recommended`` profile's settings): a witness still runs; a
+  counterexample is stopped at a step whose ``checks_missing`` names the check, with the refusal the
+  implementation documents for that check (``docs/implementation.md``, Refusals).
+
+A step of ``mismatch-failure`` is accepted when the AEF answers with the mismatch failure it models
+(contribution 004).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from enum import StrEnum
+from typing import Any
+
+from replay.wire import HANDSHAKE_REFUSED, Observation
+
+
+class Mode(StrEnum):
+    AS_PROFILE = "as-profile"
+    RECOMMENDED = "recommended"
+
+
+class Status(StrEnum):
+    REPLAYED = "replayed"
+    DIVERGED = "diverged"
+    NOT_REPLAYABLE = "not replayable"
+
+
+_INVALID = "401 CREDENTIAL_INVALID"
+_NOT_AUTHORIZED = "403 API_INVOKER_NOT_AUTHORIZED"
+
+DOCUMENTED_REFUSALS: Mapping[str, frozenset[str]] = {
+    "ccf-authenticates-invoker": frozenset({_INVALID, "401 CREDENTIAL_MISSING", "401 invalid_client"}),
+    "selection-in-preferences": frozenset({"403 NO_COMMON_SECURITY_METHOD"}),
+    "selection-in-aef-methods": frozenset({"403 NO_COMMON_SECURITY_METHOD"}),
+    "psk-handshake": frozenset({HANDSHAKE_REFUSED}),
+    "certificate-trusted": frozenset({_INVALID, HANDSHAKE_REFUSED}),
+    "aef-current-method": frozenset(
+        {"403 SECURITY_METHOD_MISMATCH", _INVALID, _NOT_AUTHORIZED, HANDSHAKE_REFUSED}
+    ),
+    "aef-revocation": frozenset({_INVALID, _NOT_AUTHORIZED, HANDSHAKE_REFUSED}),
+    "aef-authorizes-acl": frozenset({_NOT_AUTHORIZED}),
+    "token-client-binding": frozenset({"401 invalid_client"}),
+    "ccf-policy-allows": frozenset({"400 invalid_scope"}),
+    "oauth-negotiated": frozenset({"400 unauthorized_client"}),
+    "aef-checks-signature": frozenset({_INVALID}),
+    "aef-checks-expiry": frozenset({_INVALID}),
+    "aef-checks-scope": frozenset({_INVALID}),
+    "ccf-releases-to-that-aef": frozenset({"403 REQUEST_NOT_AUTHORIZED", "404 RESOURCE_NOT_FOUND"}),
+}
+"""Check id (``spec/checks.yaml``) -> the refusals (``"<status> <cause>"``) the implementation documents
+for it."""
+
+
+def _missing(step: Mapping[str, Any]) -> list[str]:
+    return [entry["check"] for entry in step["checks_missing"]]
+
+
+def judge(
+    trace: Mapping[str, Any], mode: Mode, observed: Sequence[tuple[Mapping[str, Any], Observation | None]]
+) -> tuple[Status, str]:
+    """The verdict on the steps run (each with its observation, None when folded), in order; the run
+    stops at the first step not accepted."""
+    stop = next(((step, seen) for step, seen in observed if seen is not None and not seen.accepted), None)
+    counterexample = trace["kind"] == "counterexample"
+    if mode is Mode.AS_PROFILE or not counterexample:
+        if stop is None:
+            return Status.REPLAYED, "every step accepted"
+        step, seen = stop
+        return (
+            Status.DIVERGED,
+            f"step {step['n']} ({step['action']}): expected accepted, observed {seen.summary}",
+        )
+    named = [step["n"] for step in trace["steps"] if step["checks_missing"]]
+    where = f"step(s) {', '.join(map(str, named))}" if named else "no step"
+    if stop is None:
+        return (
+            Status.DIVERGED,
+            f"every step accepted under recommended: the attack is not stopped"
+            f" ({where} list a missing check)",
+        )
+    step, seen = stop
+    checks = _missing(step)
+    if not checks:
+        return (
+            Status.DIVERGED,
+            f"step {step['n']} ({step['action']}) refused with {seen.summary},"
+            f" but it lists no missing check ({where} do)",
+        )
+    documented = frozenset().union(*(DOCUMENTED_REFUSALS.get(check, frozenset()) for check in checks))
+    if seen.refusal in documented:
+        return (
+            Status.REPLAYED,
+            f"stopped at step {step['n']} ({step['action']}) by {', '.join(checks)}: {seen.refusal}",
+        )
+    expected = ", ".join(sorted(documented)) or "nothing documented"
+    return (
+        Status.DIVERGED,
+        f"step {step['n']} ({step['action']}) refused with {seen.summary};"
+        f" {', '.join(checks)} is documented as {expected}",
+    )

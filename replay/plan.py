@@ -1,0 +1,204 @@
+"""Before anything runs: does a trace fit the target, and which target entity plays which of its
+entities?
+
+A trace may name more entities than its steps use (the model's bounded universe); only the entities
+its steps use are mapped: its one CCF to the target's CCF, its AEFs (in the order the steps first use
+them) to the target's AEFs, its APIs to the APIs each AEF exposes. Invokers, certificates, keys and
+tokens come into being as the steps run. A trace is not replayable when its steps need a second CCF,
+a CCF or AEF the attacker controls, more AEFs or APIs than the target has, or an out-of-band
+operation the target lacks (:class:`~replay.target.Capability`).
+
+An AEF's supported methods (the model's ``supports``, TS 29.222 ``securityMethods``) map onto its
+interfaces by one rule (:func:`interface_methods`): an interface keeps those of its initial methods
+that are supported, and offers every supported method when none of its own is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from impl.apitypes.enums import SecurityMethod
+from replay.actions import AEF, API, CCF, INVOKER, PARAMETERS, unsupported_reason
+from replay.errors import NotReplayableError
+from replay.target import Capability, Target, TargetAef, TargetApi
+
+METHOD_CHANGES = {"method-enable": True, "method-disable": False}
+
+
+def interface_methods(
+    initial: frozenset[SecurityMethod], supported: frozenset[SecurityMethod]
+) -> frozenset[SecurityMethod]:
+    """The methods an interface offers when its AEF supports ``supported`` (never empty)."""
+    return (initial & supported) or supported
+
+
+@dataclass(frozen=True)
+class Plan:
+    """How a trace's entities map onto a target."""
+
+    ccf: str | None
+    aefs: Mapping[str, TargetAef]
+    apis: Mapping[str, int]
+    methods: Mapping[str, frozenset[SecurityMethod]]
+    prefers: Mapping[str, tuple[SecurityMethod, ...]]
+    allowed: frozenset[tuple[str, str, str]]
+    pairs: tuple[tuple[str, str], ...]
+
+    def api(self, aef: str, api: str) -> TargetApi:
+        """The target API that plays ``api`` at the target AEF that plays ``aef``."""
+        return self.aefs[aef].apis[self.apis[api]]
+
+    def negotiated_api(self, aef: str) -> TargetApi:
+        """The API an invoker names when it negotiates for ``aef`` (the model negotiates per AEF):
+        the first the steps use there, else the AEF's first."""
+        api = next((x for a, x in self.pairs if a == aef), None)
+        return self.aefs[aef].apis[0] if api is None else self.api(aef, api)
+
+
+def _used(steps: Sequence[Mapping[str, Any]]) -> dict[str, list[str]]:
+    """The entities the steps use, per sort, in order of first use; every step's action supported."""
+    used: dict[str, list[str]] = {}
+    for step in steps:
+        parameters = PARAMETERS.get(step["action"])
+        if parameters is None:
+            raise NotReplayableError(f"step {step['n']}: {unsupported_reason(step['action'], step['via'])}")
+        for parameter, sort in parameters.items():
+            value = step["args"].get(parameter)
+            if value is None:
+                raise NotReplayableError(f"step {step['n']}: {step['action']} lacks its argument {parameter}")
+            entities = used.setdefault(sort, [])
+            if value not in entities:
+                entities.append(value)
+    return used
+
+
+def _one_ccf(used: Mapping[str, list[str]], topology: Mapping[str, Any]) -> str | None:
+    ccfs = used.get(CCF, [])
+    if len(ccfs) > 1:
+        raise NotReplayableError(
+            f"the steps use {len(ccfs)} CCFs ({', '.join(ccfs)}); the target is one CAPIF provider"
+        )
+    if not ccfs:
+        return None
+    honest = {entry["id"]: entry["honest"] for entry in topology["ccfs"]}
+    if not honest.get(ccfs[0], False):
+        raise NotReplayableError(f"{ccfs[0]} is controlled by the attacker; the target's CCF is honest")
+    return ccfs[0]
+
+
+def _aef_methods(
+    used: Mapping[str, list[str]], topology: Mapping[str, Any], ccf: str | None
+) -> dict[str, frozenset[SecurityMethod]]:
+    entries = {entry["id"]: entry for entry in topology["aefs"]}
+    methods = {}
+    for aef in used.get(AEF, []):
+        entry = entries.get(aef)
+        if entry is None:
+            raise NotReplayableError(f"{aef} is not in the trace's topology")
+        if entry["ccf"] is None or entry["ccf"] != ccf:
+            raise NotReplayableError(f"{aef} is registered at {entry['ccf'] or 'no CCF'}, not at {ccf}")
+        methods[aef] = frozenset(SecurityMethod(method) for method in entry["methods"])
+        if not methods[aef]:
+            raise NotReplayableError(f"{aef} supports no method at the start; an AEF interface needs one")
+    return methods
+
+
+def _check_dishonest_aefs(steps: Sequence[Mapping[str, Any]], topology: Mapping[str, Any]) -> None:
+    dishonest = {entry["id"] for entry in topology["aefs"] if not entry["honest"]}
+    for step in steps:
+        if step["action"] == "aef-fetch-psk" and step["args"]["a"] in dishonest:
+            raise NotReplayableError(
+                f"step {step['n']}: {step['args']['a']} is controlled by the attacker and fetches"
+                " security information; the target's AEFs are honest"
+            )
+
+
+def _check_method_changes(
+    steps: Sequence[Mapping[str, Any]],
+    methods: Mapping[str, frozenset[SecurityMethod]],
+    aefs: Mapping[str, TargetAef],
+    capabilities: frozenset[Capability],
+) -> None:
+    supported = dict(methods)
+    changes = False
+    for aef, target in aefs.items():
+        offered = frozenset(m for interface in target.interfaces for m in interface.methods)
+        changes = changes or offered != supported[aef]
+    for step in steps:
+        enable = METHOD_CHANGES.get(step["action"])
+        if enable is None:
+            continue
+        changes = True
+        aef, method = step["args"]["a"], SecurityMethod(step["args"]["m"])
+        supported[aef] = supported[aef] | {method} if enable else supported[aef] - {method}
+        if not supported[aef]:
+            raise NotReplayableError(
+                f"step {step['n']}: {aef} would support no method; an AEF interface needs one"
+            )
+    if changes and Capability.METHOD_UPDATE not in capabilities:
+        raise NotReplayableError(
+            "the trace changes an AEF's security methods; the target cannot (method-update)"
+        )
+
+
+def _allowed(topology: Mapping[str, Any], ccf: str | None) -> frozenset[tuple[str, str, str]]:
+    return frozenset(
+        (entry["invoker"], entry["aef"], entry["api"])
+        for entry in topology["policies"]
+        if entry["ccf"] == ccf
+    )
+
+
+def _pairs(steps: Sequence[Mapping[str, Any]]) -> list[tuple[str, str]]:
+    pairs: list[tuple[str, str]] = []
+    for step in steps:
+        args = step["args"]
+        if "x" in args and (args["a"], args["x"]) not in pairs:
+            pairs.append((args["a"], args["x"]))
+    return pairs
+
+
+def plan_trace(trace: Mapping[str, Any], target: Target) -> Plan:
+    """The plan of ``trace`` on ``target``, or :class:`NotReplayableError` with the reason."""
+    steps, topology = trace["steps"], trace["topology"]
+    used = _used(steps)
+    ccf = _one_ccf(used, topology)
+    methods = _aef_methods(used, topology, ccf)
+    _check_dishonest_aefs(steps, topology)
+    wanted = used.get(AEF, [])
+    offered = target.aefs(len(wanted))
+    if len(offered) < len(wanted):
+        raise NotReplayableError(f"the steps use {len(wanted)} AEFs; the target has {len(offered)}")
+    aefs = dict(zip(wanted, offered, strict=False))
+    apis = {api: index for index, api in enumerate(used.get(API, []))}
+    for aef, api in _pairs(steps):
+        if apis[api] >= len(aefs[aef].apis):
+            raise NotReplayableError(
+                f"{api} at {aef} needs API number {apis[api] + 1} of {aefs[aef].aef_id},"
+                f" which has {len(aefs[aef].apis)}"
+            )
+    capabilities = target.capabilities
+    _check_method_changes(steps, methods, aefs, capabilities)
+    if any(step["action"] == "token-expires" for step in steps) and Capability.CLOCK not in capabilities:
+        raise NotReplayableError("a token expires in the trace; the target's clock cannot be moved (clock)")
+    allowed = _allowed(topology, ccf)
+    invokers = used.get(INVOKER, [])
+    withheld = [(i, a, x) for i in invokers for a, x in _pairs(steps) if (i, a, x) not in allowed]
+    if withheld and Capability.POLICY not in capabilities:
+        i, a, x = withheld[0]
+        raise NotReplayableError(
+            f"the policy does not let {i} use {x} at {a}; the target cannot restrict (policy)"
+        )
+    return Plan(
+        ccf=ccf,
+        aefs=aefs,
+        apis=apis,
+        methods=methods,
+        prefers={
+            entry["id"]: tuple(SecurityMethod(m) for m in entry["prefers"]) for entry in topology["invokers"]
+        },
+        allowed=allowed,
+        pairs=tuple(_pairs(steps)),
+    )

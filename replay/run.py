@@ -1,0 +1,157 @@
+"""Replaying traces: one trace on one target (:func:`replay_on`), or on the reference implementation
+started for the purpose (:func:`replay_trace`, :func:`replay_all`), in the modes of
+:mod:`replay.judge`."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from impl.catalogue_profiles import ProfileError, settings_for_profile
+from impl.deployment import DeploymentError
+from impl.settings import Settings, SettingsError
+from replay.documents import TraceChecker
+from replay.driver import StepDriver
+from replay.errors import NotReplayableError, TraceError
+from replay.judge import Mode, Status, judge
+from replay.local import LocalTargets
+from replay.plan import plan_trace
+from replay.report import ReplayReport, StepOutcome, StepReplay, TraceReplay
+from replay.target import Target, TargetError
+from replay.wire import Observation
+
+BOTH_MODES = (Mode.AS_PROFILE, Mode.RECOMMENDED)
+RECOMMENDED_PROFILE = "recommended"
+
+
+def _step(step: Mapping[str, Any], outcome: StepOutcome, observed: str) -> StepReplay:
+    return StepReplay(
+        n=step["n"],
+        action=step["action"],
+        text=step["text"],
+        outcome=outcome,
+        observed=observed,
+        checks_missing=tuple(entry["check"] for entry in step["checks_missing"]),
+    )
+
+
+def _result(
+    trace: Mapping[str, Any],
+    mode: Mode,
+    status: Status,
+    reason: str,
+    *,
+    start: float,
+    steps: Sequence[StepReplay] = (),
+) -> TraceReplay:
+    return TraceReplay(
+        profile=trace["profile"],
+        kind=trace["kind"],
+        subject=trace["subject"],
+        mode=mode,
+        status=status,
+        reason=reason,
+        steps=tuple(steps),
+        seconds=time.perf_counter() - start,
+    )
+
+
+def _drive(
+    driver: StepDriver, trace: Mapping[str, Any]
+) -> list[tuple[Mapping[str, Any], Observation | None]]:
+    """Run the steps until the first that is not accepted."""
+    driver.prepare()
+    observed: list[tuple[Mapping[str, Any], Observation | None]] = []
+    for step in trace["steps"]:
+        seen = driver.run(step)
+        observed.append((step, seen))
+        if seen is not None and not seen.accepted:
+            break
+    return observed
+
+
+def replay_on(trace: Mapping[str, Any], target: Target, mode: Mode) -> TraceReplay:
+    """Replay a checked trace on ``target``, which is configured as ``mode`` says."""
+    start = time.perf_counter()
+    if mode is Mode.AS_PROFILE and "mutant" in trace:
+        removed = ", ".join(
+            f"{entry['check']} ({entry['action'] or 'every action'})" for entry in trace["mutant"]
+        )
+        reason = f"a mutant trace (checks removed on purpose: {removed}); no setting removes a check"
+        return _result(trace, mode, Status.NOT_REPLAYABLE, reason, start=start)
+    try:
+        plan = plan_trace(trace, target)
+        driver = StepDriver(target, plan)
+        try:
+            observed = _drive(driver, trace)
+        finally:
+            driver.close()
+    except NotReplayableError as error:
+        return _result(trace, mode, Status.NOT_REPLAYABLE, error.reason, start=start)
+    except TargetError as error:
+        return _result(trace, mode, Status.DIVERGED, f"the target failed: {error}", start=start)
+    steps = [
+        _step(step, StepOutcome.FOLDED, "folded into the invoker's next check-authentication at that AEF")
+        if seen is None
+        else _step(step, StepOutcome.ACCEPTED if seen.accepted else StepOutcome.REFUSED, seen.summary)
+        for step, seen in observed
+    ]
+    steps += [_step(step, StepOutcome.NOT_RUN, "") for step in trace["steps"][len(observed) :]]
+    status, reason = judge(trace, mode, observed)
+    return _result(trace, mode, status, reason, start=start, steps=steps)
+
+
+def recommended_settings(spec_dir: Path | None = None) -> Settings:
+    """The implementation's settings of the catalogue's ``recommended`` profile."""
+    try:
+        return settings_for_profile(RECOMMENDED_PROFILE, spec_dir)
+    except ProfileError as error:
+        raise TraceError(f"cannot read the {RECOMMENDED_PROFILE} profile: {error}") from None
+
+
+def _replay_local(
+    trace: Mapping[str, Any], mode: Mode, targets: LocalTargets, recommended: Settings
+) -> TraceReplay:
+    start = time.perf_counter()
+    try:
+        settings = (
+            recommended
+            if mode is Mode.RECOMMENDED
+            else Settings.from_options(trace["options"], ignore_unknown=True)
+        )
+    except SettingsError as error:
+        return _result(trace, mode, Status.NOT_REPLAYABLE, f"the trace's options: {error}", start=start)
+    try:
+        target = targets.get(settings)
+    except (DeploymentError, OSError) as error:
+        return _result(trace, mode, Status.DIVERGED, f"the deployment failed to start: {error}", start=start)
+    return replay_on(trace, target, mode)
+
+
+def replay_trace(
+    trace: dict[str, Any], *, mode: Mode, workdir: Path, recommended: Settings | None = None
+) -> TraceReplay:
+    """Replay one trace on the reference implementation, started in ``workdir`` and stopped after:
+    configured with the trace's options (``as-profile``) or the recommended settings."""
+    checked = TraceChecker().check(trace, "the trace")
+    with LocalTargets(workdir) as targets:
+        return _replay_local(checked, mode, targets, recommended or recommended_settings())
+
+
+def replay_all(
+    traces: Iterable[dict[str, Any]],
+    workdir: Path,
+    *,
+    modes: Sequence[Mode] = BOTH_MODES,
+    recommended: Settings | None = None,
+) -> ReplayReport:
+    """Replay every trace in every mode; the traces with the same settings share one deployment."""
+    start = time.perf_counter()
+    checker = TraceChecker()
+    checked = [checker.check(trace, f"trace {index + 1}") for index, trace in enumerate(traces)]
+    reference = recommended or recommended_settings()
+    with LocalTargets(workdir) as targets:
+        replays = tuple(_replay_local(trace, mode, targets, reference) for trace in checked for mode in modes)
+    return ReplayReport(replays, time.perf_counter() - start)

@@ -1,0 +1,122 @@
+"""What the replayer needs of a CAPIF deployment: a :class:`Target`.
+
+The replayer drives a target through the TS 29.222 REST APIs and CAPIF-2e only (BRIEF section 5), so
+that the same traces can test another CAPIF implementation given its endpoints. A target supplies
+what those APIs leave to the operator, out of band:
+
+* where the CCF's CAPIF-1e endpoint is and the CA that certifies the CCF and the AEFs;
+* the AEFs and the service APIs they expose (an invoker then finds their interfaces by Discover);
+* a one-time onboarding credential per invoker (TS 33.122 clause 6.1 leaves it to the operator);
+* optionally (:class:`Capability`): changing an AEF interface's security methods, as the APF does
+  in contribution 004; restricting who may use an API (the access control policy of TS 23.222
+  clause 8.16); and moving time forward, so that a token can pass its ``exp`` (TS 33.122 Annex C).
+
+A trace that needs a capability the target lacks is "not replayable" on it, with the reason.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Protocol
+
+from cryptography import x509
+
+from impl.apitypes.enums import SecurityMethod
+from impl.invoker import CcfEndpoint
+from impl.settings import AefpskDerivation
+
+
+class Capability(StrEnum):
+    """An out-of-band operation a target may offer."""
+
+    METHOD_UPDATE = "method-update"
+    POLICY = "policy"
+    CLOCK = "clock"
+
+
+@dataclass(frozen=True)
+class TargetApi:
+    """A service API an AEF exposes and one resource of it the replayer reads with ``GET``."""
+
+    name: str
+    resource: str
+
+
+@dataclass(frozen=True)
+class TargetInterface:
+    """One CAPIF-2e interface of an AEF, by the name the operator knows it, and its initial methods."""
+
+    name: str
+    methods: frozenset[SecurityMethod]
+
+
+@dataclass(frozen=True)
+class TargetAef:
+    """An AEF of the target: its ``aefId``, its APIs and its interfaces."""
+
+    aef_id: str
+    apis: tuple[TargetApi, ...]
+    interfaces: tuple[TargetInterface, ...]
+
+
+class Target(Protocol):
+    """A CAPIF deployment with one CCF, as the replayer drives it."""
+
+    @property
+    def ccf(self) -> CcfEndpoint:
+        """The CCF's CAPIF-1e endpoint."""
+        ...
+
+    @property
+    def ca_certificate(self) -> x509.Certificate:
+        """The CA the CCF's and the AEFs' server certificates chain to."""
+        ...
+
+    @property
+    def aefpsk_derivation(self) -> AefpskDerivation:
+        """How the target derives AEFPSK (TS 33.122 Annex A.1, or the TLS 1.3 deviation)."""
+        ...
+
+    @property
+    def notification_destination(self) -> str:
+        """The ``notificationDestination`` the replayer's invokers give the CCF."""
+        ...
+
+    @property
+    def capabilities(self) -> frozenset[Capability]:
+        """The optional operations this target offers."""
+        ...
+
+    def aefs(self, wanted: int) -> Sequence[TargetAef]:
+        """The target's AEFs: at least ``wanted`` if it can provide them, otherwise all it has."""
+        ...
+
+    def onboarding_secret(self) -> str:
+        """A fresh one-time onboarding credential for one invoker (TS 33.122 clause 6.1)."""
+        ...
+
+    def reset(self) -> None:
+        """Prepare for a new trace: every interface back to its initial methods, every API open."""
+        ...
+
+    def set_methods(self, aef_id: str, interface: str, methods: frozenset[SecurityMethod]) -> None:
+        """The AEF changes an interface's methods and the APF informs the CCF (contribution 004);
+        :attr:`Capability.METHOD_UPDATE`."""
+        ...
+
+    def set_audience(self, aef_id: str, api_name: str, invoker_ids: Sequence[str]) -> None:
+        """Only ``invoker_ids`` may use the API at that AEF (TS 23.222 clause 8.16);
+        :attr:`Capability.POLICY`."""
+        ...
+
+    def advance_clock(self, moment: datetime) -> None:
+        """Every function of the target takes the time to be at least ``moment`` from now on;
+        :attr:`Capability.CLOCK`."""
+        ...
+
+
+class TargetError(Exception):
+    """The target could not perform an out-of-band operation (a deployment failure, not a refusal)."""
