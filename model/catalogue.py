@@ -13,6 +13,7 @@ import itertools
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
@@ -239,13 +240,28 @@ class Catalogue:
     documents: Mapping[str, tuple[Mapping[str, Any], ...]] = field(default_factory=dict)
     """The descriptive sections (entities, trust-domains, reference-points) as written."""
 
+    @cached_property
     def vocabulary(self) -> Vocabulary:
-        return Vocabulary(
-            sorts=frozenset(self.sorts) | frozenset(self.enums),
-            constants={value: enum.id for enum in self.enums.values() for value in enum.values},
-            relations={relation.id: relation.sorts for relation in self.relations.values()},
-            definitions={d.id: tuple(sort for _, sort in d.params) for d in self.definitions.values()},
+        return _vocabulary(
+            self.enums,
+            {relation.id: relation.sorts for relation in self.relations.values()},
+            {d.id: tuple(sort for _, sort in d.params) for d in self.definitions.values()},
+            frozenset(self.sorts),
         )
+
+
+def _vocabulary(
+    enums: Mapping[str, Enum],
+    relations: Mapping[str, tuple[str, ...]],
+    definitions: Mapping[str, tuple[str, ...]],
+    sorts: frozenset[str],
+) -> Vocabulary:
+    return Vocabulary(
+        sorts=sorts | frozenset(enums),
+        constants={value: enum.id for enum in enums.values() for value in enum.values},
+        relations=relations,
+        definitions=definitions,
+    )
 
 
 _DOCUMENT_SECTIONS = ("entities", "trust-domains", "reference-points")
@@ -325,16 +341,15 @@ class _Builder:
         options = {o.entry: self._option(o, e) for o, e in self._entries("options")}
         self.options = options
         relations = {o.entry: self._relation_shell(o, e) for o, e in self._entries("relations")}
-        vocabulary = Vocabulary(
-            sorts=self.sort_names,
-            constants={value: enum.id for enum in enums.values() for value in enum.values},
-            relations={r.id: r.sorts for r in relations.values()},
-            definitions={
+        self.vocabulary = _vocabulary(
+            enums,
+            {r.id: r.sorts for r in relations.values()},
+            {
                 o.entry: tuple(self._typed(o, "params", e["params"]).values())
                 for o, e in self._entries("definitions")
             },
+            frozenset(sorts),
         )
-        self.vocabulary = vocabulary
         relations = {o.entry: self._relation(o, e) for o, e in self._entries("relations")}
         checks = {o.entry: Check(e["id"], e["text"], tuple(e["sources"])) for o, e in self._entries("checks")}
         procedures = {

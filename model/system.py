@@ -170,7 +170,7 @@ def _matches(
     """The condition on ``variables`` under which the tuple is one the effect inserts or deletes."""
     equalities: list[Formula] = []
     renaming: dict[str, str] = {}
-    constants = catalogue.vocabulary().constants
+    constants = catalogue.vocabulary.constants
     for variable, entry in zip(variables, effect.pattern, strict=True):
         if entry == WILDCARD:
             continue
