@@ -56,6 +56,10 @@ DOCUMENTED_REFUSALS: Mapping[str, frozenset[str]] = {
 for it."""
 
 
+EXPECTED = {"mismatch-failure": "the mismatch failure (403 SECURITY_METHOD_MISMATCH)"}
+"""What an accepted step looks like, where it is not simply accepted."""
+
+
 def _missing(step: Mapping[str, Any]) -> list[str]:
     return [entry["check"] for entry in step["checks_missing"]]
 
@@ -73,7 +77,8 @@ def judge(
         step, seen = stop
         return (
             Status.DIVERGED,
-            f"step {step['n']} ({step['action']}): expected accepted, observed {seen.summary}",
+            f"step {step['n']} ({step['action']}): expected {EXPECTED.get(step['action'], 'accepted')},"
+            f" observed {seen.summary}",
         )
     named = [step["n"] for step in trace["steps"] if step["checks_missing"]]
     where = f"step(s) {', '.join(map(str, named))}" if named else "no step"

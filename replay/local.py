@@ -67,7 +67,7 @@ def _failing_as_target(what: str) -> Iterator[None]:
 
 class ReplayClock:
     """The system time plus an offset that only grows, so that a replayed token can expire without
-    waiting, and nothing issued later ever lies in the future of an earlier check."""
+    waiting (TS 33.122 Annex C: ``exp`` with at most 30 s of skew)."""
 
     def __init__(self) -> None:
         self._offset = timedelta(0)
@@ -81,6 +81,11 @@ class ReplayClock:
         """From now on the time is at least ``moment``."""
         with self._lock:
             self._offset = max(self._offset, moment - system_clock())
+
+    @property
+    def moved(self) -> bool:
+        with self._lock:
+            return self._offset > timedelta(0)
 
 
 @dataclass
@@ -238,17 +243,27 @@ class LocalTarget:
 
 class LocalTargets:
     """One running :class:`LocalTarget` per settings, in subfolders of ``workdir``; ``close()`` (or
-    ``with``) stops them all."""
+    ``with``) stops them all.
+
+    A target whose clock was moved is replaced by a fresh one before its next use: the CCF certifies
+    invokers at the moved time, while TLS checks certificates against the system time, so a later
+    certificate would not yet be valid in a handshake.
+    """
 
     def __init__(self, workdir: Path) -> None:
         self._workdir = workdir
         self._running: dict[Settings, LocalTarget] = {}
+        self._started = 0
 
     def get(self, settings: Settings) -> LocalTarget:
         """The target with these settings, started on first use."""
         target = self._running.get(settings)
+        if target is not None and target.clock.moved:
+            target.stop()
+            target = None
         if target is None:
-            target = LocalTarget(self._workdir / f"deployment-{len(self._running) + 1}", settings)
+            self._started += 1
+            target = LocalTarget(self._workdir / f"deployment-{self._started}", settings)
             target.start()
             self._running[settings] = target
         return target

@@ -75,7 +75,13 @@ def _used(steps: Sequence[Mapping[str, Any]]) -> dict[str, list[str]]:
 
 
 def _one_ccf(used: Mapping[str, list[str]], topology: Mapping[str, Any]) -> str | None:
-    ccfs = used.get(CCF, [])
+    """The one CCF the steps use, directly or as the CCF their AEFs are registered at."""
+    registered = {entry["id"]: entry["ccf"] for entry in topology["aefs"]}
+    ccfs = list(used.get(CCF, []))
+    for aef in used.get(AEF, []):
+        ccf = registered.get(aef)
+        if ccf is not None and ccf not in ccfs:
+            ccfs.append(ccf)
     if len(ccfs) > 1:
         raise NotReplayableError(
             f"the steps use {len(ccfs)} CCFs ({', '.join(ccfs)}); the target is one CAPIF provider"
@@ -125,7 +131,7 @@ def _check_method_changes(
     changes = False
     for aef, target in aefs.items():
         offered = frozenset(m for interface in target.interfaces for m in interface.methods)
-        changes = changes or offered != supported[aef]
+        changes = changes or not supported[aef] <= offered
     for step in steps:
         enable = METHOD_CHANGES.get(step["action"])
         if enable is None:
@@ -183,6 +189,14 @@ def plan_trace(trace: Mapping[str, Any], target: Target) -> Plan:
     _check_method_changes(steps, methods, aefs, capabilities)
     if any(step["action"] == "token-expires" for step in steps) and Capability.CLOCK not in capabilities:
         raise NotReplayableError("a token expires in the trace; the target's clock cannot be moved (clock)")
+    prefers = {
+        entry["id"]: tuple(SecurityMethod(m) for m in entry["prefers"]) for entry in topology["invokers"]
+    }
+    for step in steps:
+        if step["action"] == "negotiate" and not prefers.get(step["args"]["i"]):
+            raise NotReplayableError(
+                f"step {step['n']}: {step['args']['i']} prefers no method; prefSecurityMethods needs one"
+            )
     allowed = _allowed(topology, ccf)
     invokers = used.get(INVOKER, [])
     withheld = [(i, a, x) for i in invokers for a, x in _pairs(steps) if (i, a, x) not in allowed]
@@ -196,9 +210,7 @@ def plan_trace(trace: Mapping[str, Any], target: Target) -> Plan:
         aefs=aefs,
         apis=apis,
         methods=methods,
-        prefers={
-            entry["id"]: tuple(SecurityMethod(m) for m in entry["prefers"]) for entry in topology["invokers"]
-        },
+        prefers=prefers,
         allowed=allowed,
         pairs=tuple(_pairs(steps)),
     )

@@ -111,9 +111,11 @@ def recommended_settings(spec_dir: Path | None = None) -> Settings:
         raise TraceError(f"cannot read the {RECOMMENDED_PROFILE} profile: {error}") from None
 
 
-def _replay_local(
+def replay_locally(
     trace: Mapping[str, Any], mode: Mode, targets: LocalTargets, recommended: Settings
 ) -> TraceReplay:
+    """Replay a checked trace on the reference implementation from ``targets``: configured with the
+    trace's options (``as-profile``) or with ``recommended``."""
     start = time.perf_counter()
     try:
         settings = (
@@ -137,7 +139,7 @@ def replay_trace(
     configured with the trace's options (``as-profile``) or the recommended settings."""
     checked = TraceChecker().check(trace, "the trace")
     with LocalTargets(workdir) as targets:
-        return _replay_local(checked, mode, targets, recommended or recommended_settings())
+        return replay_locally(checked, mode, targets, recommended or recommended_settings())
 
 
 def replay_all(
@@ -153,5 +155,7 @@ def replay_all(
     checked = [checker.check(trace, f"trace {index + 1}") for index, trace in enumerate(traces)]
     reference = recommended or recommended_settings()
     with LocalTargets(workdir) as targets:
-        replays = tuple(_replay_local(trace, mode, targets, reference) for trace in checked for mode in modes)
+        replays = tuple(
+            replay_locally(trace, mode, targets, reference) for trace in checked for mode in modes
+        )
     return ReplayReport(replays, time.perf_counter() - start)

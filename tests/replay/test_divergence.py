@@ -1,0 +1,149 @@
+"""The replayer tells a divergence when there is one: an implementation that lacks the check the model
+names lets the attack through under "recommended"; a target that answers otherwise than the trace
+says is caught at that step. Some traces here are the model's with one step added on purpose (said
+so in each test): they exercise the clock and offboarding, which no catalogue trace needs yet.
+
+The mutants of the catalogue (``spec/mutants.yaml``: ``recommended`` with one check removed) give
+counterexamples that the implementation, which keeps every check, must stop at that check."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from dataclasses import replace
+from typing import Any
+
+import pytest
+
+from impl.settings import MismatchIndication, Settings
+from model.catalogue import Catalogue
+from model.system import Removal
+from replay import LocalTargets, Mode, Status, StepOutcome, TraceReplay, replay_on
+from replay.judge import DOCUMENTED_REFUSALS
+from replay.run import replay_locally
+from tests.replay.findings import CERTIFICATE_WITHOUT_NEGOTIATION
+
+Trace = dict[str, Any]
+
+
+def _explain(replay: TraceReplay) -> str:
+    return "\n".join(replay.lines() + [f"{s.n}. {s.action}: {s.outcome}: {s.observed}" for s in replay.steps])
+
+
+def _with_step(trace: Trace, before: str, action: str, args: dict[str, str], text: str) -> Trace:
+    """``trace`` with one honest step inserted before the first step of action ``before``."""
+    edited = copy.deepcopy(trace)
+    steps = edited["steps"]
+    index = next(i for i, step in enumerate(steps) if step["action"] == before)
+    steps.insert(
+        index,
+        {
+            **copy.deepcopy(steps[index]),
+            "action": action,
+            "actor": "honest",
+            "via": "-",
+            "args": args,
+            "text": text,
+            "checks_passed": [],
+            "checks_missing": [],
+            "options_in_play": [],
+        },
+    )
+    for number, step in enumerate(steps, start=1):
+        step["n"] = number
+    return edited
+
+
+def _first_refused(replay: TraceReplay) -> tuple[str, str]:
+    step = next(step for step in replay.steps if step.outcome is StepOutcome.REFUSED)
+    return step.action, step.observed
+
+
+def test_an_attack_that_goes_through_under_recommended_is_a_divergence(
+    counterexample: Callable[..., Trace], targets: LocalTargets
+) -> None:
+    trace = counterexample("opencapif-observed", "token-subject")
+    weak = targets.get(Settings.from_options(trace["options"], ignore_unknown=True))
+    replay = replay_on(trace, weak, Mode.RECOMMENDED)
+    assert replay.status is Status.DIVERGED, _explain(replay)
+    assert "the attack is not stopped" in replay.reason
+
+
+def test_a_missing_mismatch_indication_is_a_divergence_of_the_update_witness(
+    witness: Callable[[str, str], Trace], targets: LocalTargets, recommended: Settings
+) -> None:
+    trace = witness("cr-method-update", "method-update-recovery")
+    profile = Settings.from_options(trace["options"], ignore_unknown=True)
+    silent = targets.get(replace(profile, mismatch_indication=MismatchIndication.OFF))
+    replay = replay_on(trace, silent, Mode.AS_PROFILE)
+    assert replay.status is Status.DIVERGED, _explain(replay)
+    mismatch = next(step["n"] for step in trace["steps"] if step["action"] == "mismatch-failure")
+    assert replay.reason.startswith(f"step {mismatch} (mismatch-failure)"), replay.reason
+    assert "expected the mismatch failure" in replay.reason
+
+
+def test_an_expired_token_is_refused_and_the_next_trace_gets_a_fresh_deployment(
+    witness: Callable[[str, str], Trace], targets: LocalTargets, recommended: Settings
+) -> None:
+    """Edited on purpose: the OAUTH witness with its token expiring before it is used."""
+    trace = witness("ts33122-rel18", "oauth-one-provider")
+    token = next(step["args"]["t"] for step in trace["steps"] if step["action"] == "oauth-invoke")
+    expired = _with_step(trace, "oauth-invoke", "token-expires", {"t": token}, f"{token} expires")
+    replay = replay_locally(expired, Mode.AS_PROFILE, targets, recommended)
+    assert replay.status is Status.DIVERGED, _explain(replay)
+    assert _first_refused(replay)[0] == "oauth-invoke"
+    assert _first_refused(replay)[1].startswith("401 CREDENTIAL_INVALID")
+    again = replay_locally(trace, Mode.AS_PROFILE, targets, recommended)
+    assert again.status is Status.REPLAYED, _explain(again)
+
+
+@pytest.mark.parametrize("mode", list(Mode))
+def test_an_offboarded_invoker_is_refused_on_its_open_psk_session(
+    mode: Mode, witness: Callable[[str, str], Trace], targets: LocalTargets, recommended: Settings
+) -> None:
+    """Edited on purpose: the PSK witness with the invoker offboarded between session and invocation."""
+    trace = witness("ts33122-rel18", "psk-one-provider")
+    session = next(step for step in trace["steps"] if step["action"] == "psk-session")
+    invoker = session["args"]["i"]
+    ccf = next(step["args"]["c"] for step in trace["steps"] if step["action"] == "onboard")
+    edited = _with_step(trace, "invoke", "offboard", {"i": invoker, "c": ccf}, f"{invoker} is offboarded")
+    replay = replay_locally(edited, mode, targets, recommended)
+    assert replay.status is Status.DIVERGED, _explain(replay)
+    action, observed = _first_refused(replay)
+    assert action == "invoke"
+    assert any(observed.startswith(refusal) for refusal in DOCUMENTED_REFUSALS["aef-revocation"]), observed
+
+
+STOPPED_MUTANTS = [
+    "token-endpoint-skips-client-binding",
+    "ccf-ignores-preferences",
+    "aef-skips-psk-match",
+    "aef-skips-revocation",
+]
+
+
+@pytest.mark.parametrize("mutant_id", STOPPED_MUTANTS)
+def test_the_implementation_stops_a_mutant_counterexample_at_the_removed_check(
+    mutant_id: str,
+    catalogue: Catalogue,
+    counterexample: Callable[..., Trace],
+    targets: LocalTargets,
+    recommended: Settings,
+) -> None:
+    mutant = catalogue.mutants[mutant_id]
+    trace = counterexample(mutant.profile, mutant.breaks, (Removal(mutant.check, mutant.action),))
+    assert replay_locally(trace, Mode.AS_PROFILE, targets, recommended).status is Status.NOT_REPLAYABLE
+    replay = replay_locally(trace, Mode.RECOMMENDED, targets, recommended)
+    assert replay.status is Status.REPLAYED, _explain(replay)
+    assert mutant.check in replay.reason
+
+
+def test_the_implementation_stops_the_policy_mutant_at_the_policy_check(
+    catalogue: Catalogue, counterexample: Callable[..., Trace], targets: LocalTargets, recommended: Settings
+) -> None:
+    mutant = catalogue.mutants["aef-skips-policy"]
+    trace = counterexample(mutant.profile, mutant.breaks, (Removal(mutant.check, mutant.action),))
+    replay = replay_locally(trace, Mode.RECOMMENDED, targets, recommended)
+    if CERTIFICATE_WITHOUT_NEGOTIATION.seen_in(replay):
+        pytest.xfail(CERTIFICATE_WITHOUT_NEGOTIATION.reason)
+    assert replay.status is Status.REPLAYED, _explain(replay)
