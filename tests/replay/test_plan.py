@@ -1,0 +1,168 @@
+"""Whether a trace fits a target, decided before anything runs: the reasons a trace is not
+replayable, on the reference implementation and on a target that offers no out-of-band operation."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import pytest
+
+from impl.apitypes.enums import SecurityMethod
+from impl.settings import Settings
+from model.catalogue import Catalogue
+from model.system import Removal
+from replay import (
+    ExternalTarget,
+    LocalTarget,
+    LocalTargets,
+    Mode,
+    NotReplayableError,
+    Status,
+    replay_on,
+)
+from replay.actions import PARAMETERS
+from replay.plan import interface_methods, plan_trace
+
+Trace = dict[str, Any]
+PSK, PKI, OAUTH = SecurityMethod.PSK, SecurityMethod.PKI, SecurityMethod.OAUTH
+
+
+@pytest.fixture(scope="module")
+def local(targets: LocalTargets) -> LocalTarget:
+    return targets.get(Settings())
+
+
+@pytest.fixture(scope="module")
+def bare(local: LocalTarget) -> ExternalTarget:
+    """The running reference implementation seen as an external target: one AEF, no capability."""
+    return ExternalTarget(local.ccf, local.ca_certificate, local.aefs(1)[:1], [])
+
+
+def _reason(trace: Trace, target: Any) -> str:
+    with pytest.raises(NotReplayableError) as refusal:
+        plan_trace(trace, target)
+    return refusal.value.reason
+
+
+def test_the_driven_actions_take_the_catalogue_parameters(catalogue: Catalogue) -> None:
+    for action_id, parameters in PARAMETERS.items():
+        assert dict(catalogue.actions[action_id].params) == dict(parameters), action_id
+
+
+@pytest.mark.parametrize(
+    ("initial", "supported", "offered"),
+    [
+        ({PSK}, {PSK, PKI, OAUTH}, {PSK}),
+        ({PKI}, {PSK, OAUTH}, {PSK, OAUTH}),
+        ({PKI, OAUTH}, {OAUTH}, {OAUTH}),
+    ],
+)
+def test_an_interface_offers_its_own_supported_methods_or_else_all_supported(
+    initial: set[SecurityMethod], supported: set[SecurityMethod], offered: set[SecurityMethod]
+) -> None:
+    assert interface_methods(frozenset(initial), frozenset(supported)) == offered
+
+
+def test_a_capif6_step_makes_the_trace_not_replayable(
+    counterexample: Callable[..., Trace], local: LocalTarget
+) -> None:
+    trace = counterexample("cr-interconnect", "psk-secrecy")
+    step = next(step for step in trace["steps"] if "CAPIF-6" in step["via"])
+    assert _reason(trace, local).startswith(f"step {step['n']}: {step['action']} crosses CAPIF-6/6e")
+
+
+def test_a_capif8_step_makes_the_trace_not_replayable(
+    witness: Callable[[str, str], Trace], local: LocalTarget
+) -> None:
+    trace = witness("sol2-capif8", "resource-owner-token")
+    assert "CAPIF-8" in _reason(trace, local)
+
+
+def test_a_ccf_the_attacker_controls_makes_the_trace_not_replayable(
+    catalogue: Catalogue, counterexample: Callable[..., Trace], local: LocalTarget
+) -> None:
+    mutant = catalogue.mutants["aef-skips-signature-check"]
+    trace = counterexample(mutant.profile, mutant.breaks, (Removal(mutant.check, mutant.action),))
+    assert "a CCF the attacker controls" in _reason(trace, local)
+
+
+def test_a_dishonest_ccf_in_a_driven_step_makes_the_trace_not_replayable(
+    witness: Callable[[str, str], Trace], local: LocalTarget
+) -> None:
+    """Edited on purpose: the witness with its CCF marked as the attacker's."""
+    trace = copy.deepcopy(witness("ts33122-rel18", "psk-one-provider"))
+    ccf = next(step["args"]["c"] for step in trace["steps"] if step["action"] == "onboard")
+    for entry in trace["topology"]["ccfs"]:
+        entry["honest"] = entry["honest"] and entry["id"] != ccf
+    assert _reason(trace, local) == f"{ccf} is controlled by the attacker; the target's CCF is honest"
+
+
+def test_two_aefs_need_a_target_with_two(
+    counterexample: Callable[..., Trace], local: LocalTarget, bare: ExternalTarget
+) -> None:
+    """provider-policy under opencapif-observed needs two AEFs: a token for one, presented at another
+    whose policy does not allow the invoker."""
+    trace = counterexample("opencapif-observed", "provider-policy")
+    assert len(plan_trace(trace, local).aefs) == 2
+    assert _reason(trace, bare) == "the steps use 2 AEFs; the target has 1"
+
+
+def test_a_method_update_needs_a_target_that_can(
+    witness: Callable[[str, str], Trace], bare: ExternalTarget
+) -> None:
+    trace = witness("cr-method-update", "method-update-recovery")
+    assert "(method-update)" in _reason(trace, bare)
+
+
+def test_a_restricted_policy_needs_a_target_that_can_restrict(
+    witness: Callable[[str, str], Trace], bare: ExternalTarget
+) -> None:
+    """Edited on purpose: the witness with its policy emptied."""
+    trace = copy.deepcopy(witness("ts33122-rel18", "oauth-one-provider"))
+    trace["topology"]["policies"] = []
+    assert "(policy)" in _reason(trace, bare)
+
+
+def test_an_expiring_token_needs_a_clock_the_replayer_can_move(
+    witness: Callable[[str, str], Trace], bare: ExternalTarget
+) -> None:
+    """Edited on purpose: the OAUTH witness with a token-expires step appended."""
+    trace = copy.deepcopy(witness("ts33122-rel18", "oauth-one-provider"))
+    last = copy.deepcopy(trace["steps"][-1])
+    token = last["args"]["t"]
+    last.update(n=len(trace["steps"]) + 1, action="token-expires", args={"t": token}, via="-")
+    trace["steps"].append(last)
+    assert "(clock)" in _reason(trace, bare)
+
+
+def test_an_aef_left_with_no_method_is_not_replayable(
+    catalogue: Catalogue, counterexample: Callable[..., Trace], local: LocalTarget
+) -> None:
+    """TS 29.222 ``securityMethods`` has minItems 1: an interface cannot offer nothing."""
+    mutant = catalogue.mutants["aef-skips-method-check"]
+    trace = counterexample(mutant.profile, mutant.breaks, (Removal(mutant.check, mutant.action),))
+    assert "would support no method" in _reason(trace, local)
+
+
+def test_a_mutant_is_not_replayable_as_profile(
+    catalogue: Catalogue, counterexample: Callable[..., Trace], local: LocalTarget
+) -> None:
+    mutant = catalogue.mutants["token-endpoint-skips-client-binding"]
+    trace = counterexample(mutant.profile, mutant.breaks, (Removal(mutant.check, mutant.action),))
+    replay = replay_on(trace, local, Mode.AS_PROFILE)
+    assert replay.status is Status.NOT_REPLAYABLE
+    assert "mutant" in replay.reason and mutant.check in replay.reason
+
+
+def test_a_witness_replays_on_the_implementation_seen_as_an_external_target(
+    witness: Callable[[str, str], Trace], local: LocalTarget
+) -> None:
+    """Only REST, CAPIF-2e and onboarding secrets: the separation an external target relies on."""
+    secrets: Sequence[str] = [local.onboarding_secret() for _ in range(3)]
+    local.reset()
+    external = ExternalTarget(local.ccf, local.ca_certificate, local.aefs(1)[:1], secrets)
+    for witness_id in ("psk-one-provider", "pki-one-provider", "oauth-one-provider"):
+        replay = replay_on(witness("ts33122-rel18", witness_id), external, Mode.AS_PROFILE)
+        assert replay.status is Status.REPLAYED, "\n".join(replay.lines())
