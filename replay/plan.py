@@ -5,12 +5,15 @@ A trace may name more entities than its steps use (the model's bounded universe)
 its steps use are mapped: its one CCF to the target's CCF, its AEFs (in the order the steps first use
 them) to the target's AEFs, its APIs to the APIs each AEF exposes. Invokers, certificates, keys and
 tokens come into being as the steps run. A trace is not replayable when its steps need a second CCF,
-a CCF or AEF the attacker controls, more AEFs or APIs than the target has, or an out-of-band
-operation the target lacks (:class:`~replay.target.Capability`).
+a CCF or AEF the attacker controls, more AEFs or APIs than the target has, an AEF with no method
+(TS 29.222 ``securityMethods`` has ``minItems: 1``), an invoker that negotiates with no preferred
+method, or an out-of-band operation the target lacks (:class:`~replay.target.Capability`).
 
 An AEF's supported methods (the model's ``supports``, TS 29.222 ``securityMethods``) map onto its
 interfaces by one rule (:func:`interface_methods`): an interface keeps those of its initial methods
-that are supported, and offers every supported method when none of its own is.
+that are supported, and offers every supported method when none of its own is. A target that cannot
+change methods may support more than the trace's AEF (a step the model accepts stays accepted), never
+fewer.
 """
 
 from __future__ import annotations

@@ -116,3 +116,10 @@ class Session:
 
     def close(self) -> None:
         self._client.close()
+
+
+def then(first: Observation | None, second: Observation) -> Observation:
+    """``second``, its summary preceded by ``first``'s when there was one."""
+    if first is None:
+        return second
+    return Observation(second.accepted, f"{first.summary}; {second.summary}", second.refusal, second.body)

@@ -1,0 +1,170 @@
+"""Who plays whom during one trace: the real API invokers behind the trace's invokers, the
+certificates, keys and tokens the steps create, the CAPIF-2e sessions kept open between steps, and
+the replayer's scout.
+
+Every invoker of a trace, honest or not, is an :class:`impl.invoker.ApiInvoker` of its own (its own
+onboarding secret, key pair, CCF-issued certificate and API invoker ID); the attacker uses those of the
+dishonest invokers and the keys it makes up.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from impl.apitypes.enums import SecurityMethod
+from impl.invoker import AefTarget, ApiInvoker, Negotiated
+from impl.tls import ClientTls
+from replay.plan import Plan
+from replay.target import Capability, Target
+from replay.wire import Observation, Session, accepted, attempt, failed
+
+SessionKey = tuple[str, str, SecurityMethod, bool]
+"""(AEF, invoker, method, opened by the attacker)"""
+
+
+@dataclass
+class Invoker:
+    """A real API invoker playing one of the trace's invokers."""
+
+    client: ApiInvoker
+    negotiated: dict[str, Negotiated] = field(default_factory=dict)
+    initiated: set[str] = field(default_factory=set)
+    """AEFs it sent check-authentication to since it last negotiated for them"""
+
+
+@dataclass(frozen=True)
+class Key:
+    """A PSK the trace names: an AEFPSK and the interface it was derived for, or one made up."""
+
+    value: bytes
+    target: AefTarget | None
+
+
+def check_authentication_observed(problem: Observation | None) -> Observation:
+    """What check-authentication gave, named as such."""
+    if problem is None:
+        return accepted("check-authentication: 200 OK")
+    return Observation(False, f"check-authentication: {problem.summary}", problem.refusal)
+
+
+def choose(found: list[AefTarget], method: SecurityMethod, previous: AefTarget | None) -> AefTarget:
+    """The interface to use for ``method``: the one used before if it offers it, else one offering
+    only it, else any offering it, else the first (the CCF will then refuse, as it should)."""
+    offering = [target for target in found if method in target.methods]
+    if previous is not None:
+        key = previous.interface.address_key()
+        same = [target for target in offering if target.interface.address_key() == key]
+        if same:
+            return same[0]
+    only = [target for target in offering if set(target.methods) == {method}]
+    return (only or offering or found)[0]
+
+
+class Actors:
+    """The state of one trace on a target. ``close()`` when done."""
+
+    def __init__(self, target: Target, plan: Plan) -> None:
+        self.target = target
+        self.plan = plan
+        self.invokers: dict[str, Invoker] = {}
+        self.ids: dict[str, str] = {}
+        self.certificates: dict[str, str] = {}
+        self.keys: dict[str, Key] = {}
+        self.tokens: dict[str, str] = {}
+        self.held: dict[tuple[str, str], str] = {}
+        self._sessions: dict[SessionKey, Session] = {}
+        self._scout: ApiInvoker | None = None
+
+    def close(self) -> None:
+        for session in self._sessions.values():
+            session.close()
+        for invoker in self.invokers.values():
+            invoker.client.close()
+        if self._scout is not None:
+            self._scout.close()
+
+    def new_invoker(self) -> ApiInvoker:
+        return ApiInvoker(
+            self.target.ccf,
+            self.target.ca_certificate,
+            notification_destination=self.target.notification_destination,
+            aefpsk_derivation=self.target.aefpsk_derivation,
+        )
+
+    def id_of(self, invoker: str) -> str:
+        """The apiInvokerId playing ``invoker`` (its model name while it is not onboarded)."""
+        return self.ids.get(invoker, invoker)
+
+    def onboarded(self, invoker: str) -> Invoker | None:
+        return self.invokers.get(invoker) if invoker in self.ids else None
+
+    def aef_id(self, aef: str) -> str:
+        return self.plan.aefs[aef].aef_id
+
+    def discover(self, aef: str, finder: ApiInvoker) -> tuple[list[AefTarget], Observation | None]:
+        """Discover (TS 29.222 clause 8.1) the interfaces of ``aef``'s API as ``finder``."""
+        api = self.plan.negotiated_api(aef)
+        found, problem = attempt(lambda: finder.discover(api_name=api.name, aef_id=self.aef_id(aef)))
+        if problem is not None:
+            return [], problem
+        if not found:
+            return [], failed(f"discovery finds no interface of {api.name} at {self.aef_id(aef)}")
+        return found, None
+
+    def scout(self) -> tuple[ApiInvoker | None, Observation | None]:
+        """The replayer's own invoker, onboarded on first use and admitted to every API so that it
+        can discover interfaces for the attacker (their addresses are public; it never negotiates)."""
+        if self._scout is None:
+            scout = self.new_invoker()
+            secret = self.target.onboarding_secret()
+            identity, problem = attempt(lambda: scout.onboard(secret, information="capifsec replay scout"))
+            if identity is None:
+                scout.close()
+                return None, problem
+            self._scout = scout
+            self.update_audiences()
+        return self._scout, None
+
+    def interface(self, aef: str, method: SecurityMethod) -> tuple[AefTarget | None, Observation | None]:
+        """An interface of ``aef`` offering ``method`` now, as the scout discovers it."""
+        scout, problem = self.scout()
+        if scout is None:
+            return None, problem
+        found, problem = self.discover(aef, scout)
+        return (choose(found, method, None), None) if problem is None else (None, problem)
+
+    def initiate(self, name: str, aef: str) -> Observation | None:
+        """check-authentication of ``name`` at the interface it negotiated for ``aef`` (the
+        Authentication Initiation Request, TS 33.122 clause 6.5.2.1), unless sent since it negotiated;
+        None when nothing was sent."""
+        invoker = self.invokers[name]
+        negotiated = invoker.negotiated.get(aef)
+        if negotiated is None or aef in invoker.initiated:
+            return None
+        _, problem = attempt(lambda: invoker.client.check_authentication(negotiated.target))
+        if problem is None:
+            invoker.initiated.add(aef)
+        return check_authentication_observed(problem)
+
+    def session(self, key: SessionKey) -> Session | None:
+        return self._sessions.get(key)
+
+    def open_session(self, key: SessionKey, target: AefTarget, tls: ClientTls) -> Session:
+        """A new CAPIF-2e connection under ``key`` (replacing one opened before)."""
+        previous = self._sessions.pop(key, None)
+        if previous is not None:
+            previous.close()
+        session = Session(target, tls)
+        self._sessions[key] = session
+        return session
+
+    def update_audiences(self) -> None:
+        """Each (AEF, API) the steps use admits exactly the onboarded invokers the policy allows
+        (and the scout)."""
+        if Capability.POLICY not in self.target.capabilities:
+            return
+        for aef, api in self.plan.pairs:
+            admitted = [self.ids[name] for name in self.ids if (name, aef, api) in self.plan.allowed]
+            if self._scout is not None:
+                admitted.append(self._scout.identity.api_invoker_id)
+            self.target.set_audience(self.aef_id(aef), self.plan.api(aef, api).name, admitted)

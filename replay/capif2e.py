@@ -1,0 +1,150 @@
+"""The CAPIF-2e steps of a trace: TLS-PSK and TLS-PKI sessions, invocations on them, invocations with
+an access token, and the method mismatch failure (TS 33.122 clauses 6.5.2.1 to 6.5.2.3,
+contribution 004)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from impl.apitypes.enums import SecurityMethod
+from impl.invoker import AefTarget
+from impl.tls import CertificateClientTls, ClientTls, PskClientTls
+from replay.actors import Actors, check_authentication_observed
+from replay.wire import Observation, Session, accepted, attempt, failed, then
+
+MISMATCH = "403 SECURITY_METHOD_MISMATCH"
+Args = Mapping[str, str]
+
+
+def psk_session(actors: Actors, args: Args, *, attacker: bool) -> Observation:
+    """TLS 1.2 PSK with identity = the API invoker ID and the key the trace names, kept open; an
+    honest invoker first sends check-authentication if it has not since it negotiated."""
+    aef, name, key = args["a"], args["i"], actors.keys.get(args["k"])
+    if key is None:
+        return failed(f"no key {args['k']} is known")
+    initiation = None
+    if not attacker:
+        if actors.onboarded(name) is None:
+            return failed(f"{name} is not onboarded")
+        initiation = actors.initiate(name, aef)
+        if initiation is not None and not initiation.accepted:
+            return initiation
+    target = key.target
+    if target is None or target.aef_id != actors.aef_id(aef):
+        target, problem = actors.interface(aef, SecurityMethod.PSK)
+        if target is None:
+            return problem or failed("no interface")
+    tls = PskClientTls(actors.id_of(name), key.value)
+    session = actors.open_session((aef, name, SecurityMethod.PSK, attacker), target, tls)
+    return then(initiation, session.open())
+
+
+def pki_session(actors: Actors, args: Args, *, attacker: bool) -> Observation:
+    """TLS with the certificate the trace names, kept open, and check-authentication on it (the AEF
+    decides per request, so the handshake alone says nothing)."""
+    aef, name = args["a"], args["i"]
+    owner = actors.onboarded(actors.certificates.get(args["ct"], ""))
+    if owner is None:
+        return failed(f"no certificate {args['ct']} was issued")
+    honest = None if attacker else actors.invokers.get(name)
+    negotiated = None if honest is None else honest.negotiated.get(aef)
+    target = None if negotiated is None else negotiated.target
+    if target is None:
+        target, problem = actors.interface(aef, SecurityMethod.PKI)
+        if target is None:
+            return problem or failed("no interface")
+    credential = owner.client.identity.credential
+    tls = CertificateClientTls(actors.target.ca_certificate, credential=credential)
+    session = actors.open_session((aef, name, SecurityMethod.PKI, attacker), target, tls)
+    opened = session.open()
+    if not opened.accepted:
+        return opened
+    initiation = session.check_authentication(actors.id_of(name))
+    if initiation.accepted and honest is not None:
+        honest.initiated.add(aef)
+    return then(opened, check_authentication_observed(None if initiation.accepted else initiation))
+
+
+def served(actors: Actors, observation: Observation, name: str, method: SecurityMethod) -> Observation:
+    """An accepted answer of the ``hello`` kind must name the invoker and the method it was served as
+    (the model's ``served(a, i, x)``); an answer naming no invoker is a token whose claim set names
+    none (TS 29.222 ``AccessTokenClaims``)."""
+    body = observation.body
+    if not observation.accepted or not isinstance(body, dict):
+        return observation
+    served_as, served_by = body.get("apiInvokerId"), body.get("securityMethod")
+    if served_as not in (None, actors.id_of(name)):
+        return failed(f"200 OK, but served as {served_as}; the trace has {name} ({actors.id_of(name)})")
+    if served_by is not None and served_by != method.value:
+        return failed(f"200 OK, but over {served_by}; the trace has {method.value}")
+    who = name if served_as is not None else "the token's bearer (no invoker named)"
+    return accepted(f"200 OK: served {who} over {method.value}", body)
+
+
+def invoke(actors: Actors, args: Args, *, attacker: bool) -> Observation:
+    """``GET`` the API's resource on the session the trace's invoker (or the attacker) opened."""
+    aef, name, method = args["a"], args["i"], SecurityMethod(args["m"])
+    session = actors.session((aef, name, method, attacker))
+    if session is None:
+        return failed(f"no {method.value} session of {name} at {aef} is open")
+    return served(actors, session.get(actors.plan.api(aef, args["x"]).resource), name, method)
+
+
+def _one_request(target: AefTarget, tls: ClientTls, resource: str, headers: Mapping[str, str]) -> Observation:
+    session = Session(target, tls)
+    try:
+        return session.get(resource, headers)
+    finally:
+        session.close()
+
+
+def oauth_invoke(actors: Actors, args: Args, *, attacker: bool) -> Observation:
+    """``GET`` with ``Authorization: Bearer`` over server-authenticated TLS: an honest invoker at the
+    interface it negotiated OAUTH on, the attacker at any interface offering OAUTH."""
+    aef, token = args["a"], actors.tokens.get(args["t"])
+    if token is None:
+        return failed(f"no token {args['t']} was issued")
+    invoker = None if attacker else actors.invokers.get(args["j"])
+    negotiated = None if invoker is None else invoker.negotiated.get(aef)
+    target = negotiated.target if negotiated and negotiated.method is SecurityMethod.OAUTH else None
+    if target is None:
+        target, problem = actors.interface(aef, SecurityMethod.OAUTH)
+        if target is None:
+            return problem or failed("no interface")
+    tls = CertificateClientTls(actors.target.ca_certificate)
+    resource = actors.plan.api(aef, args["x"]).resource
+    answer = _one_request(target, tls, resource, {"Authorization": f"Bearer {token}"})
+    return served(actors, answer, args["i"], SecurityMethod.OAUTH)
+
+
+def mismatch_failure(actors: Actors, args: Args) -> Observation:
+    """The invoker uses its old method at its old interface and must get the mismatch failure: PKI a
+    request with its certificate, OAUTH one with its token (check-authentication when it holds none),
+    PSK the handshake (refused at TLS) and then check-authentication."""
+    name, aef, method = args["i"], args["a"], SecurityMethod(args["m"])
+    invoker = actors.onboarded(name)
+    negotiated = None if invoker is None else invoker.negotiated.get(aef)
+    if invoker is None or negotiated is None or negotiated.method is not method:
+        return failed(f"{name} has not negotiated {method.value} for {aef}")
+    invoker.initiated.discard(aef)
+    target, resource = negotiated.target, actors.plan.negotiated_api(aef).resource
+    ca = actors.target.ca_certificate
+    first: Observation | None = None
+    if method is SecurityMethod.PKI:
+        tls = CertificateClientTls(ca, credential=invoker.client.identity.credential)
+        answer = _one_request(target, tls, resource, {})
+    elif method is SecurityMethod.OAUTH and (name, aef) in actors.held:
+        bearer = {"Authorization": f"Bearer {actors.held[(name, aef)]}"}
+        answer = _one_request(target, CertificateClientTls(ca), resource, bearer)
+    else:
+        if method is SecurityMethod.PSK and negotiated.aefpsk is not None:
+            probe = Session(target, PskClientTls(actors.id_of(name), negotiated.aefpsk))
+            first = probe.open()
+            probe.close()
+            if first.accepted:
+                return failed("the TLS-PSK handshake with the old method succeeded")
+        _, problem = attempt(lambda: invoker.client.check_authentication(target))
+        answer = check_authentication_observed(problem)
+    if answer.refusal == MISMATCH:
+        return then(first, accepted(f"{answer.summary}: the mismatch failure"))
+    return then(first, failed(answer.summary))
