@@ -46,7 +46,7 @@ def _verify_profile(
     job: Job,
     profile: str,
     known_runs: Mapping[str, Sequence[ConcreteRun]],
-    progress: queue.Queue[PropertyResult] | None,
+    on_result: Callable[[PropertyResult], None] | None,
 ) -> ProfileReport:
     verifier = ProfileVerifier(
         catalogue,
@@ -56,7 +56,7 @@ def _verify_profile(
         bounds=job.bounds,
         known_runs=known_runs,
     )
-    return verifier.run(job.properties, progress.put if progress is not None else None)
+    return verifier.run(job.properties, on_result)
 
 
 def _ordered(catalogue: Catalogue, profiles: Sequence[str]) -> list[str]:
@@ -84,7 +84,7 @@ def verify(
 
     if workers <= 1 or len(pending) <= 1:
         for profile in pending:
-            absorb(_verify_profile_inline(catalogue, job, profile, known, on_result))
+            absorb(_verify_profile(catalogue, job, profile, known, on_result))
         return [reports[p] for p in job.profiles]
     context = multiprocessing.get_context("spawn")
     with context.Manager() as manager, ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
@@ -92,33 +92,14 @@ def verify(
         running: set[Future[ProfileReport]] = set()
         while pending or running:
             while pending and len(running) < workers:
-                running.add(
-                    pool.submit(_verify_profile, catalogue, job, pending.pop(0), dict(known), results)
-                )
+                task = (catalogue, job, pending.pop(0), dict(known), results.put)
+                running.add(pool.submit(_verify_profile, *task))
             done, running = wait(running, timeout=0.05, return_when=FIRST_COMPLETED)
             _drain(results, on_result)
             for future in done:
                 absorb(future.result())
         _drain(results, on_result)
     return [reports[p] for p in job.profiles]
-
-
-def _verify_profile_inline(
-    catalogue: Catalogue,
-    job: Job,
-    profile: str,
-    known: Mapping[str, Sequence[ConcreteRun]],
-    on_result: Callable[[PropertyResult], None] | None,
-) -> ProfileReport:
-    verifier = ProfileVerifier(
-        catalogue,
-        profile,
-        overrides=job.overrides,
-        removals=job.removals,
-        bounds=job.bounds,
-        known_runs=known,
-    )
-    return verifier.run(job.properties, on_result)
 
 
 def _drain(results: queue.Queue[PropertyResult], on_result: Callable[[PropertyResult], None] | None) -> None:
