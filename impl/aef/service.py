@@ -17,7 +17,6 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from types import TracebackType
 
 from cryptography import x509
 
@@ -32,6 +31,7 @@ from impl.apitypes.reader import JsonObject
 from impl.apitypes.security import SecurityNotification
 from impl.clock import Clock, system_clock
 from impl.http import HttpsServer, Router
+from impl.lifecycle import Service, start_all
 from impl.pki import CertifiedKey
 from impl.problem_responses import domain_error_response
 from impl.settings import AefTrustedTokenKeys, Settings
@@ -85,7 +85,7 @@ def token_verifier(config: AefConfig) -> TokenVerifier:
     )
 
 
-class AefService:
+class AefService(Service):
     """``with AefService(config) as aef:`` serves every interface and the CAPIF-3 endpoint."""
 
     def __init__(self, config: AefConfig) -> None:
@@ -183,17 +183,9 @@ class AefService:
 
     def start(self) -> None:
         """Listen on every interface and on CAPIF-3."""
-        started: list[HttpsServer] = []
-        try:
-            for interface, server in self._servers:
-                server.start()
-                started.append(server)
-                interface.listening_on(server.port)
-            self._capif3.start()
-        except BaseException:
-            for server in started:
-                server.stop()
-            raise
+        start_all([*(server for _, server in self._servers), self._capif3])
+        for interface, server in self._servers:
+            interface.listening_on(server.port)
 
     def stop(self) -> None:
         """Stop every endpoint and close the CAPIF-3 client."""
@@ -201,12 +193,3 @@ class AefService:
             server.stop()
         self._capif3.stop()
         self._ccf.close()
-
-    def __enter__(self) -> AefService:
-        self.start()
-        return self
-
-    def __exit__(
-        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
-    ) -> None:
-        self.stop()

@@ -18,7 +18,6 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from ipaddress import IPv4Address, IPv6Address, ip_address
 from pathlib import Path
-from types import TracebackType
 
 from impl import pki
 from impl.aef import AefConfig, AefService, CcfLocation, InterfaceSpec
@@ -39,6 +38,7 @@ from impl.deployment.files import (
 from impl.deployment.provider import ApfClient, RegisteredFunction, RegisteredProvider, register_provider
 from impl.http import HttpsClient
 from impl.invoker import ApiInvoker, CcfEndpoint
+from impl.lifecycle import Service
 from impl.settings import Settings
 from impl.store import Database, StoreError
 from impl.store.secrets import SecretPurpose
@@ -84,7 +84,7 @@ def _server_profile(common_name: str, host: str, uri: str | None = None) -> pki.
     )
 
 
-class Deployment:
+class Deployment(Service):
     """``with Deployment(data_dir, settings) as deployment:`` runs a CCF and an AEF on ``host``."""
 
     def __init__(
@@ -349,12 +349,3 @@ class Deployment:
         if self._ccf is not None:
             self._ccf.stop()
             self._ccf = None
-
-    def __enter__(self) -> Deployment:
-        self.start()
-        return self
-
-    def __exit__(
-        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
-    ) -> None:
-        self.stop()

@@ -17,13 +17,13 @@ import threading
 import urllib.parse
 from collections.abc import Mapping
 from dataclasses import dataclass
-from types import TracebackType
 
 from impl.http.headers import FIELD_NAME, FIELD_VALUE, Headers
 from impl.http.message import HttpLimits, MessageError, MessageReader, PeerClosedError, serialize_request
 from impl.http.problem import ProblemDetails
 from impl.http.request import FORM_URLENCODED, media_type
 from impl.http.response import JSON
+from impl.lifecycle import Closable
 from impl.tls import ClientTls, TlsChannel, TlsError, TlsPeer
 
 MERGE_PATCH_JSON = "application/merge-patch+json"
@@ -80,7 +80,7 @@ def _host_field(host: str, port: int) -> str:
     return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
 
 
-class HttpsClient:
+class HttpsClient(Closable):
     """Requests to one server (``host``, ``port``) over ``tls``; the server certificate is checked
     against ``server_name`` (default: ``host``). ``timeout`` bounds connecting, the handshake, and
     each request/response exchange. Thread-safe: requests are serialised on the one connection."""
@@ -119,14 +119,6 @@ class HttpsClient:
         """Close the connection (close_notify); a later request opens a new one."""
         with self._lock:
             self._drop()
-
-    def __enter__(self) -> "HttpsClient":
-        return self
-
-    def __exit__(
-        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
-    ) -> None:
-        self.close()
 
     def _drop(self) -> None:
         if self._channel is not None:

@@ -17,7 +17,6 @@ import socket
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor, wait
-from types import TracebackType
 
 from impl.http.message import (
     HttpLimits,
@@ -32,6 +31,7 @@ from impl.http.problem import AccessTokenErr, ProblemDetails
 from impl.http.request import Request, parse_query
 from impl.http.response import Response
 from impl.http.router import Router
+from impl.lifecycle import Service
 from impl.tls import ServerTls, TlsChannel, TlsError, TlsHandshakeError
 
 ErrorTranslator = Callable[[Exception], Response | None]
@@ -49,7 +49,7 @@ def _problem_for(error: MessageError) -> Response:
     return ProblemDetails(error.status, detail=error.detail, cause=cause).to_response()
 
 
-class HttpsServer:
+class HttpsServer(Service):
     """HTTPS server for one :class:`Router` over one TLS mode (see :mod:`impl.tls`).
 
     ``with HttpsServer(router, tls) as server:`` starts it on ``127.0.0.1`` and an ephemeral port
@@ -142,15 +142,6 @@ class HttpsServer:
         for end in self._wakeup:
             end.close()
         self._listener, self._wakeup, self._acceptor, self._pool = None, None, None, None
-
-    def __enter__(self) -> "HttpsServer":
-        self.start()
-        return self
-
-    def __exit__(
-        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
-    ) -> None:
-        self.stop()
 
     def _accept_loop(self) -> None:
         assert self._listener is not None and self._wakeup is not None

@@ -20,7 +20,6 @@ from __future__ import annotations
 import urllib.parse
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from types import TracebackType
 
 from cryptography import x509
 
@@ -33,6 +32,7 @@ from impl.apitypes.security import SecurityInformation, ServiceSecurity
 from impl.http import ClientResponse, HttpClientError, HttpsClient
 from impl.invoker.errors import ConnectionFailedError, InvokerError, RefusedError
 from impl.invoker.targets import AefTarget, Negotiated, targets_of
+from impl.lifecycle import Closable
 from impl.settings import AefpskDerivation
 from impl.tls import (
     Capif1eClientTls,
@@ -115,7 +115,7 @@ def _document(what: str, response: ClientResponse) -> object:
         raise InvokerError(f"{what}: the answer is not JSON ({error})") from None
 
 
-class ApiInvoker:
+class ApiInvoker(Closable):
     """One API invoker and its CCF. ``close()`` (or ``with``) closes its CAPIF-1e connection."""
 
     def __init__(
@@ -346,11 +346,3 @@ class ApiInvoker:
         if self._capif1e is not None:
             self._capif1e.close()
             self._capif1e = None
-
-    def __enter__(self) -> ApiInvoker:
-        return self
-
-    def __exit__(
-        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
-    ) -> None:
-        self.close()

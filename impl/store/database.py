@@ -14,8 +14,8 @@ import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from types import TracebackType
 
+from impl.lifecycle import Closable
 from impl.store.schema import SCHEMA, SCHEMA_VERSION
 
 SqlValue = None | int | str | bytes
@@ -61,7 +61,7 @@ class Transaction:
         return found
 
 
-class Database:
+class Database(Closable):
     """One SQLite file holding a CCF's state; ``path`` is created with the schema when new."""
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
@@ -134,11 +134,3 @@ class Database:
             if self._connection is not None:
                 self._connection.close()
                 self._connection = None
-
-    def __enter__(self) -> Database:
-        return self
-
-    def __exit__(
-        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
-    ) -> None:
-        self.close()

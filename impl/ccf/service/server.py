@@ -17,7 +17,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import TracebackType
 
 from impl import pki
 from impl.ccf import CapifCoreFunction, CcfConfig
@@ -27,6 +26,7 @@ from impl.ccf.service.capif345 import Capif345Api
 from impl.ccf.service.notifier import AefEndpoint, Notifier
 from impl.clock import Clock, system_clock
 from impl.http import HttpsServer
+from impl.lifecycle import Service, start_all
 from impl.problem_responses import domain_error_response
 from impl.settings import AefpskDerivation, Settings
 from impl.store import Database
@@ -59,7 +59,7 @@ class CcfServiceConfig:
     clock: Clock = system_clock
 
 
-class CcfService:
+class CcfService(Service):
     """``with CcfService(config) as ccf:`` serves both endpoints until the block ends."""
 
     def __init__(self, config: CcfServiceConfig) -> None:
@@ -127,24 +127,10 @@ class CcfService:
 
     def start(self) -> None:
         """Listen on both endpoints."""
-        self._capif1e.start()
-        try:
-            self._capif345.start()
-        except BaseException:
-            self._capif1e.stop()
-            raise
+        start_all([self._capif1e, self._capif345])
 
     def stop(self) -> None:
         """Stop both endpoints and close the database (everything committed stays)."""
         self._capif1e.stop()
         self._capif345.stop()
         self._database.close()
-
-    def __enter__(self) -> CcfService:
-        self.start()
-        return self
-
-    def __exit__(
-        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
-    ) -> None:
-        self.stop()
