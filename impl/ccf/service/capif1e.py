@@ -19,19 +19,8 @@ mutual TLS on CAPIF-1e), checked against the CCF's records on every request.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
-from impl.ccf import CapifCoreFunction
-from impl.ccf.service.notifier import Notifier
-from impl.ccf.service.requests import (
-    CallerAuthenticator,
-    bearer_credential,
-    created,
-    ok,
-    query_pairs,
-    token_form,
-)
-from impl.clock import Clock
+from impl.ccf.service.endpoint import EndpointApi
+from impl.ccf.service.requests import bearer_credential, created, ok, query_pairs, token_form
 from impl.http import Request, Response, Router
 
 ONBOARDED_INVOKERS = "/api-invoker-management/v1/onboardedInvokers"
@@ -41,18 +30,8 @@ TOKEN = "/capif-security/v1/securities/{securityId}/token"
 REGISTRATIONS = "/api-provider-management/v1/registrations"
 
 
-class Capif1eApi:
-    """Handlers of the CAPIF-1e endpoint; ``locate`` turns the core's resource path into the absolute
-    ``Location`` (the core builds paths, the binding knows the endpoints' base URLs)."""
-
-    def __init__(
-        self, core: CapifCoreFunction, notifier: Notifier, clock: Clock, locate: Callable[[str], str]
-    ) -> None:
-        self._core = core
-        self._notifier = notifier
-        self._clock = clock
-        self._locate = locate
-        self._auth = CallerAuthenticator(core, clock)
+class Capif1eApi(EndpointApi):
+    """Handlers of the CAPIF-1e endpoint."""
 
     def router(self) -> Router:
         router = Router()
@@ -117,15 +96,6 @@ class Capif1eApi:
             now=self._clock(),
         )
         return ok(result.to_json())
-
-    def delete_context(self, request: Request) -> Response:
-        """TS 29.222 clause 8.5.2.2.3.3, by the invoker itself (an AEF uses CAPIF-3)."""
-        caller = self._auth.caller(request)
-        notifications = self._core.security.delete_context(
-            caller, request.path_params["apiInvokerId"], now=self._clock()
-        )
-        self._notifier.deliver(notifications)
-        return Response.no_content()
 
     def token(self, request: Request) -> Response:
         """TS 29.222 clause 8.5.2.6.3.1; every refusal is an ``AccessTokenErr``."""

@@ -13,12 +13,8 @@ Routes: ``PUT|DELETE /api-provider-management/v1/registrations/{registrationId}`
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
-from impl.ccf import CapifCoreFunction
-from impl.ccf.service.notifier import Notifier
-from impl.ccf.service.requests import CallerAuthenticator, created, ok, query_pairs
-from impl.clock import Clock
+from impl.ccf.service.endpoint import EndpointApi
+from impl.ccf.service.requests import created, ok, query_pairs
 from impl.http import Request, Response, Router
 
 REGISTRATION = "/api-provider-management/v1/registrations/{registrationId}"
@@ -27,18 +23,8 @@ TRUSTED_INVOKER = "/capif-security/v1/trustedInvokers/{apiInvokerId}"
 POLICY_LIST = "/access-control-policy/v1/accessControlPolicyList/{serviceApiId}"
 
 
-class Capif345Api:
-    """Handlers of the CAPIF-3/4/5 endpoint (see :class:`~impl.ccf.service.capif1e.Capif1eApi` for
-    ``locate``)."""
-
-    def __init__(
-        self, core: CapifCoreFunction, notifier: Notifier, clock: Clock, locate: Callable[[str], str]
-    ) -> None:
-        self._core = core
-        self._notifier = notifier
-        self._clock = clock
-        self._locate = locate
-        self._auth = CallerAuthenticator(core, clock)
+class Capif345Api(EndpointApi):
+    """Handlers of the CAPIF-3/4/5 endpoint."""
 
     def router(self) -> Router:
         router = Router()
@@ -50,7 +36,7 @@ class Capif345Api:
         router.add("PUT", SERVICE_APIS + "/{serviceApiId}", self.update_published)
         router.add("DELETE", SERVICE_APIS + "/{serviceApiId}", self.unpublish)
         router.add("GET", TRUSTED_INVOKER, self.security_information)
-        router.add("DELETE", TRUSTED_INVOKER, self.revoke_all)
+        router.add("DELETE", TRUSTED_INVOKER, self.delete_context)
         router.add("POST", TRUSTED_INVOKER + "/delete", self.revoke)
         router.add("GET", POLICY_LIST, self.policy_list)
         return router
@@ -117,15 +103,6 @@ class Capif345Api:
             caller, request.path_params["apiInvokerId"], query_pairs(request)
         )
         return ok(answer.to_json())
-
-    def revoke_all(self, request: Request) -> Response:
-        """TS 29.222 clause 8.5.2.2.3.3 by an AEF: every API of that AEF; the invoker is notified."""
-        caller = self._auth.caller(request)
-        notifications = self._core.security.delete_context(
-            caller, request.path_params["apiInvokerId"], now=self._clock()
-        )
-        self._notifier.deliver(notifications)
-        return Response.no_content()
 
     def revoke(self, request: Request) -> Response:
         """TS 29.222 clause 8.5.2.5.3.1 (``delete``); TS 33.122 clause 6.6."""
