@@ -15,7 +15,6 @@ server certificate's ``subjectAltName`` itself (:func:`matches_server_name`).
 
 import functools
 import ipaddress
-import select
 import socket
 import time
 from collections.abc import Callable, Sequence
@@ -25,7 +24,13 @@ from cryptography import x509
 from OpenSSL import SSL, crypto
 
 from impl.pki import CertifiedKey
-from impl.tls.channel import close_after_refusal, unconfirmed_reset, wait_until_ready
+from impl.tls.channel import (
+    close_after_refusal,
+    readable_now,
+    tls_failure,
+    unconfirmed_reset,
+    wait_until_ready,
+)
 from impl.tls.errors import TlsConfigurationError, TlsError, TlsHandshakeError
 from impl.tls.openssl_lowlevel import SessionEncodingError, tls12_session_keying, verify_error_text
 from impl.tls.peer import Capif1eKeying, TlsPeer
@@ -129,8 +134,7 @@ class OpenSslChannel:
         return self._peer
 
     def _tls_error(self, error: SSL.Error) -> TlsError:
-        reason = _openssl_reason(error)
-        return TlsError(reason) if self._handshake_confirmed else TlsHandshakeError(reason)
+        return tls_failure(_openssl_reason(error), confirmed=self._handshake_confirmed)
 
     def _os_error(self, error: SSL.SysCallError) -> Exception:
         """pyOpenSSL reports socket failures as ``(errno, text)``; ``OSError`` picks the subclass."""
@@ -171,11 +175,7 @@ class OpenSslChannel:
 
     def has_incoming(self) -> bool:
         """See :meth:`impl.tls.channel.TlsChannel.has_incoming`."""
-        if self._closed or self._connection.pending():
-            return True
-        poller = select.poll()
-        poller.register(self._socket, select.POLLIN)
-        return bool(poller.poll(0))
+        return self._closed or self._connection.pending() > 0 or readable_now(self._socket)
 
     def close(self) -> None:
         """See :meth:`impl.tls.channel.TlsChannel.close`."""

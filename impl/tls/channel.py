@@ -76,6 +76,19 @@ def wait_until_ready(sock: socket.socket, *, for_write: bool, deadline: float) -
         raise TimeoutError("TLS operation timed out")
 
 
+def readable_now(sock: socket.socket) -> bool:
+    """True if ``sock`` has something to read at once (data, close_notify or end of stream)."""
+    poller = select.poll()
+    poller.register(sock, select.POLLIN)
+    return bool(poller.poll(0))
+
+
+def tls_failure(reason: str, *, confirmed: bool) -> TlsError:
+    """A TLS error before the peer's first octet is a refused handshake (TLS 1.3: a refused client
+    certificate arrives after the client finished); after it, an ordinary :class:`TlsError`."""
+    return TlsError(reason) if confirmed else TlsHandshakeError(reason)
+
+
 def close_after_refusal(sock: socket.socket) -> None:
     """Close a socket whose handshake failed without resetting the connection: discard what the peer
     has already sent, so that it reads our TLS alert and an orderly close rather than a TCP reset."""
@@ -150,8 +163,7 @@ class StdlibChannel:
         return self._peer
 
     def _tls_error(self, error: ssl.SSLError) -> TlsError:
-        reason = ssl_error_reason(error)
-        return TlsError(reason) if self._handshake_confirmed else TlsHandshakeError(reason)
+        return tls_failure(ssl_error_reason(error), confirmed=self._handshake_confirmed)
 
     def recv_into(self, buffer: bytearray | memoryview, timeout: float) -> int:
         """See :meth:`TlsChannel.recv_into`."""
@@ -179,11 +191,7 @@ class StdlibChannel:
 
     def has_incoming(self) -> bool:
         """See :meth:`TlsChannel.has_incoming`."""
-        if self._closed or self._socket.pending():
-            return True
-        poller = select.poll()
-        poller.register(self._socket, select.POLLIN)
-        return bool(poller.poll(0))
+        return self._closed or self._socket.pending() > 0 or readable_now(self._socket)
 
     def close(self) -> None:
         """See :meth:`TlsChannel.close`: close_notify without waiting for the peer's."""
