@@ -1,13 +1,9 @@
-"""Keys and certificates on disk: PEM files written atomically, private keys with mode 0600.
-
-Every write is write-to-temporary, fsync, rename, so a crash leaves the old file or the new one.
-Anything unreadable is a :class:`CredentialFileError` naming the file.
+"""Keys and certificates on disk: PEM files written atomically (:mod:`impl.atomic_file`), private keys
+with mode 0600. Anything unreadable is a :class:`CredentialFileError` naming the file.
 """
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 from cryptography.exceptions import UnsupportedAlgorithm
@@ -15,26 +11,11 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 from impl import pki
+from impl.atomic_file import write_file
 
 
 class CredentialFileError(Exception):
     """A key or certificate file is missing, unreadable or inconsistent."""
-
-
-def write_file(path: Path, data: bytes, *, private: bool) -> None:
-    """Atomically replace ``path`` with ``data`` (mode 0600 when ``private``, else 0644)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        os.fchmod(descriptor, 0o600 if private else 0o644)
-        with os.fdopen(descriptor, "wb") as file:
-            file.write(data)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
 
 
 def load_private_key(path: Path) -> ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey:

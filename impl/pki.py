@@ -11,7 +11,6 @@ signed. Time is always the explicit ``now`` (an aware datetime).
 
 import ipaddress
 import os
-import tempfile
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -21,6 +20,8 @@ from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+from impl.atomic_file import write_file
 
 CA_CERTIFICATE_FILE = "ca-certificate.pem"
 CA_PRIVATE_KEY_FILE = "ca-private-key.pem"
@@ -186,20 +187,6 @@ def load_csr(pem: str | bytes) -> x509.CertificateSigningRequest:
     return csr
 
 
-def _write_atomically(path: Path, data: bytes, mode: int) -> None:
-    descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        os.fchmod(descriptor, mode)
-        with os.fdopen(descriptor, "wb") as file:
-            file.write(data)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-
-
 def _fsync_directory(directory: Path) -> None:
     descriptor = os.open(directory, os.O_RDONLY)
     try:
@@ -266,9 +253,9 @@ class CertificateAuthority:
         PEM (0600), each by write-to-temporary, fsync, rename, so a crash leaves the old file or the
         new one, never half of one. :meth:`load` checks that the two belong together."""
         directory.mkdir(parents=True, exist_ok=True)
-        _write_atomically(directory / CA_PRIVATE_KEY_FILE, private_key_pem(self._private_key), 0o600)
+        write_file(directory / CA_PRIVATE_KEY_FILE, private_key_pem(self._private_key), private=True)
         certificate = self.certificate.public_bytes(serialization.Encoding.PEM)
-        _write_atomically(directory / CA_CERTIFICATE_FILE, certificate, 0o644)
+        write_file(directory / CA_CERTIFICATE_FILE, certificate, private=False)
         _fsync_directory(directory)
 
     @classmethod

@@ -27,8 +27,8 @@ from datetime import timedelta
 from pathlib import Path
 from types import FrameType
 
+from impl.atomic_file import write_file
 from impl.catalogue_profiles import DEFAULT_PROFILE, ProfileError, settings_for_profile
-from impl.credential_files import write_file
 from impl.deployment import DEFAULT_INTERFACES, Deployment, DeploymentError, DeploymentPorts
 
 USAGE_ERROR = 2

@@ -10,7 +10,8 @@ import json
 from pathlib import Path
 
 from impl import pki
-from impl.credential_files import CredentialFileError, load_private_key, write_file
+from impl.atomic_file import write_file
+from impl.credential_files import CredentialFileError, load_private_key
 from impl.tokens import KeyConfigurationError, SigningKey
 
 STATE_FILE = "deployment.json"

@@ -13,7 +13,8 @@ from pathlib import Path
 from cryptography import x509
 
 from impl import pki
-from impl.credential_files import CredentialFileError, load_credential, save_credential, write_file
+from impl.atomic_file import write_file
+from impl.credential_files import CredentialFileError, load_credential, save_credential
 from impl.invoker.client import ApiInvoker, CcfEndpoint, InvokerIdentity
 from impl.invoker.errors import InvokerError
 from impl.settings import AefpskDerivation

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from impl.apitypes.enums import SecurityMethod
-from impl.credential_files import write_file
+from impl.atomic_file import write_file
 from impl.deployment import Deployment
 from impl.invoker import cli
 from impl.serve import endpoints_document
