@@ -1,4 +1,5 @@
-"""Shared PKI and TLS fixtures: a CAPIF CA, a foreign CA, and credentials for every TLS test.
+"""Shared fixtures: a CAPIF CA, a foreign CA and credentials for every TLS test; a CCF over SQLite
+(``world``); a running deployment per test module and an invoker ready to call its AEF.
 
 TLS stacks check certificate validity against the system clock, so certificates meant to be valid
 are issued from the real current time (passed explicitly as ``now``), and the expired one from a
@@ -11,11 +12,15 @@ import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
+from impl.deployment import Deployment
 from impl.pki import CertificateAuthority, CertificateProfile, CertifiedKey
 from impl.tls import ClientTls, ServerTls, TlsPeer
+from tests.impl.test_ccf_world import World
+from tests.impl.test_e2e_world import Ready, ready_invoker, running
 
 LOOPBACK = ipaddress.IPv4Address("127.0.0.1")
 SERVER_NAME = "127.0.0.1"
@@ -89,6 +94,29 @@ def build_test_pki(now: datetime) -> TestPki:
 def pki() -> Iterator[TestPki]:
     """One :class:`TestPki` for the whole session (issued from the real current time)."""
     yield build_test_pki(datetime.now(UTC))
+
+
+@pytest.fixture
+def world(tmp_path: Path) -> Iterator[World]:
+    """A CCF on its own database in the test's folder, closed after the test."""
+    built = World(tmp_path)
+    yield built
+    built.close()
+
+
+@pytest.fixture(scope="module")
+def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]:
+    """A running deployment (CCF, provider, AEF) per test module, stopped after its last test."""
+    with running(tmp_path_factory.mktemp("deployment")) as started:
+        yield started
+
+
+@pytest.fixture(scope="module")
+def ready(deployment: Deployment) -> Iterator[Ready]:
+    """An invoker of the module's deployment: onboarded, every interface negotiated, a token."""
+    invoker = ready_invoker(deployment)
+    yield invoker
+    invoker.invoker.close()
 
 
 @dataclass

@@ -7,7 +7,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import urllib.parse
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -31,19 +30,6 @@ from tests.impl.test_e2e_world import Ready, aef_client, greeting, ready_invoker
 
 CHECK = "/aef-security/v1/check-authentication"
 REVOKE = "/aef-security/v1/revoke-authorization"
-
-
-@pytest.fixture(scope="module")
-def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]:
-    with running(tmp_path_factory.mktemp("aef")) as started:
-        yield started
-
-
-@pytest.fixture(scope="module")
-def ready(deployment: Deployment) -> Iterator[Ready]:
-    invoker = ready_invoker(deployment)
-    yield invoker
-    invoker.invoker.close()
 
 
 def _cause(response: ClientResponse) -> tuple[int, str | None]:

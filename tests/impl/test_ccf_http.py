@@ -19,7 +19,7 @@ from impl.credential_files import load_credential
 from impl.deployment import HELLO_API, Deployment
 from impl.http import ClientResponse, HttpsClient
 from impl.tls import Capif1eClientTls, CertificateClientTls, TlsHandshakeError
-from tests.impl.test_e2e_world import Ready, ready_invoker, running
+from tests.impl.test_e2e_world import Ready, ready_invoker
 
 ONBOARDED = "/api-invoker-management/v1/onboardedInvokers"
 TRUSTED = "/capif-security/v1/trustedInvokers"
@@ -39,19 +39,6 @@ class Clients:
     def close(self) -> None:
         for client in (self.anonymous, self.invoker, self.aef, self.apf):
             client.close()
-
-
-@pytest.fixture(scope="module")
-def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]:
-    with running(tmp_path_factory.mktemp("ccf-http")) as started:
-        yield started
-
-
-@pytest.fixture(scope="module")
-def ready(deployment: Deployment) -> Iterator[Ready]:
-    invoker = ready_invoker(deployment)
-    yield invoker
-    invoker.invoker.close()
 
 
 @pytest.fixture(scope="module")

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from cryptography import x509
@@ -16,13 +14,6 @@ from impl.store.invokers import invoker
 from impl.store.secrets import SecretPurpose
 from impl.store.tokens import tokens_of
 from tests.impl.test_ccf_world import NOTIFY, NOW, World, interface, invoker_caller, make_csr, profile
-
-
-@pytest.fixture
-def world(tmp_path: Path) -> Iterator[World]:
-    built = World(tmp_path)
-    yield built
-    built.close()
 
 
 def _enrolment(csr: str | None = None) -> dict[str, object]:

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from cryptography import x509
@@ -13,13 +11,6 @@ from impl.apitypes.problems import BadRequestError, Cause, ForbiddenError, NotFo
 from impl.ccf import Caller, Role
 from impl.store.secrets import SecretPurpose
 from tests.impl.test_ccf_world import NOW, Body, Provider, World, interface, make_csr, profile
-
-
-@pytest.fixture
-def world(tmp_path: Path) -> Iterator[World]:
-    built = World(tmp_path)
-    yield built
-    built.close()
 
 
 def _current(world: World, provider: Provider) -> list[Body]:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -25,13 +24,6 @@ from tests.impl.test_ccf_world import (
     tls12_keying,
     tls13_keying,
 )
-
-
-@pytest.fixture
-def world(tmp_path: Path) -> Iterator[World]:
-    built = World(tmp_path)
-    yield built
-    built.close()
 
 
 def _service_security(entries: Entries) -> Body:

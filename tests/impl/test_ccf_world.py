@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import os
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import Enum
@@ -222,13 +222,6 @@ class World:
 
 def invoker_caller(invoker_id: str) -> Caller:
     return Caller(Role.INVOKER, invoker_id)
-
-
-@pytest.fixture
-def world(tmp_path: Path) -> Iterator[World]:
-    built = World(tmp_path)
-    yield built
-    built.close()
 
 
 def test_the_ccf_ca_certifies_a_csr_for_the_assigned_id_and_role(world: World) -> None:

@@ -4,7 +4,6 @@ test for each check of the AEF and the token endpoint (TS 33.122 clauses 6.5.2.1
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -29,19 +28,6 @@ from tests.impl.test_e2e_world import (
 )
 
 TOKEN_LIFETIME = 600
-
-
-@pytest.fixture(scope="module")
-def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]:
-    with running(tmp_path_factory.mktemp("e2e")) as started:
-        yield started
-
-
-@pytest.fixture(scope="module")
-def ready(deployment: Deployment) -> Iterator[Ready]:
-    invoker = ready_invoker(deployment)
-    yield invoker
-    invoker.invoker.close()
 
 
 @pytest.mark.parametrize(("prefix", "method"), [("/psk", "PSK"), ("/pki", "PKI"), ("/oauth", "OAUTH")])

@@ -5,7 +5,6 @@ including requests on a TLS session that was open before."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -30,12 +29,6 @@ from tests.impl.test_e2e_world import (
 )
 
 GREETING = f"/pki/{HELLO_API}/v1{RESOURCE}"
-
-
-@pytest.fixture(scope="module")
-def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]:
-    with running(tmp_path_factory.mktemp("revocation")) as started:
-        yield started
 
 
 def _refused_everywhere(ready: Ready) -> None:

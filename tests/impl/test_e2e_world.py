@@ -10,8 +10,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import pytest
-
 from impl.apitypes.enums import SecurityMethod
 from impl.clock import Clock, system_clock
 from impl.deployment import HELLO_API, Deployment
@@ -101,12 +99,6 @@ def capif1e_client(deployment: Deployment, credential: CertifiedKey) -> HttpsCli
 def server_only_tls(deployment: Deployment) -> CertificateClientTls:
     """TLS that checks the AEF's certificate and presents none (the OAuth method's transport)."""
     return CertificateClientTls(deployment.ca.certificate)
-
-
-@pytest.fixture(scope="module")
-def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]:
-    with running(tmp_path_factory.mktemp("world")) as started:
-        yield started
 
 
 def test_a_ready_invoker_reaches_every_interface(deployment: Deployment) -> None:

@@ -4,7 +4,6 @@ TLS or socket exception), and the re-negotiation path goes through ``POST .../up
 from __future__ import annotations
 
 import socket
-from collections.abc import Iterator
 
 import pytest
 
@@ -12,15 +11,9 @@ from impl.apitypes.enums import SecurityMethod
 from impl.deployment import HELLO_API, Deployment
 from impl.invoker import ApiInvoker, CcfEndpoint, ConnectionFailedError, InvokerError, RefusedError
 from tests.impl.conftest import TestPki
-from tests.impl.test_e2e_world import ready_invoker, running
+from tests.impl.test_e2e_world import ready_invoker
 
 NOTIFY = "https://127.0.0.1:9/notify"
-
-
-@pytest.fixture(scope="module")
-def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]:
-    with running(tmp_path_factory.mktemp("invoker")) as started:
-        yield started
 
 
 def test_a_ccf_with_a_certificate_from_another_ca_is_refused(deployment: Deployment, pki: TestPki) -> None:

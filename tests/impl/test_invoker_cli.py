@@ -5,7 +5,6 @@ offboarding, and exit status 2 with a message for bad input, 1 for refusals."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -16,12 +15,6 @@ from impl.deployment import Deployment
 from impl.invoker import cli
 from impl.serve import endpoints_document
 from tests.impl.test_e2e_world import running
-
-
-@pytest.fixture(scope="module")
-def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]:
-    with running(tmp_path_factory.mktemp("cli")) as started:
-        yield started
 
 
 @pytest.fixture

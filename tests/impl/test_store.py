@@ -7,7 +7,6 @@ import signal
 import subprocess
 import sys
 import textwrap
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,13 +29,6 @@ from tests.impl.test_ccf_world import (
 )
 
 REPOSITORY = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture
-def world(tmp_path: Path) -> Iterator[World]:
-    built = World(tmp_path)
-    yield built
-    built.close()
 
 
 def _counts(database: Database) -> dict[str, int]:
