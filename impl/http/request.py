@@ -21,11 +21,24 @@ def media_type(content_type: str | None) -> str | None:
     return content_type.split(";", 1)[0].strip().lower() or None
 
 
-def _unsupported_media_type(expected: str, received: str | None) -> ProblemDetails:
+def unsupported_media_type(expected: str, received: str | None) -> ProblemDetails:
+    """The 415 ProblemDetails for a body of media type ``received`` where ``expected`` is required."""
     return ProblemDetails(
         415,
         detail=f"expected {expected}, received {received or 'no Content-Type'}",
         invalid_params=[InvalidParam("Content-Type", f"must be {expected}")],
+    )
+
+
+def parse_form(body: bytes) -> list[tuple[str, str]]:
+    """``application/x-www-form-urlencoded`` fields as (name, value) pairs, repeated names kept, at
+    most :data:`MAX_FORM_FIELDS`; :class:`ValueError` if the body is not such a form."""
+    return urllib.parse.parse_qsl(
+        body.decode("ascii"),
+        keep_blank_values=True,
+        strict_parsing=bool(body),
+        errors="strict",
+        max_num_fields=MAX_FORM_FIELDS,
     )
 
 
@@ -102,7 +115,7 @@ class Request:
         """
         kind = self.media_type
         if kind != "application/json" and not (kind or "").endswith("+json"):
-            raise _unsupported_media_type("application/json", kind)
+            raise unsupported_media_type("application/json", kind)
         try:
             return json.loads(
                 self.body.decode("utf-8"),
@@ -136,16 +149,10 @@ class Request:
         repeated field (RFC 6749 clause 3.2: parameters must not be included more than once).
         """
         if self.media_type != FORM_URLENCODED:
-            raise _unsupported_media_type(FORM_URLENCODED, self.media_type)
+            raise unsupported_media_type(FORM_URLENCODED, self.media_type)
         try:
-            pairs = urllib.parse.parse_qsl(
-                self.body.decode("ascii"),
-                keep_blank_values=True,
-                strict_parsing=bool(self.body),
-                errors="strict",
-                max_num_fields=MAX_FORM_FIELDS,
-            )
-        except (UnicodeDecodeError, ValueError) as error:
+            pairs = parse_form(self.body)
+        except ValueError as error:
             raise ProblemDetails(
                 400, detail=f"malformed form body: {error}", cause="INVALID_MSG_FORMAT"
             ) from error

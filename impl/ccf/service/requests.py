@@ -9,15 +9,13 @@ there is no CRL or OCSP, so a revoked or superseded certificate is refused here,
 
 from __future__ import annotations
 
-import urllib.parse
 from collections.abc import Mapping
 
 from impl.ccf import Caller, CapifCoreFunction
 from impl.clock import Clock
 from impl.http import AccessTokenErr, InvalidParam, ProblemDetails, Request, Response
-from impl.http.request import FORM_URLENCODED
+from impl.http.request import FORM_URLENCODED, parse_form, unsupported_media_type
 
-MAX_FORM_FIELDS = 100
 _BEARER = "bearer"
 
 
@@ -83,20 +81,10 @@ def token_form(request: Request) -> list[tuple[str, str]]:
     ``AccessTokenErr`` ``invalid_request`` (RFC 6749 clause 5.2), as every other token refusal is.
     """
     if request.media_type != FORM_URLENCODED:
-        raise ProblemDetails(
-            415,
-            detail=f"expected {FORM_URLENCODED}, received {request.media_type or 'no Content-Type'}",
-            invalid_params=[InvalidParam("Content-Type", f"must be {FORM_URLENCODED}")],
-        )
+        raise unsupported_media_type(FORM_URLENCODED, request.media_type)
     try:
-        return urllib.parse.parse_qsl(
-            request.body.decode("ascii"),
-            keep_blank_values=True,
-            strict_parsing=bool(request.body),
-            errors="strict",
-            max_num_fields=MAX_FORM_FIELDS,
-        )
-    except (UnicodeDecodeError, ValueError) as error:
+        return parse_form(request.body)
+    except ValueError as error:
         raise AccessTokenErr("invalid_request", f"the form body is malformed: {error}") from None
 
 
