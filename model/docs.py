@@ -17,10 +17,16 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-import jsonschema
-
 from model.catalogue import Catalogue, Conditions, Profile
-from model.figures import FigureError, check_trace, entity_roles, hostile_parties, sequence_diagram
+from model.figures import (
+    FigureError,
+    check_trace,
+    entity_roles,
+    hostile_parties,
+    mentioned_parties,
+    schema_problem,
+    sequence_diagram,
+)
 from model.syntax import And, Atom, Const, Eq, Formula, Iff, Implies, Not, Or, Quant
 
 GENERATED = "generated"
@@ -210,13 +216,9 @@ def read_results(path: Path) -> dict[str, Any]:
 
 def check_results(catalogue: Catalogue, results: Mapping[str, Any]) -> None:
     """Raise :class:`DocsError` unless ``results`` is a results document about this catalogue."""
-    errors = sorted(
-        jsonschema.Draft202012Validator(_results_schema()).iter_errors(results),
-        key=lambda error: list(error.absolute_path),
-    )
-    if errors:
-        where = "/".join(str(part) for part in errors[0].absolute_path) or "(document)"
-        raise DocsError(f"results document: at {where}: {errors[0].message}")
+    problem = schema_problem(_results_schema(), results)
+    if problem:
+        raise DocsError(f"results document: {problem}")
     for index, entry in enumerate(results["results"]):
         where = f"results document: results/{index}"
         if entry["profile"] not in catalogue.profiles:
@@ -628,9 +630,7 @@ def _legend(trace: Mapping[str, Any]) -> str:
     """Which party is which: the role of each entity the steps mention, and who the attacker controls."""
     hostile = hostile_parties(trace)
     providers = {ccf["id"]: ccf["provider"] for ccf in trace["topology"]["ccfs"]}
-    mentioned = {
-        name for step in trace["steps"] for name in (step["from"], step["to"], *step["args"].values())
-    }
+    mentioned = mentioned_parties(trace)
     parts = []
     for name, role in entity_roles(trace).items():
         if name in mentioned:

@@ -55,19 +55,28 @@ class Lifeline:
     hostile: bool
 
 
+def schema_problem(schema: Mapping[str, Any], document: Any) -> str | None:
+    """The first place (in document order) where ``document`` breaks the JSON ``schema``, as
+    ``at <path>: <message>``; None when it follows it."""
+    errors = sorted(
+        jsonschema.Draft202012Validator(schema).iter_errors(document), key=lambda e: list(e.absolute_path)
+    )
+    if not errors:
+        return None
+    where = "/".join(str(part) for part in errors[0].absolute_path) or "(document)"
+    return f"at {where}: {errors[0].message}"
+
+
 def check_trace(trace: Any) -> None:
     """Raise :class:`FigureError` unless ``trace`` follows ``spec/schema/trace.schema.json``."""
     schema_path = default_spec_dir() / "schema" / "trace.schema.json"
-    schema = json.loads(schema_path.read_text(encoding="utf-8"))
-    errors = sorted(
-        jsonschema.Draft202012Validator(schema).iter_errors(trace), key=lambda e: list(e.absolute_path)
-    )
-    if errors:
-        where = "/".join(str(part) for part in errors[0].absolute_path) or "(document)"
-        raise FigureError(f"not a capifsec trace: at {where}: {errors[0].message}")
+    problem = schema_problem(json.loads(schema_path.read_text(encoding="utf-8")), trace)
+    if problem:
+        raise FigureError(f"not a capifsec trace: {problem}")
 
 
-def _mentioned(trace: Mapping[str, Any]) -> set[str]:
+def mentioned_parties(trace: Mapping[str, Any]) -> set[str]:
+    """Every name a step of the trace mentions: sender, receiver and arguments."""
     names: set[str] = set()
     for step in trace["steps"]:
         names.update((step["from"], step["to"], *step["args"].values()))
@@ -81,7 +90,7 @@ def entity_roles(trace: Mapping[str, Any]) -> dict[str, str]:
     registered at it (BRIEF section 2); only invokers and AEFs the steps mention are named.
     """
     topology = trace["topology"]
-    mentioned = _mentioned(trace)
+    mentioned = mentioned_parties(trace)
     roles: dict[str, str] = {}
     for ccf in topology["ccfs"]:
         homes = [i["id"] for i in topology["invokers"] if i["home"] == ccf["id"] and i["id"] in mentioned]
