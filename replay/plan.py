@@ -23,11 +23,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from impl.apitypes.enums import SecurityMethod
-from replay.actions import AEF, API, CCF, INVOKER, PARAMETERS, unsupported_reason
+from replay.actions import AEF, API, CCF, INVOKER, METHOD, PARAMETERS, unsupported_reason
 from replay.errors import NotReplayableError
 from replay.target import Capability, Target, TargetAef, TargetApi
 
 METHOD_CHANGES = {"method-enable": True, "method-disable": False}
+METHODS = frozenset(method.value for method in SecurityMethod)
 
 
 def interface_methods(
@@ -71,6 +72,10 @@ def _used(steps: Sequence[Mapping[str, Any]]) -> dict[str, list[str]]:
             value = step["args"].get(parameter)
             if value is None:
                 raise NotReplayableError(f"step {step['n']}: {step['action']} lacks its argument {parameter}")
+            if sort == METHOD and value not in METHODS:
+                raise NotReplayableError(
+                    f"step {step['n']}: {parameter} = {value!r} is not a CAPIF-2e method"
+                )
             entities = used.setdefault(sort, [])
             if value not in entities:
                 entities.append(value)
@@ -130,26 +135,25 @@ def _check_method_changes(
     aefs: Mapping[str, TargetAef],
     capabilities: frozenset[Capability],
 ) -> None:
-    supported = dict(methods)
-    changes = False
+    changes = [step for step in steps if step["action"] in METHOD_CHANGES]
     for aef, target in aefs.items():
         offered = frozenset(m for interface in target.interfaces for m in interface.methods)
-        changes = changes or not supported[aef] <= offered
-    for step in steps:
-        enable = METHOD_CHANGES.get(step["action"])
-        if enable is None:
-            continue
-        changes = True
+        if not methods[aef] <= offered and Capability.METHOD_UPDATE not in capabilities:
+            missing = ", ".join(sorted(methods[aef] - offered))
+            raise NotReplayableError(f"{aef} supports {missing}, which {target.aef_id} lacks (method-update)")
+    if changes and Capability.METHOD_UPDATE not in capabilities:
+        raise NotReplayableError(
+            "the trace changes an AEF's security methods; the target cannot (method-update)"
+        )
+    supported = dict(methods)
+    for step in changes:
         aef, method = step["args"]["a"], SecurityMethod(step["args"]["m"])
+        enable = METHOD_CHANGES[step["action"]]
         supported[aef] = supported[aef] | {method} if enable else supported[aef] - {method}
         if not supported[aef]:
             raise NotReplayableError(
                 f"step {step['n']}: {aef} would support no method; an AEF interface needs one"
             )
-    if changes and Capability.METHOD_UPDATE not in capabilities:
-        raise NotReplayableError(
-            "the trace changes an AEF's security methods; the target cannot (method-update)"
-        )
 
 
 def _allowed(topology: Mapping[str, Any], ccf: str | None) -> frozenset[tuple[str, str, str]]:

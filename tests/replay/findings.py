@@ -11,12 +11,16 @@ from replay import Status, StepOutcome, TraceReplay
 
 @dataclass(frozen=True)
 class Finding:
+    """``reason``; seen as a divergence at a step of ``action`` whose observation contains ``observed``,
+    or (``action`` None) as a trace not replayable for a reason containing ``observed``."""
+
     reason: str
-    action: str
+    action: str | None
     observed: str
 
     def seen_in(self, replay: TraceReplay) -> bool:
-        """The replay diverged at a step of ``action`` whose observation contains ``observed``."""
+        if self.action is None:
+            return replay.status is Status.NOT_REPLAYABLE and self.observed in replay.reason
         step = next((s for s in replay.steps if s.outcome is StepOutcome.REFUSED), None)
         return (
             replay.status is Status.DIVERGED
@@ -52,4 +56,12 @@ CERTIFICATE_WITHOUT_NEGOTIATION = Finding(
     "check-authentication: 403 API_INVOKER_NOT_AUTHORIZED",
 )
 
-METHOD_UPDATE_FINDINGS = (UNSIGNALLED_MISMATCH, TOKEN_AFTER_WITHDRAWAL)
+AEF_WITHOUT_METHOD = Finding(
+    "model: method-disable may withdraw an AEF's last method; TS 29.222 securityMethods has minItems 1,"
+    " so no published API (and no implementation interface) can express an AEF with no method, and a"
+    " method-update-recovery witness that goes through one is not replayable",
+    None,
+    "would support no method",
+)
+
+METHOD_UPDATE_FINDINGS = (UNSIGNALLED_MISMATCH, TOKEN_AFTER_WITHDRAWAL, AEF_WITHOUT_METHOD)

@@ -15,7 +15,7 @@ from impl.settings import Settings
 from replay import LocalTargets, Mode, Status, StepOutcome, TraceReplay
 from replay.judge import DOCUMENTED_REFUSALS
 from replay.run import replay_locally
-from tests.replay.findings import METHOD_UPDATE_FINDINGS
+from tests.replay.findings import AEF_WITHOUT_METHOD, METHOD_UPDATE_FINDINGS
 
 Trace = dict[str, Any]
 WITNESSES = [
@@ -71,7 +71,7 @@ def test_the_method_update_witness_meets_the_mismatch_failure(
     _xfail_if_known(replay)
     mismatch = next(step for step in replay.steps if step.action == "mismatch-failure")
     assert mismatch.outcome is StepOutcome.ACCEPTED
-    assert mismatch.observed.startswith("403 SECURITY_METHOD_MISMATCH"), mismatch.observed
+    assert "403 SECURITY_METHOD_MISMATCH" in mismatch.observed, mismatch.observed
 
 
 @pytest.mark.parametrize(("profile", "property_id"), ATTACKS)
@@ -159,6 +159,8 @@ def test_the_update_witness_recovers_once_the_aef_knew_the_old_method(
         step["n"] = number
     for mode in Mode:
         replay = replay_locally(trace, mode, targets, recommended)
+        if AEF_WITHOUT_METHOD.seen_in(replay):
+            pytest.xfail(AEF_WITHOUT_METHOD.reason)
         mismatch = next(step for step in replay.steps if step.action == "mismatch-failure")
         assert mismatch.outcome is StepOutcome.ACCEPTED, _explain(replay)
         assert "403 SECURITY_METHOD_MISMATCH" in mismatch.observed, mismatch.observed

@@ -16,7 +16,7 @@ from impl.settings import Settings
 from model.catalogue import Catalogue
 from model.report import results_json
 from model.runner import Job, verify
-from replay import LocalTarget, LocalTargets, main
+from replay import LocalTarget, LocalTargets, Mode, Status, TraceError, main, replay_all, replay_trace
 
 Trace = dict[str, Any]
 
@@ -142,3 +142,17 @@ def test_a_bad_target_description_exits_2(tmp_path: Path, capsys: pytest.Capture
     target = _write(tmp_path / "target.json", {"ccf": {"host": "127.0.0.1", "port": 0}})
     assert main([str(trace), "--target", str(target), "--mode", "as-profile"]) == 2
     assert "ccf.port must be a port number" in capsys.readouterr().err
+
+
+def test_the_library_entries(
+    witness: Callable[[str, str], Trace], counterexample: Callable[..., Trace], tmp_path: Path
+) -> None:
+    trace = witness("ts33122-rel18", "psk-one-provider")
+    one = replay_trace(trace, mode=Mode.RECOMMENDED, workdir=tmp_path / "one")
+    assert one.status is Status.REPLAYED, "\n".join(one.lines())
+    attack = counterexample("opencapif-observed", "token-subject")
+    report = replay_all([trace, attack], tmp_path / "all", modes=[Mode.AS_PROFILE])
+    assert [r.status for r in report.replays] == [Status.REPLAYED, Status.REPLAYED]
+    assert report.summary()[("ts33122-rel18", "as-profile")]["replayed"] == 1
+    with pytest.raises(TraceError, match="is not a capifsec trace"):
+        replay_trace({"format": "capifsec-trace/1"}, mode=Mode.AS_PROFILE, workdir=tmp_path / "bad")

@@ -21,7 +21,7 @@ from model.system import Removal
 from replay import LocalTargets, Mode, Status, StepOutcome, TraceReplay, replay_on
 from replay.judge import DOCUMENTED_REFUSALS
 from replay.run import replay_locally
-from tests.replay.findings import CERTIFICATE_WITHOUT_NEGOTIATION
+from tests.replay.findings import AEF_WITHOUT_METHOD, CERTIFICATE_WITHOUT_NEGOTIATION
 
 Trace = dict[str, Any]
 
@@ -76,6 +76,8 @@ def test_a_missing_mismatch_indication_is_a_divergence_of_the_update_witness(
     profile = Settings.from_options(trace["options"], ignore_unknown=True)
     silent = targets.get(replace(profile, mismatch_indication=MismatchIndication.OFF))
     replay = replay_on(trace, silent, Mode.AS_PROFILE)
+    if AEF_WITHOUT_METHOD.seen_in(replay):
+        pytest.xfail(AEF_WITHOUT_METHOD.reason)
     assert replay.status is Status.DIVERGED, _explain(replay)
     mismatch = next(step["n"] for step in trace["steps"] if step["action"] == "mismatch-failure")
     assert replay.reason.startswith(f"step {mismatch} (mismatch-failure)"), replay.reason
@@ -147,3 +149,17 @@ def test_the_implementation_stops_the_policy_mutant_at_the_policy_check(
     if CERTIFICATE_WITHOUT_NEGOTIATION.seen_in(replay):
         pytest.xfail(CERTIFICATE_WITHOUT_NEGOTIATION.reason)
     assert replay.status is Status.REPLAYED, _explain(replay)
+
+
+def test_garbled_arguments_end_in_a_verdict_never_an_exception(
+    counterexample: Callable[..., Trace], targets: LocalTargets, recommended: Settings
+) -> None:
+    """Edited on purpose: each argument of each step in turn replaced by a name no step creates."""
+    trace = counterexample("opencapif-observed", "invoker-authentication")
+    for index, step in enumerate(trace["steps"]):
+        for parameter in step["args"]:
+            garbled = copy.deepcopy(trace)
+            garbled["steps"][index]["args"][parameter] = "nobody"
+            replay = replay_locally(garbled, Mode.AS_PROFILE, targets, recommended)
+            assert replay.status in (Status.REPLAYED, Status.DIVERGED, Status.NOT_REPLAYABLE)
+            assert replay.reason
