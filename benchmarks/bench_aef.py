@@ -17,25 +17,20 @@ Writes ``benchmarks/results/aef.json``; exits 1 if the token-check target is mis
 Run: ``python benchmarks/bench_aef.py [--rounds N] [--batch N] [--connections N]``
 """
 
-import argparse
-import json
 import platform
-import socket
 import ssl
 import statistics
 import sys
 import tempfile
-import threading
-import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from bare_tls import PSK_CIPHER, bare_library, certificate_contexts, psk_contexts
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
+from measure import Operation, interleaved_rates, per_round_ratios, ratio_fields, rounds_parser, write_report
 
 from impl.aef.access import AccessCheck
 from impl.aef.interfaces import AefInterface, InterfaceSpec
@@ -45,51 +40,24 @@ from impl.apitypes.enums import SecurityMethod
 from impl.deployment import HELLO_API, Deployment
 from impl.http import Headers, HttpsClient, Request
 from impl.invoker import ApiInvoker, Negotiated
-from impl.pki import CertificateAuthority, certificate_pem, private_key_pem
+from impl.pki import CertificateAuthority
 from impl.settings import Settings
 from impl.tls import CertificateClientTls, ClientTls, PskClientTls, TlsPeer, TlsVersion
 from impl.tokens import ClaimSet, ScopeEntry, SigningKey, TokenIssuer, TokenVerifier, TrustedKeySet
 from impl.tokens.jws import split_compact
 
-if sys.version_info < (3, 13):
-    import sslpsk3
-
 TARGET_RATIO = 0.60
 RESULT_FILE = Path(__file__).resolve().parent / "results" / "aef.json"
 AEF_ID = "AEF9a8856d9b5bf2a58914311046e0e61"
 INVOKER_ID = "INV2b64dbf0b0fdc0bef722d4297ff6c9"
-PSK_CIPHER = "ECDHE-PSK-CHACHA20-POLY1305"
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
-Operation = Callable[[], object]
-
-
-def rate(operation: Operation, batch: int) -> float:
-    """Operations per second over one batch."""
-    start = time.perf_counter()
-    for _ in range(batch):
-        operation()
-    return batch / (time.perf_counter() - start)
-
-
-def interleaved_rates(operations: dict[str, Operation], rounds: int, batch: int) -> dict[str, list[float]]:
-    """Per-round rates of each operation; the order rotates every round."""
-    names = list(operations)
-    rates: dict[str, list[float]] = {name: [] for name in names}
-    for round_number in range(rounds):
-        shift = round_number % len(names)
-        for name in names[shift:] + names[:shift]:
-            rates[name].append(rate(operations[name], batch))
-    return rates
 
 
 def ratio_summary(ours: list[float], bare: list[float]) -> dict[str, float]:
-    ratios = [mine / base for mine, base in zip(ours, bare, strict=True)]
     return {
         "per_s": round(statistics.median(ours), 1),
         "bare_per_s": round(statistics.median(bare), 1),
-        "ratio": round(statistics.median(ratios), 3),
-        "ratio_per_round_min": round(min(ratios), 3),
-        "ratio_per_round_max": round(max(ratios), 3),
+        **ratio_fields(per_round_ratios(ours, bare)),
     }
 
 
@@ -146,46 +114,6 @@ def token_check_operations() -> dict[str, Operation]:
     }
 
 
-@contextmanager
-def bare_server(context: ssl.SSLContext) -> Iterator[tuple[str, int]]:
-    """A loopback listener handling one connection at a time inline: handshake, echo one octet."""
-    listener = socket.create_server(("127.0.0.1", 0))
-    stopping = threading.Event()
-
-    def serve() -> None:
-        while True:
-            sock, _ = listener.accept()
-            if stopping.is_set():
-                sock.close()
-                return
-            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-            with context.wrap_socket(sock, server_side=True) as tls_socket:
-                tls_socket.sendall(tls_socket.recv(1))
-
-    thread = threading.Thread(target=serve)
-    thread.start()
-    try:
-        yield listener.getsockname()
-    finally:
-        stopping.set()
-        socket.create_connection(listener.getsockname()).close()
-        thread.join()
-        listener.close()
-
-
-def bare_connection(address: tuple[str, int], context: ssl.SSLContext) -> Operation:
-    def connect() -> None:
-        with socket.create_connection(address) as sock:
-            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-            tls_socket = context.wrap_socket(sock, server_hostname="127.0.0.1")
-            tls_socket.sendall(b"x")
-            if tls_socket.recv(1) != b"x":
-                raise RuntimeError("the bare exchange failed")
-            tls_socket.close()
-
-    return connect
-
-
 def onboarded_invoker(deployment: Deployment) -> tuple[ApiInvoker, dict[str, Negotiated]]:
     """An invoker that negotiated every interface and sent check-authentication for PSK and PKI."""
     invoker = deployment.invoker()
@@ -195,42 +123,6 @@ def onboarded_invoker(deployment: Deployment) -> tuple[ApiInvoker, dict[str, Neg
     for prefix in ("/psk", "/pki"):
         invoker.check_authentication(negotiated[prefix].target)
     return invoker, negotiated
-
-
-def bare_contexts(
-    deployment: Deployment, invoker: ApiInvoker, psk: bytes, directory: Path
-) -> dict[str, tuple[ssl.SSLContext, ssl.SSLContext]]:
-    """Server and client contexts with the AEF's and the invoker's own keys, version and suite."""
-    credentials = (("aef", deployment.aef.config.server_credential), ("invoker", invoker.identity.credential))
-    for name, credential in credentials:
-        (directory / f"{name}.pem").write_text(certificate_pem(credential.certificate))
-        (directory / f"{name}.key").write_bytes(private_key_pem(credential.private_key))
-    ca = certificate_pem(deployment.ca.certificate)
-    mutual_server = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    mutual_server.load_cert_chain(directory / "aef.pem", directory / "aef.key")
-    mutual_server.load_verify_locations(cadata=ca)
-    mutual_server.verify_mode = ssl.CERT_REQUIRED
-    mutual_server.num_tickets = 0
-    mutual_client = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-    mutual_client.load_verify_locations(cadata=ca)
-    mutual_client.load_cert_chain(directory / "invoker.pem", directory / "invoker.key")
-    identity = invoker.identity.api_invoker_id
-    if sys.version_info >= (3, 13):
-        psk_server, psk_client = (
-            ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER),
-            ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT),
-        )
-    else:
-        psk_server = sslpsk3.SSLPSKContext(ssl.PROTOCOL_TLS_SERVER)
-        psk_client = sslpsk3.SSLPSKContext(ssl.PROTOCOL_TLS_CLIENT)
-    for context in (psk_server, psk_client):
-        context.maximum_version = ssl.TLSVersion.TLSv1_2
-        context.set_ciphers(PSK_CIPHER)
-    psk_client.check_hostname = False
-    psk_client.verify_mode = ssl.CERT_NONE
-    psk_server.set_psk_server_callback(lambda name: psk if name == identity else b"")
-    psk_client.set_psk_client_callback(lambda hint: (identity, psk))
-    return {"mutual": (mutual_server, mutual_client), "psk": (psk_server, psk_client)}
 
 
 def aef_connection(deployment: Deployment, interface: str, tls: ClientTls) -> Operation:
@@ -257,18 +149,23 @@ def connection_rates(rounds: int, batch: int) -> dict[str, Any]:
         invoker, negotiated = onboarded_invoker(deployment)
         psk = negotiated["/psk"].aefpsk
         assert psk is not None
-        contexts = bare_contexts(deployment, invoker, psk, Path(directory))
+        mutual_contexts = certificate_contexts(
+            Path(directory),
+            deployment.ca.certificate,
+            deployment.aef.config.server_credential,
+            invoker.identity.credential,
+        )
         mutual_tls = CertificateClientTls(deployment.ca.certificate, credential=invoker.identity.credential)
         psk_tls = PskClientTls(invoker.identity.api_invoker_id, psk)
         with (
-            bare_server(contexts["mutual"][0]) as mutual_address,
-            bare_server(contexts["psk"][0]) as psk_address,
+            bare_library(*mutual_contexts) as mutual_bare,
+            bare_library(*psk_contexts(invoker.identity.api_invoker_id, psk)) as psk_bare,
         ):
             rates = interleaved_rates(
                 {
-                    "mutual_bare": bare_connection(mutual_address, contexts["mutual"][1]),
+                    "mutual_bare": mutual_bare,
                     "mutual_aef": aef_connection(deployment, "pki", mutual_tls),
-                    "psk_bare": bare_connection(psk_address, contexts["psk"][1]),
+                    "psk_bare": psk_bare,
                     "psk_aef": aef_connection(deployment, "psk", psk_tls),
                 },
                 rounds,
@@ -284,9 +181,7 @@ def connection_rates(rounds: int, batch: int) -> dict[str, Any]:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--rounds", type=int, default=21)
-    parser.add_argument("--batch", type=int, default=400)
+    parser = rounds_parser(__doc__, batch=400)
     parser.add_argument("--connections", type=int, default=30, help="connections per round and way")
     arguments = parser.parse_args()
     token_rates = interleaved_rates(token_check_operations(), arguments.rounds, arguments.batch)
@@ -304,10 +199,7 @@ def main() -> int:
         "python": platform.python_version(),
         "openssl": ssl.OPENSSL_VERSION,
     }
-    RESULT_FILE.parent.mkdir(parents=True, exist_ok=True)
-    RESULT_FILE.write_text(json.dumps(report, indent=2) + "\n")
-    print(json.dumps(report, indent=2))
-    return 0 if report["meets_target"] else 1
+    return write_report(RESULT_FILE, report)
 
 
 if __name__ == "__main__":

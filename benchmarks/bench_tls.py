@@ -23,25 +23,31 @@ Writes ``benchmarks/results/tls.json``; exits 1 if a target ratio is missed.
 Run: ``python benchmarks/bench_tls.py [--rounds N] [--batch N]``
 """
 
-import argparse
-import json
 import platform
 import socket
 import ssl
 import statistics
 import sys
 import tempfile
-import threading
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from ipaddress import IPv4Address
 from pathlib import Path
 from typing import Any
 
+from bare_tls import (
+    PSK_CIPHER,
+    bare_library,
+    certificate_contexts,
+    connected_socket,
+    inline_server,
+    psk_contexts,
+)
+from measure import Operation, interleaved_rates, per_round_ratios, ratio_fields, rounds_parser, write_report
+
 from impl.http import HttpsClient, HttpsServer, Request, Response, Router
-from impl.pki import CertificateAuthority, CertificateProfile, CertifiedKey, certificate_pem, private_key_pem
+from impl.pki import CertificateAuthority, CertificateProfile
 from impl.tls import (
     CertificateClientTls,
     CertificateServerTls,
@@ -52,36 +58,11 @@ from impl.tls import (
     ServerTls,
 )
 
-if sys.version_info < (3, 13):
-    import sslpsk3
-
 TARGET_RATIOS = {"tls_layer": 0.75, "https": 0.5}
 RESULT_FILE = Path(__file__).resolve().parent / "results" / "tls.json"
 PSK_IDENTITY = "INV2b64dbf0b0fdc0bef722d4297ff6c9"
 AEFPSK = bytes(range(32))
-PSK_CIPHER = "ECDHE-PSK-CHACHA20-POLY1305"
 PATH = "/aef-security/v1/check-authentication"
-
-Operation = Callable[[], object]
-
-
-def rate(operation: Operation, batch: int) -> float:
-    """Operations per second over one batch."""
-    start = time.perf_counter()
-    for _ in range(batch):
-        operation()
-    return batch / (time.perf_counter() - start)
-
-
-def interleaved_rates(operations: dict[str, Operation], rounds: int, batch: int) -> dict[str, list[float]]:
-    """Per-round rates of each operation; the order rotates every round."""
-    names = list(operations)
-    rates: dict[str, list[float]] = {name: [] for name in names}
-    for round_number in range(rounds):
-        shift = round_number % len(names)
-        for name in names[shift:] + names[:shift]:
-            rates[name].append(rate(operations[name], batch))
-    return rates
 
 
 def _ok(request: Request) -> Response:
@@ -104,61 +85,6 @@ def our_stack(server_tls: ServerTls, client_tls: ClientTls) -> Iterator[Operatio
         yield connection
 
 
-def _connected_socket(address: tuple[str, int]) -> socket.socket:
-    sock = socket.create_connection(address)
-    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-    return sock
-
-
-@contextmanager
-def inline_server(serve_one: Callable[[socket.socket], None]) -> Iterator[tuple[str, int]]:
-    """A loopback listener whose thread runs ``serve_one`` on each accepted socket, one at a time."""
-    listener = socket.create_server(("127.0.0.1", 0))
-    stopping = threading.Event()
-
-    def serve() -> None:
-        while True:
-            sock, _ = listener.accept()
-            if stopping.is_set():
-                sock.close()
-                return
-            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-            serve_one(sock)
-
-    thread = threading.Thread(target=serve)
-    thread.start()
-    address = listener.getsockname()
-    try:
-        yield address
-    finally:
-        stopping.set()
-        socket.create_connection(address).close()
-        thread.join()
-        listener.close()
-
-
-@contextmanager
-def bare_library(server_context: ssl.SSLContext, client_context: ssl.SSLContext) -> Iterator[Operation]:
-    """One new connection + one octet each way + close per call, with nothing but ``ssl``."""
-
-    def serve_one(sock: socket.socket) -> None:
-        with server_context.wrap_socket(sock, server_side=True) as tls_socket:
-            tls_socket.sendall(tls_socket.recv(1))
-
-    with inline_server(serve_one) as address:
-
-        def connection() -> None:
-            with _connected_socket(address) as sock:
-                tls_socket = client_context.wrap_socket(sock, server_hostname="127.0.0.1")
-                tls_socket.sendall(b"x")
-                if tls_socket.recv(1) != b"x":
-                    raise RuntimeError("the bare exchange failed")
-                tls_socket.close()
-
-        connection()
-        yield connection
-
-
 @contextmanager
 def tls_layer(server_tls: ServerTls, client_tls: ClientTls) -> Iterator[Operation]:
     """The bare exchange, through ``impl.tls`` endpoints and channels."""
@@ -173,7 +99,7 @@ def tls_layer(server_tls: ServerTls, client_tls: ClientTls) -> Iterator[Operatio
     with inline_server(serve_one) as address:
 
         def connection() -> None:
-            channel = client_tls.connect(_connected_socket(address), server_name="127.0.0.1", timeout=10)
+            channel = client_tls.connect(connected_socket(address), server_name="127.0.0.1", timeout=10)
             channel.send_all(b"x", 10)
             octet = bytearray(1)
             if channel.recv_into(octet, 10) != 1 or octet != b"x":
@@ -184,52 +110,16 @@ def tls_layer(server_tls: ServerTls, client_tls: ClientTls) -> Iterator[Operatio
         yield connection
 
 
-def _bare_certificate_contexts(
-    directory: Path, ca: CertificateAuthority, server: CertifiedKey, client: CertifiedKey
-) -> tuple[ssl.SSLContext, ssl.SSLContext]:
-    for name, credential in (("server", server), ("client", client)):
-        (directory / f"{name}.pem").write_text(certificate_pem(credential.certificate))
-        (directory / f"{name}.key").write_bytes(private_key_pem(credential.private_key))
-    server_context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    server_context.load_cert_chain(directory / "server.pem", directory / "server.key")
-    server_context.load_verify_locations(cadata=certificate_pem(ca.certificate))
-    server_context.verify_mode = ssl.CERT_REQUIRED
-    server_context.num_tickets = 0
-    client_context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-    client_context.load_verify_locations(cadata=certificate_pem(ca.certificate))
-    client_context.load_cert_chain(directory / "client.pem", directory / "client.key")
-    return server_context, client_context
-
-
-def _bare_psk_contexts() -> tuple[ssl.SSLContext, ssl.SSLContext]:
-    if sys.version_info >= (3, 13):
-        server_context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        client_context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-    else:
-        server_context = sslpsk3.SSLPSKContext(ssl.PROTOCOL_TLS_SERVER)
-        client_context = sslpsk3.SSLPSKContext(ssl.PROTOCOL_TLS_CLIENT)
-    for context in (server_context, client_context):
-        context.maximum_version = ssl.TLSVersion.TLSv1_2
-        context.set_ciphers(PSK_CIPHER)
-    client_context.check_hostname = False
-    client_context.verify_mode = ssl.CERT_NONE
-    server_context.set_psk_server_callback(lambda identity: AEFPSK if identity == PSK_IDENTITY else b"")
-    client_context.set_psk_client_callback(lambda hint: (PSK_IDENTITY, AEFPSK))
-    return server_context, client_context
-
-
 def summary(rates: dict[str, list[float]], method: str) -> dict[str, Any]:
     """Median connection rates, and per way the median of its per-round ratios against ``bare``."""
     bare = rates[f"{method}_bare"]
     result: dict[str, Any] = {"bare_connections_per_s": round(statistics.median(bare), 1)}
     for way, target in TARGET_RATIOS.items():
         ours = rates[f"{method}_{way}"]
-        ratios = [mine / base for mine, base in zip(ours, bare, strict=True)]
+        ratios = per_round_ratios(ours, bare)
         result[way] = {
             "connections_per_s": round(statistics.median(ours), 1),
-            "ratio_to_bare": round(statistics.median(ratios), 3),
-            "ratio_per_round_min": round(min(ratios), 3),
-            "ratio_per_round_max": round(max(ratios), 3),
+            **ratio_fields(ratios, "ratio_to_bare"),
             "target_ratio": target,
             "meets_target": statistics.median(ratios) >= target,
         }
@@ -237,10 +127,7 @@ def summary(rates: dict[str, list[float]], method: str) -> dict[str, Any]:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--rounds", type=int, default=21)
-    parser.add_argument("--batch", type=int, default=40)
-    arguments = parser.parse_args()
+    arguments = rounds_parser(__doc__, batch=40).parse_args()
     now = datetime.now(UTC)
     ca = CertificateAuthority.create("benchmark CA", now=now - timedelta(days=1))
     server = ca.issue_certified_key(
@@ -254,10 +141,10 @@ def main() -> int:
     router = Router()
     router.add("GET", PATH, _ok)
     with tempfile.TemporaryDirectory() as directory:
-        bare_mutual_contexts = _bare_certificate_contexts(Path(directory), ca, server, client)
+        bare_mutual_contexts = certificate_contexts(Path(directory), ca.certificate, server, client)
     with (
         bare_library(*bare_mutual_contexts) as mutual_bare,
-        bare_library(*_bare_psk_contexts()) as psk_bare,
+        bare_library(*psk_contexts(PSK_IDENTITY, AEFPSK)) as psk_bare,
         tls_layer(mutual_server, mutual_client) as mutual_tls_layer,
         tls_layer(psk_server, psk_client) as psk_tls_layer,
         our_stack(mutual_server, mutual_client) as mutual_https,
@@ -292,10 +179,7 @@ def main() -> int:
         "python": platform.python_version(),
         "openssl": ssl.OPENSSL_VERSION,
     }
-    RESULT_FILE.parent.mkdir(parents=True, exist_ok=True)
-    RESULT_FILE.write_text(json.dumps(report, indent=2) + "\n")
-    print(json.dumps(report, indent=2))
-    return 0 if report["meets_target"] else 1
+    return write_report(RESULT_FILE, report)
 
 
 if __name__ == "__main__":

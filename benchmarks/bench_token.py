@@ -14,13 +14,9 @@ Writes ``benchmarks/results/token.json``; exits 1 if the target ratio is missed.
 Run: ``python benchmarks/bench_token.py [--rounds N] [--batch N]``
 """
 
-import argparse
-import json
 import platform
 import statistics
 import sys
-import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +25,7 @@ import jwt
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
+from measure import Operation, interleaved_rates, per_round_ratios, ratio_fields, rounds_parser, write_report
 
 from impl.tokens import (
     Algorithm,
@@ -49,28 +46,7 @@ API_NAME = "3gpp-monitoring-event"
 SCOPE = (ScopeEntry(AEF_ID, (API_NAME, "3gpp-as-session-with-qos")), ScopeEntry("AEF-other", ("api-x",)))
 
 
-def rate(operation: Callable[[], object], batch: int) -> float:
-    """Operations per second over one batch."""
-    start = time.perf_counter()
-    for _ in range(batch):
-        operation()
-    return batch / (time.perf_counter() - start)
-
-
-def interleaved_rates(
-    operations: dict[str, Callable[[], object]], rounds: int, batch: int
-) -> dict[str, list[float]]:
-    """Per-round rates of each operation; the order rotates every round."""
-    names = list(operations)
-    rates: dict[str, list[float]] = {name: [] for name in names}
-    for round_number in range(rounds):
-        shift = round_number % len(names)
-        for name in names[shift:] + names[:shift]:
-            rates[name].append(rate(operations[name], batch))
-    return rates
-
-
-def es256_case() -> tuple[dict[str, Callable[[], object]], int]:
+def es256_case() -> tuple[dict[str, Operation], int]:
     signing_key = SigningKey.generate("ccf-home-es256")
     issuer = TokenIssuer(signing_key, ccf_id="ccf-home", claim_set=ClaimSet.WITH_AUD_SUB)
     token = issuer.issue("INV2b64dbf0b0fdc0bef722d4297ff6c9", SCOPE, lifetime=600, now=NOW).access_token
@@ -94,7 +70,7 @@ def es256_case() -> tuple[dict[str, Callable[[], object]], int]:
     }, len(token)
 
 
-def rs256_case() -> tuple[dict[str, Callable[[], object]], int]:
+def rs256_case() -> tuple[dict[str, Operation], int]:
     signing_key = SigningKey.generate("ccf-home-tls", Algorithm.RS256)
     issuer = TokenIssuer(signing_key, ccf_id="ccf-home", claim_set=ClaimSet.OPENCAPIF_OBSERVED)
     token = issuer.issue("INV2b64dbf0b0fdc0bef722d4297ff6c9", SCOPE, lifetime=600, now=NOW).access_token
@@ -118,26 +94,20 @@ def rs256_case() -> tuple[dict[str, Callable[[], object]], int]:
 def summary(rates: dict[str, list[float]]) -> dict[str, Any]:
     """Median rates, and the median of the per-round ratios (each round pairs its own baseline)."""
     medians = {name: statistics.median(values) for name, values in rates.items()}
-    ratios = [full / bare for full, bare in zip(rates["full"], rates["bare"], strict=True)]
     result: dict[str, Any] = {
         "bare_verify_per_s": round(medians["bare"]),
         "full_check_per_s": round(medians["full"]),
-        "ratio": round(statistics.median(ratios), 3),
-        "ratio_per_round_min": round(min(ratios), 3),
-        "ratio_per_round_max": round(max(ratios), 3),
+        **ratio_fields(per_round_ratios(rates["full"], rates["bare"])),
     }
     if "pyjwt" in medians:
         result["pyjwt_decode_per_s"] = round(medians["pyjwt"])
-        pyjwt_ratios = [py / bare for py, bare in zip(rates["pyjwt"], rates["bare"], strict=True)]
+        pyjwt_ratios = per_round_ratios(rates["pyjwt"], rates["bare"])
         result["pyjwt_ratio"] = round(statistics.median(pyjwt_ratios), 3)
     return result
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--rounds", type=int, default=21)
-    parser.add_argument("--batch", type=int, default=400)
-    arguments = parser.parse_args()
+    arguments = rounds_parser(__doc__, batch=400).parse_args()
     es256_operations, es256_length = es256_case()
     rs256_operations, rs256_length = rs256_case()
     es256 = summary(interleaved_rates(es256_operations, arguments.rounds, arguments.batch))
@@ -155,10 +125,7 @@ def main() -> int:
         "cryptography": cryptography.__version__,
         "pyjwt": jwt.__version__,
     }
-    RESULT_FILE.parent.mkdir(parents=True, exist_ok=True)
-    RESULT_FILE.write_text(json.dumps(report, indent=2) + "\n")
-    print(json.dumps(report, indent=2))
-    return 0 if report["meets_target"] else 1
+    return write_report(RESULT_FILE, report)
 
 
 if __name__ == "__main__":
