@@ -26,10 +26,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from bare_signature import bare_es256_verify
 from bare_tls import PSK_CIPHER, bare_library, certificate_contexts, psk_contexts
-from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 from measure import Operation, interleaved_rates, per_round_ratios, ratio_fields, rounds_parser, write_report
 
 from impl.aef.access import AccessCheck
@@ -44,7 +43,6 @@ from impl.pki import CertificateAuthority
 from impl.settings import Settings
 from impl.tls import CertificateClientTls, ClientTls, PskClientTls, TlsPeer, TlsVersion
 from impl.tokens import ClaimSet, ScopeEntry, SigningKey, TokenIssuer, TokenVerifier, TrustedKeySet
-from impl.tokens.jws import split_compact
 
 TARGET_RATIO = 0.60
 RESULT_FILE = Path(__file__).resolve().parent / "results" / "aef.json"
@@ -100,17 +98,11 @@ def token_check_operations() -> dict[str, Operation]:
     )
     if access.authorize(request, interface, HELLO_API).api_invoker_id != INVOKER_ID:
         raise RuntimeError("the AEF did not accept the benchmark token")
-    parts = split_compact(token, len(token))
-    signature = encode_dss_signature(
-        int.from_bytes(parts.signature[:32], "big"), int.from_bytes(parts.signature[32:], "big")
-    )
     public_key = signing_key.private_key.public_key()
     assert isinstance(public_key, ec.EllipticCurvePublicKey)
-    ecdsa = ec.ECDSA(hashes.SHA256())
-    signing_input = parts.signing_input
     return {
         "aef_token_check": lambda: access.authorize(request, interface, HELLO_API),
-        "bare_es256_verify": lambda: public_key.verify(signature, signing_input, ecdsa),
+        "bare_es256_verify": bare_es256_verify(token, public_key),
     }
 
 

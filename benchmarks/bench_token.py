@@ -22,9 +22,9 @@ from typing import Any
 
 import cryptography
 import jwt
+from bare_signature import bare_es256_verify
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
-from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 from measure import Operation, interleaved_rates, per_round_ratios, ratio_fields, rounds_parser, write_report
 
 from impl.tokens import (
@@ -53,16 +53,11 @@ def es256_case() -> tuple[dict[str, Operation], int]:
     verifier = TokenVerifier(
         TrustedKeySet([issuer.trusted_key]), aef_id=AEF_ID, claim_set=ClaimSet.WITH_AUD_SUB
     )
-    parts = split_compact(token, len(token))
-    der_signature = encode_dss_signature(
-        int.from_bytes(parts.signature[:32], "big"), int.from_bytes(parts.signature[32:], "big")
-    )
     public_key = signing_key.private_key.public_key()
     assert isinstance(public_key, ec.EllipticCurvePublicKey)
-    ecdsa = ec.ECDSA(hashes.SHA256())
     verifier.verify(token, api_name=API_NAME, now=NOW)  # must succeed before it is timed
     return {
-        "bare": lambda: public_key.verify(der_signature, parts.signing_input, ecdsa),
+        "bare": bare_es256_verify(token, public_key),
         "full": lambda: verifier.verify(token, api_name=API_NAME, now=NOW),
         "pyjwt": lambda: jwt.decode(
             token, public_key, algorithms=["ES256"], audience=AEF_ID, leeway=30, options={"verify_exp": False}
