@@ -226,6 +226,7 @@ DELEGATED = {
     "demo": "run a CCF, an AEF and invokers on loopback through every method (see 'capifsec demo --help')",
     "serve": "run the CAPIF services for real use (see 'capifsec serve --help')",
     "invoker": "the API invoker client (see 'capifsec invoker --help')",
+    "replay": "replay traces or a 'verify --json' file against the implementation (see 'capifsec replay --help')",
 }
 
 
@@ -236,6 +237,8 @@ def _delegate(command: str, rest: Sequence[str]) -> int:
         from impl.demo import main as entry  # noqa: PLC0415
     elif command == "serve":
         from impl.serve import main as entry  # noqa: PLC0415
+    elif command == "replay":
+        from replay import main as entry  # noqa: PLC0415
     else:
         from impl.invoker.cli import main as entry  # noqa: PLC0415
     return entry(list(rest))

@@ -80,8 +80,10 @@ class System:
     def state_relations(self) -> tuple[Relation, ...]:
         return tuple(r for r in self.catalogue.relations.values() if r.kind == "state")
 
-    def updated_relations(self) -> frozenset[str]:
-        return frozenset(relation for action in self.actions for relation in action.updates)
+    def updated_relations(self) -> tuple[str, ...]:
+        """Relations some action updates, in catalogue order (solver input must not depend on hashing)."""
+        updated = {relation for action in self.actions for relation in action.updates}
+        return tuple(relation for relation in self.catalogue.relations if relation in updated)
 
     def can_become_true(self) -> frozenset[str]:
         """Relations that may hold of some tuple in some reachable state (an over-approximation).
