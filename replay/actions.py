@@ -28,6 +28,7 @@ PARAMETERS: Mapping[str, Mapping[str, str]] = {
     "negotiate": {"i": INVOKER, "h": CCF, "a": AEF, "m": METHOD, "k": KEY},
     "aef-fetch-psk": {"a": AEF, "c": CCF, "i": INVOKER, "b": AEF, "k": KEY},
     "aef-fetch-policy": {"a": AEF, "c": CCF, "i": INVOKER},
+    "aef-fetch-certificate": {"a": AEF, "c": CCF, "i": INVOKER},
     "psk-session": {"a": AEF, "i": INVOKER, "k": KEY},
     "psk-session-attacker": {"a": AEF, "i": INVOKER, "k": KEY},
     "pki-session": {"a": AEF, "i": INVOKER, "ct": CERT, "r": CCF},

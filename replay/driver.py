@@ -60,6 +60,7 @@ class StepDriver:
             "negotiate": self._negotiate,
             "aef-fetch-psk": self._fetch,
             "aef-fetch-policy": self._fetch,
+            "aef-fetch-certificate": self._fetch,
             "psk-session": lambda args: capif2e.psk_session(actors, args, attacker=False),
             "psk-session-attacker": lambda args: capif2e.psk_session(actors, args, attacker=True),
             "pki-session": lambda args: capif2e.pki_session(actors, args, attacker=False),

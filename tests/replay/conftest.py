@@ -6,7 +6,7 @@ uses fresh invokers and starts from a reset target."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Mapping, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -50,13 +50,20 @@ def witness(catalogue: Catalogue) -> Callable[[str, str], Trace]:
 
 @pytest.fixture(scope="session")
 def counterexample(catalogue: Catalogue) -> Callable[..., Trace]:
-    """The model's counterexample to ``property_id`` under ``profile`` (optionally a mutant)."""
-    found: dict[tuple[str, str, tuple[Removal, ...]], Trace] = {}
+    """The model's counterexample to ``property_id`` under ``profile`` (optionally a mutant, optionally
+    with options overridden)."""
+    found: dict[tuple[str, str, tuple[Removal, ...], tuple[tuple[str, str], ...]], Trace] = {}
 
-    def make(profile: str, property_id: str, removals: tuple[Removal, ...] = ()) -> Trace:
-        key = (profile, property_id, removals)
+    def make(
+        profile: str,
+        property_id: str,
+        removals: tuple[Removal, ...] = (),
+        overrides: Mapping[str, str] | None = None,
+    ) -> Trace:
+        key = (profile, property_id, removals, tuple(sorted((overrides or {}).items())))
         if key not in found:
-            trace = ProfileVerifier(catalogue, profile, removals=removals).counterexample(property_id)
+            verifier = ProfileVerifier(catalogue, profile, removals=removals, overrides=overrides)
+            trace = verifier.counterexample(property_id)
             assert trace is not None, f"{property_id} holds under {profile}"
             found[key] = trace
         return found[key]
