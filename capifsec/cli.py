@@ -1,5 +1,6 @@
 """The ``capifsec`` command line. It parses arguments and dispatches; the work lives in the packages.
 
+    capifsec check [--out DIR]           (verify every profile, then replay its traces)
     capifsec verify [--profile P]... [--property X]... [--option ID=VALUE]... [--json FILE]
     capifsec trace FILE
     capifsec docs [--results FILE] [--out DIR]
@@ -143,6 +144,25 @@ def _run_verify(arguments: argparse.Namespace, console: Console) -> int:
     return 0
 
 
+def _run_check(arguments: argparse.Namespace, console: Console) -> int:
+    """The main job: verify every property on every profile, then replay every trace it wrote against
+    the implementation, as the trace's profile and as ``recommended``."""
+    out = Path(arguments.out)
+    results = out / "results.json"
+    verify_arguments = _parser().parse_args(
+        ["verify", "--json", str(results), "--workers", str(arguments.workers)]
+    )
+    verified = _run_verify(verify_arguments, console)
+    console.print(f"\n[bold]Replaying the traces of {results} against the implementation[/]")
+    from replay import main as replay_main  # noqa: PLC0415  (see _delegate)
+
+    replayed = replay_main([str(results), "--json", str(out / "replay.json")])
+    if replayed == USAGE_ERROR:
+        return USAGE_ERROR
+    console.print(f"results: {results}; replay report: {out / 'replay.json'}")
+    return max(verified, replayed)
+
+
 def _validate_overrides(catalogue: Catalogue, job: Job) -> None:
     for option_id, value in (job.overrides or {}).items():
         option = catalogue.options.get(option_id)
@@ -201,6 +221,13 @@ def _parser() -> argparse.ArgumentParser:
         prog="capifsec", description="CAPIF security: formal model and reference implementation"
     )
     commands = parser.add_subparsers(dest="command", required=True)
+    main_job = commands.add_parser(
+        "check", help="verify every profile, then replay its traces against the implementation"
+    )
+    main_job.add_argument(
+        "--out", metavar="DIR", default="out/check", help="where results and the replay report go"
+    )
+    main_job.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1), help="worker processes")
     check = commands.add_parser("verify", help="prove the catalogue's properties on its profiles")
     check.add_argument("--profile", action="append", help="profile id (repeatable; default: all)")
     check.add_argument("--property", action="append", help="property id (repeatable; default: all)")
@@ -226,7 +253,7 @@ DELEGATED = {
     "demo": "run a CCF, an AEF and invokers on loopback through every method (see 'capifsec demo --help')",
     "serve": "run the CAPIF services for real use (see 'capifsec serve --help')",
     "invoker": "the API invoker client (see 'capifsec invoker --help')",
-    "replay": "replay traces or a 'verify --json' file against the implementation (see 'capifsec replay --help')",
+    "replay": "replay traces or a 'verify --json' file on the implementation (see 'capifsec replay --help')",
 }
 
 
@@ -250,7 +277,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _delegate(words[0], words[1:])
     arguments = _parser().parse_args(words)
     console = Console() if sys.stdout.isatty() else Console(width=200)
-    handlers = {"verify": _run_verify, "trace": _run_trace, "docs": _run_docs}
+    handlers = {"check": _run_check, "verify": _run_verify, "trace": _run_trace, "docs": _run_docs}
     try:
         return handlers[arguments.command](arguments, console)
     except UsageError as problem:

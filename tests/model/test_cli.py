@@ -110,3 +110,14 @@ def test_trace_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> No
     assert "violates home-ccf-binding" in capsys.readouterr().out
     path.write_text("{}", encoding="utf-8")
     assert main(["trace", str(path)]) == 2
+
+
+def test_check_is_the_main_job(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """verify (all profiles) then replay: results and replay report written, exit 0 when all is well."""
+    status = main(["check", "--out", str(tmp_path), "--workers", "2"])
+    printed = capsys.readouterr().out
+    assert status == 0, printed
+    results = json.loads((tmp_path / "results.json").read_text(encoding="utf-8"))
+    replay = json.loads((tmp_path / "replay.json").read_text(encoding="utf-8"))
+    assert len(results["results"]) == 8 * 13
+    assert replay["replays"] and "replayed" in printed

@@ -6,7 +6,7 @@ uses fresh invokers and starts from a reset target."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
