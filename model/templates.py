@@ -6,7 +6,8 @@ relations that the actions' guards and effects mention (BRIEF section 5):
 * the properties and the spec's lemmas, split into their conjuncts;
 * emptiness: a relation that no action of the profile inserts into stays empty;
 * freshness: everything that mentions a fresh element (a key, token, certificate) was made after it;
-* uniqueness: a fresh element is tied to one tuple: two facts about it agree on their other arguments.
+* uniqueness: the facts that define a fresh element, written as it is made (a token's signer,
+  subject and scope), agree on their other arguments.
 
 Houdini then keeps the largest subset that is inductive; a candidate that is not simply drops out.
 """
@@ -137,10 +138,40 @@ def _freshness(system: System, fresh: dict[str, str]) -> Iterator[tuple[str, For
                 yield f"fresh {relation.id}[{position}] made", _forall(binders, body)
 
 
+def _defined_when_made(system: System, sort: str, marker: str) -> set[tuple[str, int]]:
+    """(relation, position) pairs that only ever receive an element of ``sort`` as it is made.
+
+    Such a fact is part of the element's definition (a token's signer, subject, scope), written once
+    by the action that makes it; a fact copied later (a key installed at an AEF) is not.
+    """
+    defined: set[tuple[str, int]] = set()
+    copied: set[tuple[str, int]] = set()
+    for action in system.actions:
+        params = dict(action.action.params)
+        made = {
+            part.body.args[0].name
+            for guard in action.guards
+            for part in conjuncts(guard.formula)
+            if isinstance(part, Not) and isinstance(part.body, Atom) and part.body.relation == marker
+        }
+        for effect in _active_effects(system, action):
+            if not effect.insert:
+                continue
+            for position, entry in enumerate(effect.pattern):
+                if system.catalogue.relations[effect.relation].sorts[position] != sort:
+                    continue
+                target = defined if entry in made and params.get(entry) == sort else copied
+                target.add((effect.relation, position))
+    return defined - copied
+
+
 def _uniqueness(system: System, fresh: dict[str, str]) -> Iterator[tuple[str, Formula]]:
     relations = [r for r in system.state_relations if _starts_empty(r) and r.id not in fresh.values()]
-    for sort in fresh:
-        holders = [(r, j) for r in relations for j, s in enumerate(r.sorts) if s == sort]
+    for sort, marker in fresh.items():
+        defined = _defined_when_made(system, sort, marker)
+        holders = [
+            (r, j) for r in relations for j, s in enumerate(r.sorts) if s == sort and (r.id, j) in defined
+        ]
         for index, (left, j) in enumerate(holders):
             for right, k in holders[index:]:
                 for p, left_sort in enumerate(left.sorts):
