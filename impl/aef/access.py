@@ -89,6 +89,11 @@ class AccessCheck:
             return True
         return method in interface.methods
 
+    def _accepts(self, entry: KnownEntry, interface: AefInterface) -> bool:
+        """Whether a negotiated entry lets the invoker authenticate here: not withdrawn by a method
+        update, and its method accepted on this interface."""
+        return not entry.withdrawn and self._method_accepted(entry.method, interface)
+
     def _mismatch(
         self, used: SecurityMethod, interface: AefInterface, otherwise: ProblemDetails
     ) -> ProblemDetails:
@@ -113,8 +118,9 @@ class AccessCheck:
         return lookup
 
     def check_authentication(self, api_invoker_id: str, interface: AefInterface) -> None:
-        """Accept, or raise: mismatch (the invoker's negotiated method is not accepted here any more)
-        or not authorized (the CCF has no security information of the invoker for this interface)."""
+        """Accept, or raise: mismatch (the invoker's negotiated method is not accepted here any more,
+        or the CCF shows it withdrawn, whether or not this AEF held it before) or not authorized (the
+        CCF has no security information of the invoker for this interface)."""
         try:
             previous, current = self._cache.refresh(api_invoker_id)
         except CcfUnavailableError:
@@ -122,7 +128,7 @@ class AccessCheck:
         generic = refusals.not_authorized("this interface; negotiate with the CAPIF core function")
         entries = self._covering(current, interface)
         if entries:
-            if any(self._method_accepted(entry.method, interface) for entry in entries):
+            if any(self._accepts(entry, interface) for entry in entries):
                 return
             raise self._mismatch(entries[0].method, interface, generic)
         outdated = [

@@ -3,7 +3,8 @@
 ``GET /capif-security/v1/trustedInvokers/{apiInvokerId}?authenticationInfo=true&authorizationInfo=true``
 (TS 29.222 clause 8.5.2.2.3.2; TS 33.122 clauses 6.5.2.1 and 6.5.2.2): the methods negotiated for this
 AEF, AEFPSK per interface (PSK), the invoker's certificate (PKI) and the APIs it may invoke
-(``authorizationInfo``, TS 33.122 Annex C scope syntax). The cache keeps one answer per invoker; each
+(``authorizationInfo``, TS 33.122 Annex C scope syntax), and the selections a method update withdrew
+(method only, contribution 004). The cache keeps one answer per invoker; each
 entry is parsed once (PSK octets, certificate, scope). ``revoke-authorization`` drops an invoker's
 entry, and a fetch that was in flight when it happened is not stored (a generation per invoker).
 """
@@ -47,6 +48,13 @@ class KnownEntry:
     certificate: x509.Certificate | None
     granted: tuple[ScopeEntry, ...]
     interface_key: InterfaceKey | None
+
+    @property
+    def withdrawn(self) -> bool:
+        """A selection a method update withdrew: the CCF shows its method only, with no
+        ``authorizationInfo`` although the AEF asks for it, so that the AEF can tell an invoker
+        still using that method of the mismatch (contribution 004). It grants nothing."""
+        return self.information.authorization_info is None
 
     def grants(self, aef_id: str, api_name: str) -> bool:
         """Whether ``authorizationInfo`` lets the invoker call ``api_name`` on ``aef_id``."""

@@ -18,6 +18,10 @@ Decisions where the specifications leave a choice (see also :mod:`impl.ccf.selec
 * PKI: ``authenticationInfo`` for the AEF is the invoker's current certificate (PEM).
 * ``authorizationInfo`` for the AEF: the APIs the invoker may use there, as a TS 33.122 Annex C scope
   (``aefId:api1,api2``).
+* A selection a method update withdrew (contribution 004) stays visible to the AEF as its entry with
+  neither ``authenticationInfo`` nor ``authorizationInfo`` (TS 29.222 has no field saying "stale"):
+  the AEF learns the method the invoker still uses and tells it of the mismatch, even if it never
+  fetched the invoker's security information before the update.
 * ``DELETE`` by the invoker deletes its whole context (AEFs are notified); by an AEF, it revokes the
   invoker's authorization for every API at that AEF. ``POST .../delete`` is an AEF revoking the APIs
   listed in the ``SecurityNotification``. Revocations are permanent denials in the policy; the invoker
@@ -47,7 +51,13 @@ from impl.ccf.identity import Caller, Role
 from impl.ccf.notifications import PendingNotification
 from impl.ccf.policy import usable_apis
 from impl.ccf.ports import Capif1eKeying, KeyingUnavailableError
-from impl.ccf.security_targets import LiveEntry, aef_notifications, live_entries, resolve_or_none
+from impl.ccf.security_targets import (
+    LiveEntry,
+    aef_notifications,
+    live_entries,
+    resolve_or_none,
+    withdrawn_entries,
+)
 from impl.ccf.selection import AmbiguousInterfaceError, Target, psk_interface, resolve, select_method
 from impl.store import apis, contexts, policy, tokens
 from impl.store.database import Transaction, epoch
@@ -127,23 +137,28 @@ class SecurityService:
         self, caller: Caller, api_invoker_id: str, query: Iterable[tuple[str, str]]
     ) -> ServiceSecurity:
         """``GET /trustedInvokers/{apiInvokerId}`` by an AEF: the invoker's live security information
-        for that AEF only (TS 33.122 clause 6.5.2: the AEF fetches what it needs to authenticate)."""
+        for that AEF only (TS 33.122 clause 6.5.2: the AEF fetches what it needs to authenticate), and
+        its selections a method update withdrew, without credential or authorization (contribution
+        004: the AEF must tell an invoker still using the old method that it no longer matches)."""
         if caller.role is not Role.AEF:
             raise ForbiddenError(Cause.REQUEST_NOT_AUTHORIZED, "only an AEF retrieves security information")
         parameters = QueryParams(query, known=_GET_PARAMETERS)
         with_authentication = parameters.optional("authenticationInfo", boolean_text) or False
         with_authorization = parameters.optional("authorizationInfo", boolean_text) or False
+        ccf_id = self._parts.config.ccf_id
         with self._parts.database.transaction() as tx:
             record = onboarded_invoker(tx, api_invoker_id)
             context = contexts.context(tx, api_invoker_id)
-            live = live_entries(tx, api_invoker_id, self._parts.config.ccf_id, aef_id=caller.id)
-            if context is None or not live:
+            live = live_entries(tx, api_invoker_id, ccf_id, aef_id=caller.id)
+            withdrawn = withdrawn_entries(tx, api_invoker_id, ccf_id, aef_id=caller.id)
+            if context is None or not (live or withdrawn):
                 detail = f"no security information of {api_invoker_id} for AEF {caller.id}"
                 raise NotFoundError(Cause.RESOURCE_NOT_FOUND, detail)
             items: list[SecurityInformation] = []
             for entry in live:
                 authorization = _scope_text(tx, entry.target) if with_authorization else None
                 items.extend(self._for_aef(tx, entry, record, with_authentication, authorization))
+            items.extend(_withdrawn(entry.information) for entry in withdrawn)
         return ServiceSecurity(
             security_info=tuple(items), notification_destination=context.notification_destination
         )
@@ -320,6 +335,12 @@ def _usable_target(
         detail = f"{pointer}: the API invoker is not authorized for these service APIs at AEF {exists.aef_id}"
         raise ForbiddenError(Cause.API_INVOKER_NOT_AUTHORIZED, detail)
     return target
+
+
+def _withdrawn(information: SecurityInformation) -> SecurityInformation:
+    """A withdrawn selection as the AEF sees it: which method, for which interface or AEF and API;
+    no ``authenticationInfo`` and no ``authorizationInfo``, so it authenticates and grants nothing."""
+    return replace(information, authentication_info=None, authorization_info=None)
 
 
 def _scope_text(tx: Transaction, target: Target) -> str:

@@ -5,6 +5,11 @@ selected method is still supported there. Contribution 004 (TS 33.122 clause 6.7
 APF updates an AEF's security methods, contexts that selected a method the AEF no longer supports are
 marked stale (their AEFPSKs deleted); the AEF answers such an invoker with a mismatch failure and the
 invoker re-negotiates (``POST trustedInvokers/{id}/update``).
+
+A stale entry whose target is still there but no longer supports the selected method is *withdrawn*:
+the AEF is still shown it (method only, no credential, no authorization), so that it can tell an
+invoker still using that method that it no longer matches even if it never fetched the invoker's
+security information before the update (TS 33.122 clause 5.1.1 as changed by contribution 004).
 """
 
 from __future__ import annotations
@@ -62,6 +67,24 @@ def live_entries(
         target = _live(entry, apis)
         if target is not None:
             found.append(LiveEntry(entry, target))
+    return found
+
+
+def withdrawn_entries(tx: Transaction, api_invoker_id: str, ccf_id: str, *, aef_id: str) -> list[EntryRecord]:
+    """The invoker's entries at ``aef_id`` whose selected method a method update withdrew: stale, and
+    their target, still published and usable by the invoker, no longer supports that method (once
+    the method is offered again there is no mismatch to tell, only a re-negotiation to do)."""
+    record = contexts.context(tx, api_invoker_id)
+    if record is None:
+        return []
+    apis = usable_apis(tx, ccf_id, api_invoker_id)
+    found = []
+    for entry in record.entries:
+        if entry.aef_id != aef_id or not entry.stale:
+            continue
+        target = resolve_or_none(entry.information, apis)
+        if target is not None and entry.information.sel_security_method not in target.supported:
+            found.append(entry)
     return found
 
 

@@ -299,7 +299,8 @@ def test_an_invoker_outside_the_audience_cannot_negotiate(world: World) -> None:
 
 
 def test_method_update_makes_the_context_stale_until_renegotiated(world: World) -> None:
-    """Contribution 004: the APF updates the AEF's method; the old selection stops being served."""
+    """Contribution 004: the APF updates the AEF's method; the old selection stops being served: the
+    AEF is shown it as withdrawn (its method, no AEFPSK, no authorization) until re-negotiated."""
     provider = world.register()
     aef = provider.aefs[0]
     body = {"apiName": "api-a", "aefProfiles": [profile(aef, methods=["PSK", "PKI"])]}
@@ -314,8 +315,12 @@ def test_method_update_makes_the_context_stale_until_renegotiated(world: World) 
     world.ccf.publishing.update(provider.apf_caller, provider.apf, api_id, updated, now=NOW)
 
     assert _count(world, "aef_psks") == 0
-    with pytest.raises(NotFoundError):
-        world.ccf.security.get_context(provider.aef_caller(0), invoker_id, [])
+    everything = [("authenticationInfo", "true"), ("authorizationInfo", "true")]
+    withdrawn = world.ccf.security.get_context(provider.aef_caller(0), invoker_id, everything)
+    shown = [
+        (i.sel_security_method, i.authentication_info, i.authorization_info) for i in withdrawn.security_info
+    ]
+    assert shown == [("PSK", None, None)]
     renegotiated = world.ccf.security.update_context(
         invoker_caller(invoker_id),
         invoker_id,

@@ -93,3 +93,63 @@ def test_the_ccf_marks_the_old_selection_stale(tmp_path: Path) -> None:
             ready.invoker.obtain_token(deployment.aef.config.aef_id, [HELLO_API])
         assert (refusal.value.status, refusal.value.cause) == (400, "unauthorized_client")
         ready.invoker.close()
+
+
+@pytest.mark.parametrize(("interface", "old", "new"), [("psk", "PSK", "PKI"), ("oauth", "OAUTH", "PKI")])
+def test_a_selection_withdrawn_before_the_aef_ever_fetched_it_still_gets_the_mismatch(
+    tmp_path: Path, interface: str, old: str, new: str
+) -> None:
+    """Contribution 004: the AEF never saw the invoker's security information (no check-authentication
+    before the update) and the invoker holds no token; the CCF still shows the AEF the withdrawn
+    selection, so check-authentication at the old interface says the method no longer matches."""
+    with running(tmp_path) as deployment:
+        ready = ready_invoker(deployment)
+        target = ready.negotiated[f"/{interface}"].target
+        deployment.update_methods(interface, [SecurityMethod(new)])
+        with pytest.raises(RefusedError) as refusal:
+            ready.invoker.check_authentication(target)
+        assert (refusal.value.status, refusal.value.cause) == (403, "SECURITY_METHOD_MISMATCH")
+        assert old in (refusal.value.detail or "")
+        found = ready.invoker.discover(api_name=HELLO_API)
+        current = next(t for t in found if t.api_prefix == f"/{interface}")
+        assert ready.invoker.negotiate([current])[0].method is SecurityMethod(new)
+        ready.invoker.check_authentication(current)
+        ready.invoker.close()
+
+
+def test_without_mismatch_indication_a_selection_withdrawn_unseen_is_refused_without_saying_why(
+    tmp_path: Path,
+) -> None:
+    with running(tmp_path, Settings(mismatch_indication=MismatchIndication.OFF)) as deployment:
+        ready = ready_invoker(deployment)
+        deployment.update_methods("psk", [SecurityMethod.PKI])
+        with pytest.raises(RefusedError) as refusal:
+            ready.invoker.check_authentication(ready.negotiated["/psk"].target)
+        assert (refusal.value.status, refusal.value.cause) == (403, "API_INVOKER_NOT_AUTHORIZED")
+        ready.invoker.close()
+
+
+def test_a_withdrawn_selection_is_not_shown_once_its_method_is_back(tmp_path: Path) -> None:
+    """Withdrawn, then offered again: the selection stays withdrawn (no AEFPSK any more), and since the
+    method matches again there is nothing to indicate: the invoker is told to negotiate."""
+    with running(tmp_path) as deployment:
+        ready = ready_invoker(deployment)
+        deployment.update_methods("psk", [SecurityMethod.PKI])
+        deployment.update_methods("psk", [SecurityMethod.PSK])
+        with pytest.raises(RefusedError) as refusal:
+            ready.invoker.check_authentication(ready.negotiated["/psk"].target)
+        assert (refusal.value.status, refusal.value.cause) == (403, "API_INVOKER_NOT_AUTHORIZED")
+        ready.invoker.close()
+
+
+def test_cached_security_info_does_not_accept_a_withdrawn_selection_it_never_held(tmp_path: Path) -> None:
+    """The weak ``aef-method-check`` value accepts what the AEF still holds; a selection withdrawn
+    before the AEF fetched it holds nothing (no AEFPSK, no authorization), so check-authentication
+    refuses it."""
+    with running(tmp_path, Settings(aef_method_check=AefMethodCheck.CACHED_SECURITY_INFO)) as deployment:
+        ready = ready_invoker(deployment)
+        deployment.update_methods("psk", [SecurityMethod.PKI])
+        with pytest.raises(RefusedError) as refusal:
+            ready.invoker.check_authentication(ready.negotiated["/psk"].target)
+        assert refusal.value.status == 403
+        ready.invoker.close()
