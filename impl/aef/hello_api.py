@@ -4,6 +4,10 @@
 interface's ``https://host:port`` and ``apiPrefix``) answers who called and by which CAPIF-2e method,
 once :class:`~impl.aef.access.AccessCheck` has accepted the request. The description the APF publishes
 for it (TS 29.222 ``ServiceAPIDescription``) lists every interface with its current methods.
+
+An AEF may serve the same example under further names (``{apiRoot}/{apiName}/v1/greeting``), each
+published as a service API of its own, so that token scope and access control per API can be
+exercised on one AEF.
 """
 
 from __future__ import annotations
@@ -21,11 +25,13 @@ API_VERSION = "v1"
 RESOURCE = "/greeting"
 
 
-def add_hello_routes(router: Router, interface: AefInterface, access: AccessCheck, aef_id: str) -> None:
-    """Serve the ``hello`` API on ``interface``."""
+def add_hello_routes(
+    router: Router, interface: AefInterface, access: AccessCheck, aef_id: str, api_name: str = API_NAME
+) -> None:
+    """Serve the example API as ``api_name`` on ``interface``."""
 
     def greeting(request: Request) -> Response:
-        invocation = access.authorize(request, interface, API_NAME)
+        invocation = access.authorize(request, interface, api_name)
         return Response.json(
             {
                 "greeting": f"hello, {invocation.api_invoker_id or 'holder of a valid access token'}",
@@ -36,16 +42,19 @@ def add_hello_routes(router: Router, interface: AefInterface, access: AccessChec
             }
         )
 
-    router.add("GET", f"{interface.api_prefix}/{API_NAME}/{API_VERSION}{RESOURCE}", greeting)
+    router.add("GET", f"{interface.api_prefix}/{api_name}/{API_VERSION}{RESOURCE}", greeting)
 
 
-def hello_api_description(aef_id: str, interfaces: Sequence[AefInterface]) -> JsonObject:
-    """The ``ServiceAPIDescription`` an APF publishes for this AEF's ``hello`` API (TS 29.222 8.2.4)."""
+def hello_api_description(
+    aef_id: str, interfaces: Sequence[AefInterface], api_name: str = API_NAME
+) -> JsonObject:
+    """The ``ServiceAPIDescription`` an APF publishes for this AEF's example API named ``api_name``
+    (TS 29.222 8.2.4)."""
     methods = {method for interface in interfaces for method in interface.methods}
     profile_methods: list[JsonValue] = [method.value for method in SecurityMethod if method in methods]
     descriptions: list[JsonValue] = [interface.description().to_json() for interface in interfaces]
     return {
-        "apiName": API_NAME,
+        "apiName": api_name,
         "description": "Example service API of the capifsec AEF",
         "aefProfiles": [
             {

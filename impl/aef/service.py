@@ -1,7 +1,8 @@
 """A running API exposing function: its CAPIF-2e interfaces and its CAPIF-3 endpoint.
 
 * One HTTPS endpoint per CAPIF-2e interface (:mod:`impl.aef.interfaces`), each serving the example
-  ``hello`` API and check-authentication under its ``apiPrefix``.
+  ``hello`` API (under each of the configured API names) and check-authentication under its
+  ``apiPrefix``.
 * One CAPIF-3 endpoint, mutual TLS required (TS 33.122 clause 5), serving ``revoke-authorization`` to
   the AEF's CCF.
 * A CAPIF-3 client to the CCF (``trustedInvokers`` reads and the AEF's own revocations), with the
@@ -21,7 +22,7 @@ from dataclasses import dataclass, field
 from cryptography import x509
 
 from impl.aef.access import AccessCheck
-from impl.aef.hello_api import add_hello_routes, hello_api_description
+from impl.aef.hello_api import API_NAME, add_hello_routes, hello_api_description
 from impl.aef.interfaces import AefInterface, InterfaceSpec, interface_tls
 from impl.aef.revocations import RevocationList
 from impl.aef.security_api import RevokeAuthorization, add_check_authentication, api_names_by_id
@@ -54,7 +55,8 @@ class AefConfig:
 
     ``capif3_credential`` is the certificate the CCF issued at registration (its CAPIF-3 identity);
     ``server_credential`` the AEF's server certificate from the CAPIF CA (provisioned out of band);
-    ``ca_certificate`` the CAPIF CA, trusted for the CCF's and the invokers' certificates.
+    ``ca_certificate`` the CAPIF CA, trusted for the CCF's and the invokers' certificates;
+    ``api_names`` the names the example API is served under, each published as its own service API.
     """
 
     aef_id: str
@@ -65,6 +67,7 @@ class AefConfig:
     server_credential: CertifiedKey
     trusted_token_keys: TrustedKeySet
     interfaces: tuple[InterfaceSpec, ...]
+    api_names: tuple[str, ...] = (API_NAME,)
     settings: Settings = field(default_factory=Settings)
     host: str = "127.0.0.1"
     capif3_port: int = 0
@@ -133,7 +136,8 @@ class AefService(Service):
 
     def _interface_server(self, interface: AefInterface) -> HttpsServer:
         router = Router()
-        add_hello_routes(router, interface, self._access, self.config.aef_id)
+        for api_name in self.config.api_names:
+            add_hello_routes(router, interface, self._access, self.config.aef_id, api_name)
         add_check_authentication(router, interface, self._access)
         tls = interface_tls(
             self.config.server_credential, self.config.ca_certificate, self._access.psk_lookup(interface)
@@ -153,9 +157,12 @@ class AefService(Service):
         APF then informs the CCF by updating the published API)."""
         self.interfaces[interface_name].set_methods(methods)
 
-    def service_api_description(self) -> JsonObject:
-        """The ``hello`` API as the APF publishes it, with every interface's current methods."""
-        return hello_api_description(self.config.aef_id, list(self.interfaces.values()))
+    def service_api_description(self, api_name: str = API_NAME) -> JsonObject:
+        """The example API named ``api_name`` as the APF publishes it, with every interface's current
+        methods."""
+        if api_name not in self.config.api_names:
+            raise ValueError(f"this AEF serves no API named {api_name}")
+        return hello_api_description(self.config.aef_id, list(self.interfaces.values()), api_name)
 
     def bind_api_id(self, api_name: str, api_id: str) -> None:
         """Learn the ``apiId`` the CCF assigned to one of this AEF's APIs (from the APF)."""

@@ -8,7 +8,8 @@ onboarding, registration and security context; the APF re-publishes the interfac
 have changed) with an update of the same API.
 
 AEF interfaces (CAPIF-2e), one per method as published in ``InterfaceDescription``: ``psk``
-(``/psk``, PSK), ``pki`` (``/pki``, PKI), ``oauth`` (``/oauth``, OAUTH).
+(``/psk``, PSK), ``pki`` (``/pki``, PKI), ``oauth`` (``/oauth``, OAUTH). ``api_names`` publishes the
+example API under further names too, each a service API of its own on the same interfaces.
 """
 
 from __future__ import annotations
@@ -84,6 +85,11 @@ def _server_profile(common_name: str, host: str, uri: str | None = None) -> pki.
     )
 
 
+def _api_id_key(api_name: str) -> str:
+    """Where the deployment state keeps an API's ``apiId`` (``helloApiId`` for ``hello``)."""
+    return f"{api_name}ApiId"
+
+
 class Deployment(Service):
     """``with Deployment(data_dir, settings) as deployment:`` runs a CCF and an AEF on ``host``."""
 
@@ -95,12 +101,14 @@ class Deployment(Service):
         host: str = "127.0.0.1",
         ports: DeploymentPorts | None = None,
         clock: Clock = system_clock,
+        api_names: tuple[str, ...] = (HELLO_API,),
     ) -> None:
         self.data_dir = data_dir
         self.settings = settings
         self.host = host
         self.ports = ports or DeploymentPorts()
         self.clock = clock
+        self.api_names = api_names
         self._ccf: CcfService | None = None
         self._aef: AefService | None = None
         self._apf: ApfClient | None = None
@@ -240,6 +248,7 @@ class Deployment(Service):
                 server_credential=server_credential,
                 trusted_token_keys=TrustedKeySet([self.ccf.token_key]),
                 interfaces=interfaces,
+                api_names=self.api_names,
                 settings=self.settings,
                 host=self.host,
                 capif3_port=self.ports.aef_capif3,
@@ -259,30 +268,36 @@ class Deployment(Service):
 
     def _publish(self, state: dict[str, object], provider: RegisteredProvider) -> None:
         assert self._apf is not None
-        api_id = state_text(state, "helloApiId")
-        description = self.aef.service_api_description()
+        for api_name in self.api_names:
+            api_id = state_text(state, _api_id_key(api_name))
+            description = self.aef.service_api_description(api_name)
+            if api_id is None:
+                api_id = self._apf.publish(description)
+                state[_api_id_key(api_name)] = api_id
+                save_state(self.data_dir, state)
+            else:
+                self._apf.update(api_id, description)
+            self.aef.bind_api_id(api_name, api_id)
+
+    def api_id(self, api_name: str) -> str:
+        """The ``apiId`` the CCF assigned to the example API published as ``api_name``."""
+        api_id = state_text(load_state(self.data_dir), _api_id_key(api_name))
         if api_id is None:
-            api_id = self._apf.publish(description)
-            state["helloApiId"] = api_id
-            save_state(self.data_dir, state)
-        else:
-            self._apf.update(api_id, description)
-        self.aef.bind_api_id(HELLO_API, api_id)
+            raise DeploymentError(f"the {api_name} API is not published")
+        return api_id
 
     @property
     def hello_api_id(self) -> str:
-        api_id = state_text(load_state(self.data_dir), "helloApiId")
-        if api_id is None:
-            raise DeploymentError("the hello API is not published")
-        return api_id
+        return self.api_id(HELLO_API)
 
     def update_methods(self, interface_name: str, methods: Iterable[SecurityMethod]) -> None:
         """Contribution 004: the AEF changes an interface's security methods, then the APF informs the
-        CCF by updating the published API (contexts using the old method become stale there)."""
+        CCF by updating each published API (contexts using the old method become stale there)."""
         if self._apf is None:
             raise DeploymentError("the deployment is not running")
         self.aef.set_methods(interface_name, methods)
-        self._apf.update(self.hello_api_id, self.aef.service_api_description())
+        for api_name in self.api_names:
+            self._apf.update(self.api_id(api_name), self.aef.service_api_description(api_name))
 
     def onboarding_secret(self, lifetime: timedelta = timedelta(hours=1)) -> str:
         """A one-time onboarding secret, as the CCF operator hands it to an invoker out of band."""
