@@ -17,7 +17,7 @@ from typing import Any
 from model.catalogue import Action, Catalogue, Conditions, Guard, holds
 from model.concrete import ConcreteRun, Structure, evaluate
 from model.syntax import And, Atom, Formula, Implies, Quant, show, walk
-from model.system import CompiledAction, System, expand_definitions
+from model.system import CompiledAction, System, expand_definitions, split_universal
 
 TRACE_FORMAT = "capifsec-trace/1"
 
@@ -220,22 +220,24 @@ class TraceBuilder:
         ]
 
     def _violation(self, final: Structure, goal: Formula, names: Mapping[str, str]) -> dict[str, Any]:
-        """The instance of the property that the final state falsifies, with its variables named."""
-        body: Formula = goal
-        binders: list[tuple[str, str]] = []
-        while isinstance(body, Quant) and body.universal:
-            binders.extend(body.binders)
-            body = body.body
-        variables = [variable for variable, _ in binders]
-        for values in itertools.product(*(final.universe[sort] for _, sort in binders)):
-            env = dict(zip(variables, values, strict=True))
-            if not evaluate(body, final, env):
-                premise = body.left if isinstance(body, Implies) else body
-                parts = premise.parts if isinstance(premise, And) else (premise,)
-                return {
-                    "instance": {variable: names.get(value, value) for variable, value in env.items()},
-                    "premise": " & ".join(show(part) for part in parts),
-                }
+        """The instance of the property that the final state falsifies, with its variables named: the
+        first conjunct that fails (``split_universal``), and values of its variables that falsify it."""
+        for piece in split_universal(goal):
+            body: Formula = piece
+            binders: list[tuple[str, str]] = []
+            while isinstance(body, Quant) and body.universal:
+                binders.extend(body.binders)
+                body = body.body
+            variables = [variable for variable, _ in binders]
+            for values in itertools.product(*(final.universe[sort] for _, sort in binders)):
+                env = dict(zip(variables, values, strict=True))
+                if not evaluate(body, final, env):
+                    premise = body.left if isinstance(body, Implies) else body
+                    parts = premise.parts if isinstance(premise, And) else (premise,)
+                    return {
+                        "instance": {variable: names.get(value, value) for variable, value in env.items()},
+                        "premise": " & ".join(show(part) for part in parts),
+                    }
         raise ValueError("the final state of a counterexample satisfies the property")
 
 

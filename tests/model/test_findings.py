@@ -33,6 +33,13 @@ from model.verify import ProfileVerifier, Verdict
             "recommended", {"aef-scope-check": "api-only"}, "token-scope", id="no-own-aefid-in-scope"
         ),
         pytest.param("opencapif-observed", {}, "token-subject", id="opencapif-token-subject"),
+        pytest.param(
+            "recommended", {"capif6-protection": "none"}, "interconnect-channel", id="capif6-unprotected"
+        ),
+        pytest.param("recommended", {"capif6-protection": "none"}, "psk-secrecy", id="capif6-psk-in-clear"),
+        pytest.param(
+            "recommended", {"rof-authentication": "none"}, "rof-authorization", id="rof-unauthenticated"
+        ),
     ],
 )
 def test_violation(catalogue: Catalogue, profile: str, overrides: dict[str, str], prop: str) -> None:
@@ -41,6 +48,7 @@ def test_violation(catalogue: Catalogue, profile: str, overrides: dict[str, str]
     assert result.verdict == Verdict.VIOLATED, result.detail
     assert result.trace is not None
     assert result.trace["options"] == {**catalogue.profiles[profile].options, **overrides}
+    assert result.trace["violation"]["instance"], "the violated instance is named"
 
 
 def test_validated_home_is_as_good_as_resolved(catalogue: Catalogue) -> None:
