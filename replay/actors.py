@@ -15,7 +15,7 @@ from impl.apitypes.enums import SecurityMethod
 from impl.invoker import AefTarget, ApiInvoker, Negotiated
 from impl.tls import ClientTls
 from replay.plan import Plan
-from replay.target import Capability, Target
+from replay.target import Capability, Target, TargetApi
 from replay.wire import Observation, Session, accepted, attempt, failed
 
 SessionKey = tuple[str, str, SecurityMethod, bool]
@@ -72,6 +72,7 @@ class Actors:
         self.keys: dict[str, Key] = {}
         self.tokens: dict[str, str] = {}
         self.held: dict[tuple[str, str], str] = {}
+        self._versions: dict[tuple[str, str], str] = {}
         self._sessions: dict[SessionKey, Session] = {}
         self._scout: ApiInvoker | None = None
 
@@ -102,14 +103,37 @@ class Actors:
         return self.plan.aefs[aef].aef_id
 
     def discover(self, aef: str, finder: ApiInvoker) -> tuple[list[AefTarget], Observation | None]:
-        """Discover (TS 29.222 clause 8.1) the interfaces of ``aef``'s API as ``finder``."""
-        api = self.plan.negotiated_api(aef)
-        found, problem = attempt(lambda: finder.discover(api_name=api.name, aef_id=self.aef_id(aef)))
-        if problem is not None:
+        """Discover (TS 29.222 clause 8.1) as ``finder`` the interfaces of every API at ``aef`` it may
+        discover (possibly none); the interfaces of :meth:`Plan.negotiated_api` come first."""
+        aef_id, api = self.aef_id(aef), self.plan.negotiated_api(aef)
+        found, problem = attempt(lambda: finder.discover(aef_id=aef_id))
+        if problem is not None or found is None:
+            return [], problem or failed("discovery gave no answer")
+        for target in found:
+            self._versions[(target.aef_id, target.api_name)] = target.api_version
+        return sorted(found, key=lambda target: target.api_name != api.name), None
+
+    def _none_found(self, aef: str) -> Observation:
+        return failed(f"discovery finds no interface at {self.aef_id(aef)}")
+
+    def discover_as_scout(self, aef: str) -> tuple[list[AefTarget], Observation | None]:
+        """:meth:`discover` as the scout, which may discover every API."""
+        scout, problem = self.scout()
+        if scout is None:
             return [], problem
-        if not found:
-            return [], failed(f"discovery finds no interface of {api.name} at {self.aef_id(aef)}")
-        return found, None
+        found, problem = self.discover(aef, scout)
+        return (found, None) if found else ([], problem or self._none_found(aef))
+
+    def api_of(self, aef: str, target: AefTarget) -> TargetApi:
+        """The target's API among ``aef``'s (:meth:`Plan.negotiated_api` if it is none of them)."""
+        apis = self.plan.aefs[aef].apis
+        return next((api for api in apis if api.name == target.api_name), self.plan.negotiated_api(aef))
+
+    def path(self, target: AefTarget, api: TargetApi) -> str:
+        """The path of ``api``'s resource at ``target``'s interface (TS 29.122 clause 5.2.4), with the
+        version discovery gave for that API at that AEF."""
+        version = self._versions.get((target.aef_id, api.name), target.api_version)
+        return f"{target.api_prefix}/{api.name}/{version}{api.resource}"
 
     def scout(self) -> tuple[ApiInvoker | None, Observation | None]:
         """The replayer's own invoker, onboarded on first use and admitted to every API so that it
@@ -127,10 +151,7 @@ class Actors:
 
     def interface(self, aef: str, method: SecurityMethod) -> tuple[AefTarget | None, Observation | None]:
         """An interface of ``aef`` offering ``method`` now, as the scout discovers it."""
-        scout, problem = self.scout()
-        if scout is None:
-            return None, problem
-        found, problem = self.discover(aef, scout)
+        found, problem = self.discover_as_scout(aef)
         return (choose(found, method, None), None) if problem is None else (None, problem)
 
     def initiate(self, name: str, aef: str) -> Observation | None:
@@ -160,7 +181,7 @@ class Actors:
 
     def update_audiences(self) -> None:
         """Each (AEF, API) the steps use admits exactly the onboarded invokers the policy allows
-        (and the scout)."""
+        (and the scout); the AEFs' other APIs stay open (no step reads the policy there)."""
         if Capability.POLICY not in self.target.capabilities:
             return
         for aef, api in self.plan.pairs:

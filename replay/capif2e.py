@@ -48,7 +48,7 @@ def pki_session(actors: Actors, args: Args, *, attacker: bool) -> Observation:
         return failed(f"no certificate {args['ct']} was issued")
     honest = None if attacker else actors.invokers.get(name)
     negotiated = None if honest is None else honest.negotiated.get(aef)
-    target = None if negotiated is None else negotiated.target
+    target = negotiated.target if negotiated and negotiated.method is SecurityMethod.PKI else None
     if target is None:
         target, problem = actors.interface(aef, SecurityMethod.PKI)
         if target is None:
@@ -87,13 +87,14 @@ def invoke(actors: Actors, args: Args, *, attacker: bool) -> Observation:
     session = actors.session((aef, name, method, attacker))
     if session is None:
         return failed(f"no {method.value} session of {name} at {aef} is open")
-    return served(actors, session.get(actors.plan.api(aef, args["x"]).resource), name, method)
+    path = actors.path(session.target, actors.plan.api(aef, args["x"]))
+    return served(actors, session.get(path), name, method)
 
 
-def _one_request(target: AefTarget, tls: ClientTls, resource: str, headers: Mapping[str, str]) -> Observation:
+def _one_request(target: AefTarget, tls: ClientTls, path: str, headers: Mapping[str, str]) -> Observation:
     session = Session(target, tls)
     try:
-        return session.get(resource, headers)
+        return session.get(path, headers)
     finally:
         session.close()
 
@@ -112,8 +113,8 @@ def oauth_invoke(actors: Actors, args: Args, *, attacker: bool) -> Observation:
         if target is None:
             return problem or failed("no interface")
     tls = CertificateClientTls(actors.target.ca_certificate)
-    resource = actors.plan.api(aef, args["x"]).resource
-    answer = _one_request(target, tls, resource, {"Authorization": f"Bearer {token}"})
+    path = actors.path(target, actors.plan.api(aef, args["x"]))
+    answer = _one_request(target, tls, path, {"Authorization": f"Bearer {token}"})
     return served(actors, answer, args["i"], SecurityMethod.OAUTH)
 
 
@@ -127,15 +128,16 @@ def mismatch_failure(actors: Actors, args: Args) -> Observation:
     if invoker is None or negotiated is None or negotiated.method is not method:
         return failed(f"{name} has not negotiated {method.value} for {aef}")
     invoker.initiated.discard(aef)
-    target, resource = negotiated.target, actors.plan.negotiated_api(aef).resource
+    target = negotiated.target
+    path = actors.path(target, actors.api_of(aef, target))
     ca = actors.target.ca_certificate
     first: Observation | None = None
     if method is SecurityMethod.PKI:
         tls = CertificateClientTls(ca, credential=invoker.client.identity.credential)
-        answer = _one_request(target, tls, resource, {})
+        answer = _one_request(target, tls, path, {})
     elif method is SecurityMethod.OAUTH and (name, aef) in actors.held:
         bearer = {"Authorization": f"Bearer {actors.held[(name, aef)]}"}
-        answer = _one_request(target, CertificateClientTls(ca), resource, bearer)
+        answer = _one_request(target, CertificateClientTls(ca), path, bearer)
     else:
         if method is SecurityMethod.PSK and negotiated.aefpsk is not None:
             probe = Session(target, PskClientTls(actors.id_of(name), negotiated.aefpsk))

@@ -9,6 +9,9 @@ Each step gives an :class:`~replay.wire.Observation`, or None when the step is f
 one: the AEF's security information fetches (``aef-fetch-psk``, ``aef-fetch-policy``, TS 33.122 clause
 6.5.2.1) happen when the invoker sends its Authentication Initiation Request (``check-authentication``)
 -- at once if it has negotiated for that AEF, otherwise before its next session there.
+``aef-fetch-certificate`` (clause 6.5.2.2) is check-authentication with the invoker's certificate at
+an interface for PKI, so that the CCF's refusal to give certificate information without a PKI
+selection is seen where the model places it.
 """
 
 from __future__ import annotations
@@ -16,14 +19,15 @@ from __future__ import annotations
 import base64
 import json
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 
 from impl.apitypes.enums import SecurityMethod
+from impl.invoker import AefTarget
 from replay import capif2e
-from replay.actors import Actors, Invoker, Key, choose
+from replay.actors import Actors, Invoker, Key, check_authentication_observed, choose
 from replay.plan import Plan, interface_methods
-from replay.target import Capability, Target, TargetError
+from replay.target import Capability, Target, TargetApi, TargetError
 from replay.wire import Observation, accepted, attempt, failed
 
 CLOCK_SKEW_SECONDS = 30
@@ -46,6 +50,15 @@ def token_expiry(token: str) -> int | None:
     return exp if isinstance(exp, int) and not isinstance(exp, bool) else None
 
 
+def _same_interface(found: list[AefTarget], chosen: AefTarget, apis: Sequence[TargetApi]) -> list[AefTarget]:
+    """One negotiation entry per API in ``apis`` at ``chosen``'s interface (the model negotiates for
+    the AEF as a whole; TS 29.222 entries name an interface and an API); ``chosen`` alone when the
+    interface serves none of them."""
+    key = chosen.interface.address_key()
+    at_interface = {t.api_name: t for t in found if t.interface.address_key() == key}
+    return [at_interface[api.name] for api in apis if api.name in at_interface] or [chosen]
+
+
 class StepDriver:
     """Runs the steps of one trace on a target, following its plan. ``close()`` when done."""
 
@@ -60,7 +73,7 @@ class StepDriver:
             "negotiate": self._negotiate,
             "aef-fetch-psk": self._fetch,
             "aef-fetch-policy": self._fetch,
-            "aef-fetch-certificate": self._fetch,
+            "aef-fetch-certificate": self._fetch_certificate,
             "psk-session": lambda args: capif2e.psk_session(actors, args, attacker=False),
             "psk-session-attacker": lambda args: capif2e.psk_session(actors, args, attacker=True),
             "pki-session": lambda args: capif2e.pki_session(actors, args, attacker=False),
@@ -114,24 +127,31 @@ class StepDriver:
         return accepted(f"201 Created: apiInvokerId {identity.api_invoker_id}")
 
     def _negotiate(self, args: Args) -> Observation:
+        """Discover, then negotiate the trace's method for the APIs :meth:`Plan.negotiated_apis` names
+        at the chosen interface. An invoker that may discover nothing at the AEF negotiates at the
+        interfaces the scout discovers (their addresses are public): the CCF decides."""
         actors = self._actors
         name, aef, method = args["i"], args["a"], SecurityMethod(args["m"])
         invoker = actors.onboarded(name)
         if invoker is None:
             return failed(f"{name} is not onboarded: it has no CAPIF-1e credential to negotiate with")
         found, problem = actors.discover(aef, invoker.client)
+        if problem is None and not found:
+            found, problem = actors.discover_as_scout(aef)
         if problem is not None:
             return problem
         previous = invoker.negotiated.get(aef)
         chosen = choose(found, method, None if previous is None else previous.target)
+        entries = _same_interface(found, chosen, actors.plan.negotiated_apis(aef, name))
         prefers = actors.plan.prefers[name]
         preferred = [method, *(m for m in prefers if m is not method)] if method in prefers else list(prefers)
-        result, problem = attempt(lambda: invoker.client.negotiate([chosen], preferred=preferred))
+        result, problem = attempt(lambda: invoker.client.negotiate(entries, preferred=preferred))
         if result is None:
             return problem or failed("negotiation gave no answer")
+        other = next((item.method for item in result if item.method is not method), None)
+        if other is not None:
+            return failed(f"the CCF selected {other.value}; the trace has {method.value}")
         negotiated = result[0]
-        if negotiated.method is not method:
-            return failed(f"the CCF selected {negotiated.method.value}; the trace has {method.value}")
         invoker.negotiated[aef] = negotiated
         invoker.initiated.discard(aef)
         if negotiated.aefpsk is not None:
@@ -152,6 +172,24 @@ class StepDriver:
             return None
         invoker.initiated.discard(args["a"])
         return self._actors.initiate(args["i"], args["a"])
+
+    def _fetch_certificate(self, args: Args) -> Observation | None:
+        """``aef-fetch-certificate``: check-authentication where the invoker negotiated PKI for the AEF
+        (TS 33.122 clause 6.5.2.2), else at an interface of the AEF offering PKI, where the CCF has no
+        certificate information of the invoker to give; folded while the invoker is not onboarded."""
+        actors, name, aef = self._actors, args["i"], args["a"]
+        invoker = actors.onboarded(name)
+        if invoker is None:
+            return None
+        negotiated = invoker.negotiated.get(aef)
+        if negotiated is not None and negotiated.method is SecurityMethod.PKI:
+            invoker.initiated.discard(aef)
+            return actors.initiate(name, aef)
+        target, problem = actors.interface(aef, SecurityMethod.PKI)
+        if target is None:
+            return problem or failed("no interface")
+        _, problem = attempt(lambda: invoker.client.check_authentication(target))
+        return check_authentication_observed(problem)
 
     # -- access tokens (CAPIF-1e) and their expiry
 

@@ -4,7 +4,9 @@
   the attack really works on an implementation configured that way, the witness really runs.
 * ``recommended`` (a target with the ``recommended`` profile's settings): a witness still runs; a
   counterexample is stopped at a step whose ``checks_missing`` names the check, with the refusal the
-  implementation documents for that check (``docs/implementation.md``, Refusals).
+  implementation documents for that check (``docs/implementation.md``, Refusals). A witness with
+  such a step (an honest run that relies on a check its profile lacks, for example a token used for
+  an API outside its scope where the AEF checks no scope) is judged like a counterexample.
 
 A step of ``mismatch-failure`` is accepted when the AEF answers with the mismatch failure it models
 (contribution 004).
@@ -51,6 +53,7 @@ DOCUMENTED_REFUSALS: Mapping[str, frozenset[str]] = {
     "aef-checks-expiry": frozenset({_INVALID}),
     "aef-checks-scope": frozenset({_INVALID}),
     "ccf-releases-to-that-aef": frozenset({"403 REQUEST_NOT_AUTHORIZED", "404 RESOURCE_NOT_FOUND"}),
+    "pki-negotiated": frozenset({_NOT_AUTHORIZED}),
 }
 """Check id (``spec/checks.yaml``) -> the refusals (``"<status> <cause>"``) the implementation documents
 for it."""
@@ -71,7 +74,8 @@ def judge(
     stops at the first step not accepted."""
     stop = next(((step, seen) for step, seen in observed if seen is not None and not seen.accepted), None)
     counterexample = trace["kind"] == "counterexample"
-    if mode is Mode.AS_PROFILE or not counterexample:
+    relies_on_missing = any(step["checks_missing"] for step in trace["steps"])
+    if mode is Mode.AS_PROFILE or not (counterexample or relies_on_missing):
         if stop is None:
             return Status.REPLAYED, "every step accepted"
         step, seen = stop
@@ -83,10 +87,10 @@ def judge(
     named = [step["n"] for step in trace["steps"] if step["checks_missing"]]
     where = f"step(s) {', '.join(map(str, named))}" if named else "no step"
     if stop is None:
+        stopped = "the attack is not stopped" if counterexample else "nothing refused what the profile lacks"
         return (
             Status.DIVERGED,
-            f"every step accepted under recommended: the attack is not stopped"
-            f" ({where} list a missing check)",
+            f"every step accepted under recommended: {stopped} ({where} list a missing check)",
         )
     step, seen = stop
     checks = _missing(step)

@@ -1,9 +1,10 @@
 """The reference implementation as a replay :class:`~replay.target.Target`.
 
 A :class:`LocalTarget` runs :class:`impl.deployment.Deployment` (one CCF, one provider with its AEF and
-the ``hello`` API) on 127.0.0.1 ephemeral ports in a data directory, with a :class:`ReplayClock`, and
-registers further providers with one AEF each when a trace names more AEFs than one (each publishes its
-own ``hello``, so the access control policy is set per AEF and API). It offers every
+the example API published twice, as ``hello`` and ``hello-2``, so that a trace may use two APIs of one
+AEF) on 127.0.0.1 ephemeral ports in a data directory, with a :class:`ReplayClock`, and registers
+further providers with one AEF each when a trace names more AEFs than one (each publishes its own two
+APIs, so the access control policy is set per AEF and API). It offers every
 :class:`~replay.target.Capability`: method updates through the APF (contribution 004), the audience of
 an API (the operator's out-of-band policy, TS 23.222 clause 8.16) and the clock.
 
@@ -46,6 +47,8 @@ from replay.target import Capability, TargetAef, TargetApi, TargetError, TargetI
 HOST = "127.0.0.1"
 NOTIFICATION_DESTINATION = "https://127.0.0.1:9/notifications"
 _INTERFACES = tuple(TargetInterface(spec.name, frozenset(spec.methods)) for spec in DEFAULT_INTERFACES)
+API_NAMES = (HELLO_API, "hello-2")
+"""The APIs each AEF of a local target exposes (the example API under two names), in rank order."""
 
 
 @contextmanager
@@ -94,11 +97,12 @@ class _ExtraAef:
 
     service: AefService
     apf: ApfClient
-    api_id: str
+    api_ids: dict[str, str]
 
     def set_methods(self, interface: str, methods: frozenset[SecurityMethod]) -> None:
         self.service.set_methods(interface, methods)
-        self.apf.update(self.api_id, self.service.service_api_description())
+        for api_name, api_id in self.api_ids.items():
+            self.apf.update(api_id, self.service.service_api_description(api_name))
 
     def stop(self) -> None:
         self.apf.close()
@@ -106,8 +110,8 @@ class _ExtraAef:
 
 
 def _start_extra_aef(deployment: Deployment, settings: Settings, clock: ReplayClock) -> _ExtraAef:
-    """Register a provider (AMF, APF, AEF) at the CCF, start its AEF, publish its ``hello`` API
-    (TS 29.222 clauses 8.9 and 8.2) and tell the CCF where it receives revocations."""
+    """Register a provider (AMF, APF, AEF) at the CCF, start its AEF, publish its APIs (TS 29.222
+    clauses 8.9 and 8.2) and tell the CCF where it receives revocations."""
     secret = deployment.ccf.core.operator.create_secret(SecretPurpose.PROVIDER_REGISTRATION, now=clock())
     ca = deployment.ca
     with HttpsClient(Capif1eClientTls(ca.certificate), HOST, deployment.ccf.capif1e_port) as client:
@@ -126,6 +130,7 @@ def _start_extra_aef(deployment: Deployment, settings: Settings, clock: ReplayCl
             server_credential=ca.issue_certified_key(profile, now=clock() - timedelta(minutes=5)),
             trusted_token_keys=TrustedKeySet([deployment.ccf.token_key]),
             interfaces=DEFAULT_INTERFACES,
+            api_names=API_NAMES,
             settings=settings,
             host=HOST,
             clock=clock,
@@ -140,14 +145,17 @@ def _start_extra_aef(deployment: Deployment, settings: Settings, clock: ReplayCl
         server_name=HOST,
         apf_id=provider.apf.func_id,
     )
+    api_ids = {}
     try:
-        api_id = apf.publish(service.service_api_description())
+        for api_name in API_NAMES:
+            api_ids[api_name] = apf.publish(service.service_api_description(api_name))
     except DeploymentError:
         apf.close()
         service.stop()
         raise
-    service.bind_api_id(HELLO_API, api_id)
-    return _ExtraAef(service, apf, api_id)
+    for api_name, api_id in api_ids.items():
+        service.bind_api_id(api_name, api_id)
+    return _ExtraAef(service, apf, api_ids)
 
 
 class LocalTarget:
@@ -159,7 +167,7 @@ class LocalTarget:
     def __init__(self, data_dir: Path, settings: Settings) -> None:
         self.settings = settings
         self.clock = ReplayClock()
-        self._deployment = Deployment(data_dir, settings, host=HOST, clock=self.clock)
+        self._deployment = Deployment(data_dir, settings, host=HOST, clock=self.clock, api_names=API_NAMES)
         self._extra: list[_ExtraAef] = []
 
     def start(self) -> None:
@@ -193,30 +201,30 @@ class LocalTarget:
     def aefpsk_derivation(self) -> AefpskDerivation:
         return self.settings.aefpsk_derivation
 
-    def _services(self) -> list[tuple[AefService, str]]:
-        main = (self._deployment.aef, self._deployment.hello_api_id)
-        return [main, *((extra.service, extra.api_id) for extra in self._extra)]
+    def _services(self) -> list[tuple[AefService, dict[str, str]]]:
+        """Each AEF with the ``apiId`` of each of its APIs, by name."""
+        main = (self._deployment.aef, {name: self._deployment.api_id(name) for name in API_NAMES})
+        return [main, *((extra.service, extra.api_ids) for extra in self._extra)]
 
     def aefs(self, wanted: int) -> Sequence[TargetAef]:
         while len(self._extra) + 1 < wanted:
             with _failing_as_target("starting a further AEF"):
                 self._extra.append(_start_extra_aef(self._deployment, self.settings, self.clock))
-        return [
-            TargetAef(service.config.aef_id, (TargetApi(HELLO_API, RESOURCE),), _INTERFACES)
-            for service, _ in self._services()
-        ]
+        apis = tuple(TargetApi(name, RESOURCE) for name in API_NAMES)
+        return [TargetAef(service.config.aef_id, apis, _INTERFACES) for service, _ in self._services()]
 
     def onboarding_secret(self) -> str:
         with _failing_as_target("minting an onboarding secret"):
             return self._deployment.onboarding_secret()
 
     def reset(self) -> None:
-        for service, api_id in self._services():
+        for service, api_ids in self._services():
             for interface in _INTERFACES:
                 if service.interfaces[interface.name].methods != interface.methods:
                     self.set_methods(service.config.aef_id, interface.name, interface.methods)
-            with _failing_as_target("opening an API to every invoker"):
-                self._deployment.ccf.core.operator.set_api_audience(api_id, None)
+            with _failing_as_target("opening the APIs to every invoker"):
+                for api_id in api_ids.values():
+                    self._deployment.ccf.core.operator.set_api_audience(api_id, None)
 
     def set_methods(self, aef_id: str, interface: str, methods: frozenset[SecurityMethod]) -> None:
         with _failing_as_target(f"changing the methods of {aef_id} {interface}"):
@@ -227,9 +235,14 @@ class LocalTarget:
 
     def set_audience(self, aef_id: str, api_name: str, invoker_ids: Sequence[str]) -> None:
         api_id = next(
-            (api_id for service, api_id in self._services() if service.config.aef_id == aef_id), None
+            (
+                api_ids.get(api_name)
+                for service, api_ids in self._services()
+                if service.config.aef_id == aef_id
+            ),
+            None,
         )
-        if api_id is None or api_name != HELLO_API:
+        if api_id is None:
             raise TargetError(f"{aef_id} exposes no API {api_name}")
         with _failing_as_target(f"restricting {api_name} at {aef_id}"):
             self._deployment.ccf.core.operator.set_api_audience(api_id, invoker_ids)

@@ -55,10 +55,22 @@ class Plan:
         return self.aefs[aef].apis[self.apis[api]]
 
     def negotiated_api(self, aef: str) -> TargetApi:
-        """The API an invoker names when it negotiates for ``aef`` (the model negotiates per AEF):
-        the first the steps use there, else the AEF's first."""
+        """The API whose interfaces stand for ``aef``'s (the model negotiates per AEF): the first the
+        steps use there, else the AEF's first."""
         api = next((x for a, x in self.pairs if a == aef), None)
         return self.aefs[aef].apis[0] if api is None else self.api(aef, api)
+
+    def negotiated_apis(self, aef: str, invoker: str) -> tuple[TargetApi, ...]:
+        """The APIs ``invoker`` names when it negotiates for ``aef`` (the model negotiates per AEF and
+        reads no policy; a CCF chooses a method for the invoker's subscribed APIs, TS 33.122 clause
+        5.1.1, and refuses an entry naming one it may not use): those the steps use there that the
+        policy lets it use; else the AEF's APIs the steps do not use there (left open: no step reads
+        the policy for them); else :meth:`negotiated_api` (the CCF refuses, as the policy says)."""
+        used = [x for a, x in self.pairs if a == aef]
+        allowed = tuple(self.api(aef, x) for x in used if (invoker, aef, x) in self.allowed)
+        playing = {self.apis[x] for x in used}
+        unused = tuple(api for index, api in enumerate(self.aefs[aef].apis) if index not in playing)
+        return allowed or unused or (self.negotiated_api(aef),)
 
 
 def _used(steps: Sequence[Mapping[str, Any]]) -> dict[str, list[str]]:

@@ -102,9 +102,8 @@ class Session:
             return failed(f"no connection: {error}")
         return accepted("TLS handshake completed")
 
-    def get(self, resource: str, headers: Mapping[str, str] | None = None) -> Observation:
-        """``GET`` a resource of the target's API (TS 29.122 clause 5.2.4 URI)."""
-        path = self.target.resource_path(resource)
+    def get(self, path: str, headers: Mapping[str, str] | None = None) -> Observation:
+        """``GET`` a resource (its TS 29.122 clause 5.2.4 path) on this connection."""
         return self._exchange(lambda: self._client.get(path, headers=headers))
 
     def check_authentication(self, api_invoker_id: str) -> Observation:

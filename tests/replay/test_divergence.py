@@ -4,7 +4,9 @@ says is caught at that step. Some traces here are the model's with one step adde
 so in each test): they exercise the clock and offboarding, which no catalogue trace needs yet.
 
 The mutants of the catalogue (``spec/mutants.yaml``: ``recommended`` with one check removed) give
-counterexamples that the implementation, which keeps every check, must stop at that check."""
+counterexamples that the implementation, which keeps every check, must stop at that check. They are
+searched with interconnection off (the implementation is one CAPIF provider): under ``recommended``
+the shortest counterexample may otherwise go through a CAPIF-6/6e step."""
 
 from __future__ import annotations
 
@@ -21,9 +23,9 @@ from model.system import Removal
 from replay import LocalTargets, Mode, Status, StepOutcome, TraceReplay, replay_on
 from replay.judge import DOCUMENTED_REFUSALS
 from replay.run import replay_locally
-from tests.replay.findings import AEF_WITHOUT_METHOD, CERTIFICATE_WITHOUT_NEGOTIATION
 
 Trace = dict[str, Any]
+ONE_PROVIDER = {"interconnection": "not-supported"}
 
 
 def _explain(replay: TraceReplay) -> str:
@@ -76,8 +78,6 @@ def test_a_missing_mismatch_indication_is_a_divergence_of_the_update_witness(
     profile = Settings.from_options(trace["options"], ignore_unknown=True)
     silent = targets.get(replace(profile, mismatch_indication=MismatchIndication.OFF))
     replay = replay_on(trace, silent, Mode.AS_PROFILE)
-    if AEF_WITHOUT_METHOD.seen_in(replay):
-        pytest.xfail(AEF_WITHOUT_METHOD.reason)
     assert replay.status is Status.DIVERGED, _explain(replay)
     mismatch = next(step["n"] for step in trace["steps"] if step["action"] == "mismatch-failure")
     assert replay.reason.startswith(f"step {mismatch} (mismatch-failure)"), replay.reason
@@ -133,22 +133,53 @@ def test_the_implementation_stops_a_mutant_counterexample_at_the_removed_check(
     recommended: Settings,
 ) -> None:
     mutant = catalogue.mutants[mutant_id]
-    trace = counterexample(mutant.profile, mutant.breaks, (Removal(mutant.check, mutant.action),))
+    removal = (Removal(mutant.check, mutant.action),)
+    trace = counterexample(mutant.profile, mutant.breaks, removal, ONE_PROVIDER)
     assert replay_locally(trace, Mode.AS_PROFILE, targets, recommended).status is Status.NOT_REPLAYABLE
     replay = replay_locally(trace, Mode.RECOMMENDED, targets, recommended)
     assert replay.status is Status.REPLAYED, _explain(replay)
-    assert mutant.check in replay.reason
+    stop = next(step for step in replay.steps if step.outcome is StepOutcome.REFUSED)
+    assert mutant.check in stop.checks_missing, _explain(replay)
+    documented = DOCUMENTED_REFUSALS[mutant.check]
+    assert any(refusal in stop.observed for refusal in documented), _explain(replay)
 
 
 def test_the_implementation_stops_the_policy_mutant_at_the_policy_check(
     catalogue: Catalogue, counterexample: Callable[..., Trace], targets: LocalTargets, recommended: Settings
 ) -> None:
+    """The invoker authenticates (it negotiated for the AEF, naming an API there the steps do not use
+    if the policy grants it none they use), and the AEF refuses the API the policy does not grant it:
+    403 API_INVOKER_NOT_AUTHORIZED on the invocation, not earlier."""
     mutant = catalogue.mutants["aef-skips-policy"]
-    trace = counterexample(mutant.profile, mutant.breaks, (Removal(mutant.check, mutant.action),))
+    removal = (Removal(mutant.check, mutant.action),)
+    trace = counterexample(mutant.profile, mutant.breaks, removal, ONE_PROVIDER)
     replay = replay_locally(trace, Mode.RECOMMENDED, targets, recommended)
-    if CERTIFICATE_WITHOUT_NEGOTIATION.seen_in(replay):
-        pytest.xfail(CERTIFICATE_WITHOUT_NEGOTIATION.reason)
     assert replay.status is Status.REPLAYED, _explain(replay)
+    action, observed = _first_refused(replay)
+    assert action in ("invoke", "invoke-attacker", "oauth-invoke", "oauth-invoke-attacker"), _explain(replay)
+    assert observed.startswith("403 API_INVOKER_NOT_AUTHORIZED"), observed
+
+
+def test_a_certificate_fetch_without_pki_negotiated_is_refused_at_check_authentication(
+    witness: Callable[[str, str], Trace], targets: LocalTargets, recommended: Settings
+) -> None:
+    """Edited on purpose: the PKI witness with its invoker negotiating OAUTH instead, so that its
+    certificate fetch lists ``pki-negotiated`` as missing (what a mutant without that check gives):
+    the CCF has no certificate information of the invoker for the AEF, and the AEF refuses it at
+    check-authentication on its PKI interface."""
+    trace = copy.deepcopy(witness("recommended", "pki-one-provider"))
+    for step in trace["steps"]:
+        if step["action"] == "negotiate":
+            step["args"]["m"] = "OAUTH"
+        if step["action"] == "aef-fetch-certificate":
+            step["checks_missing"] = [{"check": "pki-negotiated", "because": "edited on purpose"}]
+    replay = replay_locally(trace, Mode.RECOMMENDED, targets, recommended)
+    assert replay.status is Status.REPLAYED, _explain(replay)
+    assert _first_refused(replay) == (
+        "aef-fetch-certificate",
+        "check-authentication: 403 API_INVOKER_NOT_AUTHORIZED"
+        " (the API invoker is not authorized for this interface; negotiate with the CAPIF core function)",
+    )
 
 
 def test_garbled_arguments_end_in_a_verdict_never_an_exception(

@@ -3,6 +3,7 @@ observations made up for each rule (no deployment here)."""
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -107,3 +108,20 @@ def test_every_check_a_single_provider_step_can_miss_has_a_documented_refusal(ca
         if guard.check is not None
     }
     assert guarded <= set(DOCUMENTED_REFUSALS), guarded - set(DOCUMENTED_REFUSALS)
+
+
+def test_a_witness_relying_on_a_missing_check_is_judged_like_a_counterexample(
+    witness: Callable[[str, str], Trace],
+) -> None:
+    """Edited on purpose: the OAUTH witness with its invocation marked as relying on a check its
+    profile lacks (as a witness of a profile without the AEF's scope check may)."""
+    trace = copy.deepcopy(witness("ts33122-rel18", "oauth-one-provider"))
+    last = len(trace["steps"]) - 1
+    trace["steps"][last]["checks_missing"] = [
+        {"check": "aef-checks-scope", "because": "aef-scope-check = none"}
+    ]
+    stopped = judge(trace, Mode.RECOMMENDED, _observed(trace, refused("401 CREDENTIAL_INVALID"), last))
+    assert stopped[0] is Status.REPLAYED and "aef-checks-scope" in stopped[1]
+    status, reason = judge(trace, Mode.RECOMMENDED, [(step, OK) for step in trace["steps"]])
+    assert status is Status.DIVERGED and "nothing refused what the profile lacks" in reason
+    assert judge(trace, Mode.AS_PROFILE, [(step, OK) for step in trace["steps"]])[0] is Status.REPLAYED

@@ -99,14 +99,30 @@ def test_a_dishonest_ccf_in_a_driven_step_makes_the_trace_not_replayable(
     assert _reason(trace, local) == f"{ccf} is controlled by the attacker; the target's CCF is honest"
 
 
+def _at_another_aef(trace: Trace) -> Trace:
+    """``trace`` with its last step moved to another AEF of its topology, for its first API."""
+    edited = copy.deepcopy(trace)
+    last = edited["steps"][-1]
+    first_api = next(step["args"]["x"] for step in edited["steps"] if "x" in step["args"])
+    other = next(aef["id"] for aef in edited["topology"]["aefs"] if aef["id"] != last["args"]["a"])
+    last["args"].update(a=other, x=first_api)
+    return edited
+
+
 def test_two_aefs_need_a_target_with_two(
-    counterexample: Callable[..., Trace], local: LocalTarget, bare: ExternalTarget
+    counterexample: Callable[..., Trace], targets: LocalTargets, local: LocalTarget, bare: ExternalTarget
 ) -> None:
-    """provider-policy under opencapif-observed needs two AEFs: a token for one, presented at another
-    whose policy does not allow the invoker."""
-    trace = counterexample("opencapif-observed", "provider-policy")
+    """Edited on purpose: the token-scope attack of opencapif-observed with its token presented at a
+    second AEF of the provider. The reference implementation registers a further AEF; the attack
+    works as-profile (no scope check) and is refused under the recommended settings."""
+    trace = _at_another_aef(counterexample("opencapif-observed", "token-scope"))
     assert len(plan_trace(trace, local).aefs) == 2
     assert _reason(trace, bare) == "the steps use 2 AEFs; the target has 1"
+    as_profile = targets.get(Settings.from_options(trace["options"], ignore_unknown=True))
+    assert replay_on(trace, as_profile, Mode.AS_PROFILE).status is Status.REPLAYED
+    replay = replay_on(trace, local, Mode.RECOMMENDED)
+    assert replay.status is Status.REPLAYED, "\n".join(replay.lines())
+    assert "aef-checks-scope: 401 CREDENTIAL_INVALID" in replay.reason
 
 
 def test_a_method_update_needs_a_target_that_can(
@@ -138,11 +154,20 @@ def test_an_expiring_token_needs_a_clock_the_replayer_can_move(
 
 
 def test_an_aef_left_with_no_method_is_not_replayable(
-    catalogue: Catalogue, counterexample: Callable[..., Trace], local: LocalTarget
+    witness: Callable[[str, str], Trace], local: LocalTarget
 ) -> None:
-    """TS 29.222 ``securityMethods`` has minItems 1: an interface cannot offer nothing."""
-    mutant = catalogue.mutants["aef-skips-method-check"]
-    trace = counterexample(mutant.profile, mutant.breaks, (Removal(mutant.check, mutant.action),))
+    """TS 29.222 ``securityMethods`` has minItems 1: an interface cannot offer nothing. Edited on
+    purpose (the model keeps a method since method-disable requires another): the update witness
+    with the AEF's other methods withdrawn before its withdrawal."""
+    trace = copy.deepcopy(witness("cr-method-update", "method-update-recovery"))
+    steps = trace["steps"]
+    index = next(i for i, step in enumerate(steps) if step["action"] == "method-disable")
+    aef, method = steps[index]["args"]["a"], steps[index]["args"]["m"]
+    methods = next(entry["methods"] for entry in trace["topology"]["aefs"] if entry["id"] == aef)
+    for other in (m for m in methods if m != method):
+        steps.insert(index, {**copy.deepcopy(steps[index]), "args": {**steps[index]["args"], "m": other}})
+    for number, step in enumerate(steps, start=1):
+        step["n"] = number
     assert "would support no method" in _reason(trace, local)
 
 
