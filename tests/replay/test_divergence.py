@@ -5,8 +5,9 @@ so in each test): they exercise the clock and offboarding, which no catalogue tr
 
 The mutants of the catalogue (``spec/mutants.yaml``: ``recommended`` with one check removed) give
 counterexamples that the implementation, which keeps every check, must stop at that check. They are
-searched with interconnection off (the implementation is one CAPIF provider): under ``recommended``
-the shortest counterexample may otherwise go through a CAPIF-6/6e step."""
+searched with interconnection and CAPIF-8 off (the implementation is one CAPIF provider without an
+authorization function): under ``recommended`` the shortest counterexample may otherwise go through a
+CAPIF-6/6e or CAPIF-8 step."""
 
 from __future__ import annotations
 
@@ -25,7 +26,7 @@ from replay.judge import DOCUMENTED_REFUSALS
 from replay.run import replay_locally
 
 Trace = dict[str, Any]
-ONE_PROVIDER = {"interconnection": "not-supported"}
+ONE_PROVIDER = {"interconnection": "not-supported", "capif8": "not-supported"}
 
 
 def _explain(replay: TraceReplay) -> str:
