@@ -184,6 +184,11 @@ def load_csr(pem: str | bytes) -> x509.CertificateSigningRequest:
         raise CsrError(f"CSR signature hash {name} is not accepted (SHA-256 or stronger)")
     if not csr.is_signature_valid:
         raise CsrError("CSR signature does not verify (no proof of possession of the private key)")
+    if not csr.public_bytes(serialization.Encoding.DER).endswith(b"\x00" + csr.signature):
+        # The signature BIT STRING must say "0 unused bits" (X.690 clause 11.2: DER); the parser
+        # accepts other counts when the trailing bits happen to be zero, and the signature still
+        # verifies over the same octets, so without this a CSR has more than one encoding.
+        raise CsrError("CSR signature is not a DER bit string of whole octets")
     return csr
 
 

@@ -204,6 +204,27 @@ def test_any_single_bit_flip_in_a_csr_is_refused(position: int) -> None:
         load_csr(pem)
 
 
+@pytest.mark.parametrize("unused_bits", [1, 2, 4])
+def test_a_signature_bit_string_with_unused_bits_is_refused(unused_bits: int) -> None:
+    """A non-zero "unused bits" octet in the signature BIT STRING is not DER; the signature still
+    verifies when the bits it declares unused are zero (so the CSR here is one whose signature ends
+    in four zero bits), and the CSR must be refused on its encoding."""
+    csr = next(
+        csr
+        for csr in (
+            x509.load_pem_x509_csr(make_csr(generate_private_key(), "x").encode()) for _ in range(2000)
+        )
+        if csr.signature[-1] & 0x0F == 0
+    )
+    signature = csr.signature
+    der = bytearray(csr.public_bytes(serialization.Encoding.DER))
+    der[len(der) - len(signature) - 1] = unused_bits
+    pem = b"-----BEGIN CERTIFICATE REQUEST-----\n" + base64.encodebytes(bytes(der))
+    pem += b"-----END CERTIFICATE REQUEST-----\n"
+    with pytest.raises(CsrError, match="bit string"):
+        load_csr(pem)
+
+
 @pytest.mark.parametrize(
     ("arguments", "message"),
     [
