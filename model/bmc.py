@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 import z3
 
@@ -20,8 +21,24 @@ from model.syntax import Formula
 from model.system import System, update_variables
 
 
+@dataclass(frozen=True)
+class _Step:
+    """The constraints of one step, from ``pre`` to ``post`` symbols, under ``selector`` and
+    ``parameters`` (one mapping per action)."""
+
+    pre: State
+    post: Mapping[str, z3.FuncDeclRef]
+    selector: z3.ArithRef
+    parameters: list[dict[str, z3.ExprRef]]
+    constraints: Sequence[z3.BoolRef]
+
+
 class Unrolling:
-    """An incremental unrolling of ``system`` for bounded search."""
+    """An incremental unrolling of ``system`` for bounded search.
+
+    The first step is translated from the initial state; every later step is an instance, by
+    substitution of symbols, of one step translated once over generic ``@pre``/``@post`` symbols
+    (translating each guard and update again at every depth costs far more)."""
 
     def __init__(
         self,
@@ -42,10 +59,12 @@ class Unrolling:
         self.universe = self._close_universe(bounds)
         self.solver.add(*[translator.formula(axiom, {}, static) for axiom in system.axioms])
         initial = translator.initial_state(system, static, "@0")
+        self.updated = [system.catalogue.relations[r] for r in system.updated_relations()]
         self.states: list[State] = [initial]
         self.selectors: list[z3.ArithRef] = []
         self.parameters: list[list[dict[str, z3.ExprRef]]] = []
         self._goals = itertools.count()
+        self._generic: _Step | None = None
 
     def _close_universe(self, bounds: Mapping[str, int]) -> dict[str, tuple[z3.ExprRef, ...]]:
         universe = {}
@@ -60,40 +79,67 @@ class Unrolling:
     def depth(self) -> int:
         return len(self.selectors)
 
-    def extend(self) -> None:
-        """Add one step."""
-        depth = self.depth
-        pre = self.states[-1]
-        selector = z3.Int(f"action@{depth}", self.translator.context)
-        self.solver.add(selector >= 0, selector < len(self.actions))
-        step_params: list[dict[str, z3.ExprRef]] = []
-        posts = []
+    def _translate_step(self, pre: State, tag: str, post_tag: str) -> _Step:
+        """One step from ``pre``: the selector and parameters tagged ``tag``, the post-state symbols
+        ``post_tag``; action ``selector`` fires with its guard, and each updated relation follows it."""
+        selector = z3.Int(f"action{tag}", self.translator.context)
+        parameters = [self.translator.parameters(action, tag) for action in self.actions]
+        constraints: list[z3.BoolRef] = [selector >= 0, selector < len(self.actions)]
         for index, action in enumerate(self.actions):
-            params = self.translator.parameters(action, f"@{depth}")
-            step_params.append(params)
-            guard = self.translator.formula(action.guard_formula(), params, pre)
-            self.solver.add(z3.Implies(selector == index, guard))
-            posts.append(params)
-        post: dict[str, Interpretation] = dict(pre)
-        for relation_id in self.system.updated_relations():
-            relation = self.system.catalogue.relations[relation_id]
-            symbol = self.translator.symbol(relation, f"@{depth + 1}")
+            guard = self.translator.formula(action.guard_formula(), parameters[index], pre)
+            constraints.append(z3.Implies(selector == index, guard))
+        post = {}
+        for relation in self.updated:
+            post[relation.id] = self.translator.symbol(relation, post_tag)
             variables = [self.translator.constant(f"u{n}", sort) for n, sort in enumerate(relation.sorts)]
-            value: z3.BoolRef = pre[relation_id](variables)
+            value: z3.BoolRef = pre[relation.id](variables)
             for index, action in reversed(list(enumerate(self.actions))):
-                update = action.updates.get(relation_id)
+                update = action.updates.get(relation.id)
                 if update is None:
                     continue
                 env: Environment = {
-                    **posts[index],
+                    **parameters[index],
                     **dict(zip(update_variables(relation), variables, strict=True)),
                 }
                 value = z3.If(selector == index, self.translator.formula(update, env, pre), value)
-            self.solver.add(z3.ForAll(variables, symbol(*variables) == value))
-            post[relation_id] = _applier(symbol)
+            constraints.append(z3.ForAll(variables, post[relation.id](*variables) == value))
+        return _Step(pre, post, selector, parameters, constraints)
+
+    def _instance(self, depth: int) -> _Step:
+        """The generic step with its symbols renamed to those of ``depth`` (at least 1)."""
+        if self._generic is None:
+            pre = dict(self.states[0])
+            pre.update((r.id, _applier(self.translator.symbol(r, "@pre"))) for r in self.updated)
+            self._generic = self._translate_step(pre, "@step", "@post")
+        generic = self._generic
+        tag = f"@{depth}"
+        parameters = [self.translator.parameters(action, tag) for action in self.actions]
+        selector = z3.Int(f"action{tag}", self.translator.context)
+        functions, post = [], {}
+        for relation in self.updated:
+            arguments = [z3.Var(n, self.translator.sort(sort)) for n, sort in enumerate(relation.sorts)]
+            before = self.translator.symbol(relation, tag)
+            post[relation.id] = self.translator.symbol(relation, f"@{depth + 1}")
+            functions.append((self.translator.symbol(relation, "@pre"), before(*arguments)))
+            functions.append((generic.post[relation.id], post[relation.id](*arguments)))
+        constants = [(generic.selector, selector)]
+        for before_names, after_names in zip(generic.parameters, parameters, strict=True):
+            constants.extend((before_names[name], after_names[name]) for name in before_names)
+        # One substitution of the whole conjunction, split again: the solver looks for macros (the
+        # post-state definitions) among top-level assertions only.
+        renamed = z3.substitute(z3.substitute_funs(z3.And(generic.constraints), *functions), *constants)
+        return _Step(self.states[depth], post, selector, parameters, renamed.children())
+
+    def extend(self) -> None:
+        """Add one step."""
+        depth = self.depth
+        step = self._translate_step(self.states[0], "@0", "@1") if depth == 0 else self._instance(depth)
+        self.solver.add(*step.constraints)
+        post = dict(step.pre)
+        post.update((relation, _applier(symbol)) for relation, symbol in step.post.items())
         self.states.append(post)
-        self.selectors.append(selector)
-        self.parameters.append(step_params)
+        self.selectors.append(step.selector)
+        self.parameters.append(step.parameters)
 
     def search(self, goal: Formula, max_depth: int) -> ConcreteRun | None:
         """A shortest run (up to ``max_depth`` steps) ending in a state where ``goal`` holds."""
