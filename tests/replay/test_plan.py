@@ -100,11 +100,13 @@ def test_a_dishonest_ccf_in_a_driven_step_makes_the_trace_not_replayable(
 
 
 def _at_another_aef(trace: Trace) -> Trace:
-    """``trace`` with its last step moved to another AEF of its topology, for its first API."""
+    """``trace`` with its last step at an AEF other than the one its token was issued for, for the
+    token's API (the model may already have chosen another AEF; then only the API changes)."""
     edited = copy.deepcopy(trace)
     last = edited["steps"][-1]
-    first_api = next(step["args"]["x"] for step in edited["steps"] if "x" in step["args"])
-    other = next(aef["id"] for aef in edited["topology"]["aefs"] if aef["id"] != last["args"]["a"])
+    issued = next(step["args"] for step in edited["steps"] if step["action"] == "token-request")
+    first_api = issued["x"]
+    other = next(aef["id"] for aef in edited["topology"]["aefs"] if aef["id"] != issued["a"])
     last["args"].update(a=other, x=first_api)
     return edited
 
