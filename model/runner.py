@@ -59,9 +59,50 @@ def _verify_profile(
     return verifier.run(job.properties, on_result)
 
 
-def _ordered(catalogue: Catalogue, profiles: Sequence[str]) -> list[str]:
+def _ordered(profiles: Sequence[str]) -> list[str]:
     first = [p for p in EXPECTED_COST if p in profiles]
     return first + [p for p in profiles if p not in first]
+
+
+class _Schedule:
+    """One verification: the profiles still to do, the reports done, the witness runs known."""
+
+    def __init__(
+        self, catalogue: Catalogue, job: Job, on_result: Callable[[PropertyResult], None] | None
+    ) -> None:
+        self.catalogue = catalogue
+        self.job = job
+        self.on_result = on_result
+        self.pending = _ordered(job.profiles)
+        self.known: dict[str, list[ConcreteRun]] = {}
+        self.reports: dict[str, ProfileReport] = {}
+
+    def absorb(self, report: ProfileReport) -> None:
+        self.reports[report.profile] = report
+        for witness, runs in report.runs.items():
+            known = self.known.setdefault(witness, [])
+            known.extend(run for run in runs if run not in known)
+
+    def in_order(self) -> list[ProfileReport]:
+        return [self.reports[p] for p in self.job.profiles]
+
+    def run_here(self) -> None:
+        for profile in self.pending:
+            self.absorb(_verify_profile(self.catalogue, self.job, profile, self.known, self.on_result))
+
+    def run_in(self, pool: ProcessPoolExecutor, results: queue.Queue[PropertyResult], workers: int) -> None:
+        """Hand the pending profiles to ``pool``, at most ``workers`` at a time, each with the runs
+        known when it starts; results come back through ``results``."""
+        running: set[Future[ProfileReport]] = set()
+        while self.pending or running:
+            while self.pending and len(running) < workers:
+                task = (self.catalogue, self.job, self.pending.pop(0), dict(self.known), results.put)
+                running.add(pool.submit(_verify_profile, *task))
+            done, running = wait(running, timeout=0.05, return_when=FIRST_COMPLETED)
+            _drain(results, self.on_result)
+            for future in done:
+                self.absorb(future.result())
+        _drain(results, self.on_result)
 
 
 def verify(
@@ -72,34 +113,22 @@ def verify(
     on_result: Callable[[PropertyResult], None] | None = None,
 ) -> list[ProfileReport]:
     """Verify ``job``; ``on_result`` sees every property result as soon as it is decided."""
-    pending = _ordered(catalogue, job.profiles)
-    known: dict[str, list[ConcreteRun]] = {}
-    reports: dict[str, ProfileReport] = {}
-
-    def absorb(report: ProfileReport) -> None:
-        reports[report.profile] = report
-        for witness, runs in report.runs.items():
-            known.setdefault(witness, [])
-            known[witness].extend(run for run in runs if run not in known[witness])
-
-    if workers <= 1 or len(pending) <= 1:
-        for profile in pending:
-            absorb(_verify_profile(catalogue, job, profile, known, on_result))
-        return [reports[p] for p in job.profiles]
+    schedule = _Schedule(catalogue, job, on_result)
+    if workers <= 1 or len(job.profiles) <= 1:
+        schedule.run_here()
+        return schedule.in_order()
     context = multiprocessing.get_context("spawn")
-    with context.Manager() as manager, ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        results: queue.Queue[PropertyResult] = manager.Queue()
-        running: set[Future[ProfileReport]] = set()
-        while pending or running:
-            while pending and len(running) < workers:
-                task = (catalogue, job, pending.pop(0), dict(known), results.put)
-                running.add(pool.submit(_verify_profile, *task))
-            done, running = wait(running, timeout=0.05, return_when=FIRST_COMPLETED)
-            _drain(results, on_result)
-            for future in done:
-                absorb(future.result())
-        _drain(results, on_result)
-    return [reports[p] for p in job.profiles]
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        # Workers start on demand: start them now, importing the model, while the manager starts.
+        for _ in range(workers):
+            pool.submit(_warm)
+        with context.Manager() as manager:
+            schedule.run_in(pool, manager.Queue(), workers)
+    return schedule.in_order()
+
+
+def _warm() -> None:
+    """Nothing: submitting it makes a worker start and import this module (and Z3) ahead of time."""
 
 
 def _drain(results: queue.Queue[PropertyResult], on_result: Callable[[PropertyResult], None] | None) -> None:
