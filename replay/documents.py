@@ -17,6 +17,16 @@ from replay.errors import TraceError
 SCHEMA_FILE = Path("schema") / "trace.schema.json"
 
 
+def read_json(path: Path) -> Any:
+    """The JSON document in ``path``; :class:`TraceError` (bad input) when it cannot be read or parsed."""
+    try:
+        return json.loads(path.read_text("utf-8"))
+    except OSError as error:
+        raise TraceError(f"cannot read {path}: {error.strerror}") from None
+    except (UnicodeDecodeError, ValueError) as error:
+        raise TraceError(f"{path} is not JSON: {error}") from None
+
+
 class TraceChecker:
     """The trace format's JSON Schema, loaded once."""
 
@@ -58,11 +68,5 @@ class TraceChecker:
         """Every trace in the files, in order."""
         traces = []
         for path in paths:
-            try:
-                document = json.loads(path.read_text("utf-8"))
-            except OSError as error:
-                raise TraceError(f"cannot read {path}: {error.strerror}") from None
-            except (UnicodeDecodeError, ValueError) as error:
-                raise TraceError(f"{path} is not JSON: {error}") from None
-            traces.extend(self.traces_in(document, str(path)))
+            traces.extend(self.traces_in(read_json(path), str(path)))
         return traces

@@ -22,7 +22,6 @@ let a token expire are not replayable on it.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
@@ -34,6 +33,7 @@ from impl import pki
 from impl.apitypes.enums import SecurityMethod
 from impl.invoker import CcfEndpoint
 from impl.settings import AefpskDerivation
+from replay.documents import read_json
 from replay.errors import TraceError
 from replay.target import Capability, TargetAef, TargetApi, TargetError, TargetInterface
 
@@ -96,12 +96,7 @@ class ExternalTarget:
     def from_file(cls, path: Path) -> ExternalTarget:
         """Read a target description; :class:`TraceError` (bad input) when it is not one."""
         where = str(path)
-        try:
-            document = json.loads(path.read_text("utf-8"))
-        except OSError as error:
-            raise TraceError(f"cannot read {path}: {error.strerror}") from None
-        except (UnicodeDecodeError, ValueError) as error:
-            raise TraceError(f"{path} is not JSON: {error}") from None
+        document = read_json(path)
         if not isinstance(document, dict) or not isinstance(document.get("ccf"), dict):
             raise TraceError(f"{where}: a target description needs a ccf object")
         ccf, port = document["ccf"], document["ccf"].get("port")

@@ -22,7 +22,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from ipaddress import ip_address
 from pathlib import Path
-from types import TracebackType
 
 from cryptography import x509
 
@@ -37,6 +36,7 @@ from impl.deployment import CCF_ID, DEFAULT_INTERFACES, HELLO_API, Deployment, D
 from impl.deployment.provider import ApfClient, register_provider
 from impl.http import HttpClientError, HttpsClient
 from impl.invoker import CcfEndpoint
+from impl.lifecycle import Closable, Service
 from impl.settings import AefpskDerivation, Settings
 from impl.store import StoreError
 from impl.store.secrets import SecretPurpose
@@ -158,7 +158,7 @@ def _start_extra_aef(deployment: Deployment, settings: Settings, clock: ReplayCl
     return _ExtraAef(service, apf, api_ids)
 
 
-class LocalTarget:
+class LocalTarget(Service):
     """``with LocalTarget(data_dir, settings) as target:`` the reference implementation on loopback."""
 
     capabilities = frozenset(Capability)
@@ -171,6 +171,7 @@ class LocalTarget:
         self._extra: list[_ExtraAef] = []
 
     def start(self) -> None:
+        """Start the CCF and the AEF of the deployment."""
         self._deployment.start()
 
     def stop(self) -> None:
@@ -179,15 +180,6 @@ class LocalTarget:
             extra.stop()
         self._extra.clear()
         self._deployment.stop()
-
-    def __enter__(self) -> LocalTarget:
-        self.start()
-        return self
-
-    def __exit__(
-        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
-    ) -> None:
-        self.stop()
 
     @property
     def ccf(self) -> CcfEndpoint:
@@ -254,7 +246,7 @@ class LocalTarget:
         return next(extra for extra in self._extra if extra.service.config.aef_id == aef_id)
 
 
-class LocalTargets:
+class LocalTargets(Closable):
     """One running :class:`LocalTarget` per settings, in subfolders of ``workdir``; ``close()`` (or
     ``with``) stops them all.
 
@@ -282,14 +274,7 @@ class LocalTargets:
         return target
 
     def close(self) -> None:
+        """Stop every running target."""
         for target in self._running.values():
             target.stop()
         self._running.clear()
-
-    def __enter__(self) -> LocalTargets:
-        return self
-
-    def __exit__(
-        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
-    ) -> None:
-        self.close()
