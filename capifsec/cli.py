@@ -27,10 +27,11 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from model.catalogue import Catalogue, CatalogueError, load_catalogue
-from model.docs import DocsError, read_results, write_site
-from model.report import SYMBOLS, errors, failures_on, results_json, trace_lines
+from model.report import errors, failures_on, results_json
 from model.runner import Job, verify
 from model.verify import Bounds, ProfileReport, PropertyResult, Verdict
+from publish import DocsError, read_results, write_site
+from publish.plain_text import SYMBOLS, trace_lines
 
 RECOMMENDED = "recommended"
 USAGE_ERROR = 2

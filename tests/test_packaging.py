@@ -15,7 +15,7 @@ def test_every_package_is_listed() -> None:
     )
     found = {
         ".".join(init.parent.relative_to(ROOT).parts)
-        for top in ("capifsec", "model", "impl", "replay")
+        for top in ("capifsec", "model", "publish", "impl", "replay")
         for init in (ROOT / top).rglob("__init__.py")
     }
     assert found | {"capifsec.spec"} == configured

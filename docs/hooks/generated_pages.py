@@ -1,4 +1,4 @@
-"""mkdocs hook: the pages generated from the catalogue (``model.docs``) and their nav entries.
+"""mkdocs hook: the pages generated from the catalogue (``publish``) and their nav entries.
 
 ``capifsec docs`` writes the generated pages, with verification results, into ``docs/generated/``.
 Any generated page not written there is served from the catalogue in ``spec/`` (results pages then
@@ -15,7 +15,7 @@ from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import File, Files
 
 from model.catalogue import Catalogue, CatalogueError, load_catalogue
-from model.docs import GENERATED, results_nav, site_pages
+from publish import GENERATED, results_nav, site_pages
 
 RESULTS_SECTION = "Results"
 

@@ -19,7 +19,10 @@ import pytest
 import yaml
 
 from model.catalogue import Catalogue
-from model.docs import (
+from model.report import results_json
+from model.runner import Job, verify
+from model.syntax import Formula, parse_formula
+from publish import (
     MARKER,
     DocsError,
     check_results,
@@ -30,10 +33,7 @@ from model.docs import (
     slug,
     write_site,
 )
-from model.figures import HOSTILE_STROKE, FigureError, sequence_diagram
-from model.report import results_json
-from model.runner import Job, verify
-from model.syntax import Formula, parse_formula
+from publish.figures import HOSTILE_STROKE, FigureError, sequence_diagram
 
 from .conftest import SPEC
 

@@ -8,8 +8,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from model.catalogue import Catalogue
-from model.docs.text import plural
-from model.figures import entity_roles, hostile_parties, mentioned_parties
+from publish.figures import entity_roles, hostile_parties, mentioned_parties
+from publish.text import plural
 
 
 def legend(trace: Mapping[str, Any]) -> str:

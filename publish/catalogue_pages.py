@@ -4,8 +4,8 @@ and lemmas, each with the clauses the catalogue cites."""
 from __future__ import annotations
 
 from model.catalogue import Catalogue, Profile
-from model.docs.formulas import formula_text
-from model.docs.text import code_block, conditions_text, heading, link, md, page, slug, sources_line
+from publish.formulas import formula_text
+from publish.text import code_block, conditions_text, heading, link, md, page, slug, sources_line
 
 
 def _profiles_choosing(catalogue: Catalogue, option: str, value: str) -> str:

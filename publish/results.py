@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from model.catalogue import Catalogue
-from model.figures import FigureError, check_trace, schema_problem
+from publish.figures import FigureError, check_trace, schema_problem
 
 VERDICT_WORDS = {
     "proved": "proved",

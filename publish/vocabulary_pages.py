@@ -4,8 +4,8 @@ domains and reference points, the vocabulary of formulas, and how each contribut
 from __future__ import annotations
 
 from model.catalogue import Catalogue
-from model.docs.formulas import formula_text
-from model.docs.text import code_block, conditions_text, heading, link, md, page, slug, sources_line
+from publish.formulas import formula_text
+from publish.text import code_block, conditions_text, heading, link, md, page, slug, sources_line
 
 CONTRIBUTION_LETTERS = (
     (

@@ -7,10 +7,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from model.catalogue import Catalogue, Profile
-from model.docs.counterexamples import contribution_text, departures, legend
-from model.docs.results import VERDICT_WORDS
-from model.docs.text import conditions_text, heading, link, md, page, plural, slug
-from model.figures import sequence_diagram
+from publish.counterexamples import contribution_text, departures, legend
+from publish.figures import sequence_diagram
+from publish.results import VERDICT_WORDS
+from publish.text import conditions_text, heading, link, md, page, plural, slug
 
 
 def _figure_path(profile: str, kind: str, subject: str) -> str:

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from model.catalogue import Catalogue
-from model.docs.catalogue_pages import (
+from publish.catalogue_pages import (
     checks_page,
     lemmas_page,
     options_page,
@@ -17,10 +17,10 @@ from model.docs.catalogue_pages import (
     properties_page,
     witnesses_page,
 )
-from model.docs.results import DocsError, check_results
-from model.docs.results_pages import profile_results_page, results_index
-from model.docs.text import slug
-from model.docs.vocabulary_pages import (
+from publish.results import DocsError, check_results
+from publish.results_pages import profile_results_page, results_index
+from publish.text import slug
+from publish.vocabulary_pages import (
     contribution_names_page,
     entities_page,
     procedures_page,
