@@ -2,8 +2,8 @@
 
 The catalogue file holds ``profiles:``, a list of ``{id, extends?, options}``; ``extends`` copies the
 parent's option values before ``options`` overrides them. The implementation reads only the file, never
-the model: it keeps the options :class:`~impl.settings.Settings` knows and ignores the model-only ones.
-The folder is the installed ``capifsec.spec`` package, or one given explicitly.
+the model; every option of the catalogue is a setting (:class:`~impl.settings.Settings`). The folder
+is the installed ``capifsec.spec`` package, or one given explicitly.
 """
 
 from __future__ import annotations
@@ -88,10 +88,14 @@ def profile_options(profile_id: str, spec_dir: Path) -> dict[str, str]:
     return options
 
 
-def settings_for_profile(profile_id: str, spec_dir: Path | None = None) -> Settings:
-    """The implementation settings of ``profile_id``; model-only options are ignored."""
+def settings_for_profile(
+    profile_id: str, spec_dir: Path | None = None, *, allow_unsafe: bool = False
+) -> Settings:
+    """The implementation settings of ``profile_id``. Every option of the catalogue is a setting: an
+    option the implementation does not know, or an unsafe value in effect without ``allow_unsafe``,
+    is a :class:`ProfileError` naming it."""
     options = profile_options(profile_id, spec_dir or locate_spec_dir())
     try:
-        return Settings.from_options(options, ignore_unknown=True)
+        return Settings.from_options(options, allow_unsafe=allow_unsafe)
     except SettingsError as error:
         raise ProfileError(f"profile {profile_id!r}: {error}") from error

@@ -34,6 +34,11 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--spec-dir", type=Path, help="catalogue folder (default: the installed capifsec.spec)"
     )
+    parser.add_argument(
+        "--allow-unsafe",
+        action="store_true",
+        help="run a profile whose options leave out a check or a protection (each is logged)",
+    )
     return parser
 
 
@@ -57,7 +62,9 @@ def main(argv: Sequence[str]) -> int:
     except SystemExit as exit_request:
         return 0 if exit_request.code == 0 else USAGE_ERROR
     try:
-        settings = settings_for_profile(arguments.profile, arguments.spec_dir)
+        settings = settings_for_profile(
+            arguments.profile, arguments.spec_dir, allow_unsafe=arguments.allow_unsafe
+        )
     except ProfileError as error:
         print(f"capifsec demo: {error}", file=sys.stderr)
         return USAGE_ERROR
@@ -66,6 +73,8 @@ def main(argv: Sequence[str]) -> int:
         f"capifsec demo, profile {arguments.profile}: "
         + ", ".join(f"{k}={v}" for k, v in settings.to_options().items())
     )
+    for option, value in settings.unsafe_in_effect().items():
+        print(f"  unsafe: {option}={value} (allowed by --allow-unsafe)")
     try:
         with tempfile.TemporaryDirectory(prefix="capifsec-demo-") as directory:
             passed = run_demo(settings, Path(directory), print)

@@ -190,7 +190,7 @@ class Scenario:
             token = self._tokens["bob"] if negotiated.method is SecurityMethod.OAUTH else None
             if (
                 negotiated.method is SecurityMethod.OAUTH
-                and self._settings.token_claims is TokenClaims.TS29222
+                and self._settings.token_claims is TokenClaims.UNSAFE_TS29222
             ):
                 self._bob.invoke(negotiated, RESOURCE, token=token)
                 outcomes.append(f"{prefix}: token still accepted until exp (ts29222 tokens name no invoker)")
@@ -208,7 +208,7 @@ class Scenario:
 
     def _old_method(self) -> str:
         old = self._negotiated["alice"]["/psk"]
-        if self._settings.aef_method_check is AefMethodCheck.CACHED_SECURITY_INFO:
+        if self._settings.aef_method_check is AefMethodCheck.UNSAFE_CACHED_SECURITY_INFO:
             self._alice.invoke(old, RESOURCE)
             return "the profile lets the old method through (aef-method-check=cached-security-info)"
         failure = refused(lambda: self._alice.invoke(old, RESOURCE))

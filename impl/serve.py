@@ -46,6 +46,11 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--spec-dir", type=Path, help="catalogue folder (default: the installed capifsec.spec)"
     )
+    parser.add_argument(
+        "--allow-unsafe",
+        action="store_true",
+        help="run a profile whose options leave out a check or a protection (each is logged)",
+    )
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on and to publish")
     parser.add_argument("--ccf-port", type=int, default=DEFAULT_PORTS["ccf"], help="CCF CAPIF-1e port")
     parser.add_argument(
@@ -150,7 +155,9 @@ def main(argv: Sequence[str]) -> int:
     except SystemExit as exit_request:
         return 0 if exit_request.code == 0 else USAGE_ERROR
     try:
-        settings = settings_for_profile(arguments.profile, arguments.spec_dir)
+        settings = settings_for_profile(
+            arguments.profile, arguments.spec_dir, allow_unsafe=arguments.allow_unsafe
+        )
         for name in ("ccf_port", "provider_port", "aef_capif3_port"):
             _check_port(f"--{name.replace('_', '-')}", getattr(arguments, name))
         ports = DeploymentPorts(

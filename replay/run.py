@@ -121,7 +121,7 @@ def replay_locally(
         settings = (
             recommended
             if mode is Mode.RECOMMENDED
-            else Settings.from_options(trace["options"], ignore_unknown=True)
+            else Settings.from_options(trace["options"], ignore_unknown=True, allow_unsafe=True)
         )
     except SettingsError as error:
         return _result(trace, mode, Status.NOT_REPLAYABLE, f"the trace's options: {error}", start=start)

@@ -85,7 +85,7 @@ class AccessCheck:
         self._clock = clock
 
     def _method_accepted(self, method: SecurityMethod, interface: AefInterface) -> bool:
-        if self._settings.aef_method_check is AefMethodCheck.CACHED_SECURITY_INFO:
+        if self._settings.aef_method_check is AefMethodCheck.UNSAFE_CACHED_SECURITY_INFO:
             return True
         return method in interface.methods
 

@@ -40,7 +40,7 @@ from impl.deployment.provider import ApfClient, RegisteredFunction, RegisteredPr
 from impl.http import HttpsClient
 from impl.invoker import ApiInvoker, CcfEndpoint
 from impl.lifecycle import Service
-from impl.settings import Settings
+from impl.settings import Settings, log_unsafe
 from impl.store import Database, StoreError
 from impl.store.secrets import SecretPurpose
 from impl.tls import Capif1eClientTls, CertificateClientTls
@@ -139,6 +139,7 @@ class Deployment(Service):
     def start(self) -> None:
         """Start the CCF, provision the provider once, start the AEF and (re)publish its API."""
         self.data_dir.mkdir(parents=True, exist_ok=True)
+        log_unsafe(self.settings, f"the deployment in {self.data_dir}")
         state = load_state(self.data_dir)
         try:
             self._ca = self._authority()

@@ -136,13 +136,17 @@ def _token(key: SigningKey, issuer_id: str, aef_id: str, claim_set: ClaimSet = C
 
 @pytest.mark.parametrize(
     ("scope_check", "other_aef_accepted"),
-    [(AefScopeCheck.AEF_AND_API, False), (AefScopeCheck.API_ONLY, True), (AefScopeCheck.NONE, True)],
+    [
+        (AefScopeCheck.AEF_AND_API, False),
+        (AefScopeCheck.UNSAFE_API_ONLY, True),
+        (AefScopeCheck.UNSAFE_NONE, True),
+    ],
 )
 def test_the_scope_check_setting(
     deployment: Deployment, scope_check: AefScopeCheck, other_aef_accepted: bool
 ) -> None:
     """TS 33.122 claims (no ``aud``): only ``scope`` names the AEF, and the setting decides."""
-    settings = Settings(aef_scope_check=scope_check, token_claims=TokenClaims.TS33122)
+    settings = Settings(aef_scope_check=scope_check, token_claims=TokenClaims.TS33122, allow_unsafe=True)
     verifier = token_verifier(dataclasses.replace(deployment.aef.config, settings=settings))
     key = deployment.ccf.config.token_signing_key
     now = int(datetime.now(UTC).timestamp())
@@ -158,7 +162,7 @@ def test_the_scope_check_setting(
 
 @pytest.mark.parametrize(
     ("trust", "accepted"),
-    [(AefTrustedTokenKeys.OWN_CCF, False), (AefTrustedTokenKeys.ANY_INTERCONNECTED_CCF, True)],
+    [(AefTrustedTokenKeys.OWN_CCF, False), (AefTrustedTokenKeys.UNSAFE_ANY_INTERCONNECTED_CCF, True)],
 )
 def test_the_trusted_keys_setting(deployment: Deployment, trust: AefTrustedTokenKeys, accepted: bool) -> None:
     other_ccf_key = SigningKey.generate("other-ccf-key")
@@ -166,7 +170,9 @@ def test_the_trusted_keys_setting(deployment: Deployment, trust: AefTrustedToken
     config = dataclasses.replace(
         deployment.aef.config,
         trusted_token_keys=keys,
-        settings=Settings(aef_trusted_token_keys=trust, token_claims=deployment.settings.token_claims),
+        settings=Settings(
+            aef_trusted_token_keys=trust, token_claims=deployment.settings.token_claims, allow_unsafe=True
+        ),
     )
     verifier = token_verifier(config)
     token = _token(other_ccf_key, "ccf-other", config.aef_id)

@@ -128,7 +128,9 @@ def test_bound_binding_refuses_a_token_for_another_invoker(scene: Scene) -> None
 def test_unbound_binding_reproduces_the_opencapif_token_theft(tmp_path: Path) -> None:
     """OpenCAPIF-observed: client_id is taken as sent, so another invoker obtains the victim's token."""
     settings = Settings(
-        token_client_binding=TokenClientBinding.UNBOUND, token_claims=TokenClaims.OPENCAPIF_OBSERVED
+        token_client_binding=TokenClientBinding.UNSAFE_UNBOUND,
+        token_claims=TokenClaims.UNSAFE_OPENCAPIF_OBSERVED,
+        allow_unsafe=True,
     )
     world = World(tmp_path, settings=settings)
     try:

@@ -22,7 +22,7 @@ STEPS = 14
     "profile", ["recommended", "opencapif-observed", "ts33122-rel18", "cr-method-update"]
 )
 def test_the_demo_passes_under_each_profile(profile: str, capsys: pytest.CaptureFixture[str]) -> None:
-    assert demo.main(["--profile", profile]) == 0
+    assert demo.main(["--profile", profile, "--allow-unsafe"]) == 0
     out = capsys.readouterr().out
     assert out.count("[ok  ]") == STEPS and "[FAIL]" not in out
     attack = next(line for line in out.splitlines() if "[attack]" in line)
@@ -30,6 +30,12 @@ def test_the_demo_passes_under_each_profile(profile: str, capsys: pytest.Capture
         assert "lets it through" in attack
     else:
         assert "refused" in attack
+
+
+def test_a_profile_with_unsafe_values_needs_allowing(capsys: pytest.CaptureFixture[str]) -> None:
+    assert demo.main(["--profile", "opencapif-observed"]) == 2
+    error = capsys.readouterr().err
+    assert "token-client-binding=unbound" in error and "--allow-unsafe" in error
 
 
 def _run_with_expectations(tmp_path: Path, services: Settings, expected: Settings) -> list[str]:
@@ -46,7 +52,7 @@ def _run_with_expectations(tmp_path: Path, services: Settings, expected: Setting
 
 
 def test_the_demo_fails_when_the_token_endpoint_is_not_bound_as_expected(tmp_path: Path) -> None:
-    unbound = Settings(token_client_binding=TokenClientBinding.UNBOUND)
+    unbound = Settings(token_client_binding=TokenClientBinding.UNSAFE_UNBOUND, allow_unsafe=True)
     failures = _run_with_expectations(tmp_path, unbound, Settings())
     assert len(failures) == 1 and "token naming alice" in failures[0]
 
@@ -125,4 +131,4 @@ def test_the_installed_catalogue_is_found_and_every_profile_maps_to_settings() -
         "ki2-conclusion",
         "cr-method-update",
     ):
-        assert isinstance(settings_for_profile(profile, spec), Settings)
+        assert isinstance(settings_for_profile(profile, spec, allow_unsafe=True), Settings)

@@ -124,7 +124,9 @@ def test_a_deleted_security_context_revokes_older_tokens_only(tmp_path: Path) ->
 def test_a_token_naming_no_invoker_outlives_offboarding_until_exp(tmp_path: Path) -> None:
     """TS 29.222 ``AccessTokenClaims`` name the CCF, not the invoker: the AEF cannot tie the bearer token
     to the revocation, so it stays usable until ``exp`` (documented limit of that claim set)."""
-    with running(tmp_path, Settings(token_claims=TokenClaims.TS29222)) as deployment:
+    with running(
+        tmp_path, Settings(token_claims=TokenClaims.UNSAFE_TS29222, allow_unsafe=True)
+    ) as deployment:
         ready = ready_invoker(deployment)
         oauth = ready.negotiated["/oauth"]
         ready.invoker.offboard()

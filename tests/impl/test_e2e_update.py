@@ -75,7 +75,9 @@ def test_without_mismatch_indication_the_refusal_says_nothing_of_why(tmp_path: P
 
 def test_cached_security_info_lets_the_old_method_through(tmp_path: Path) -> None:
     """The weak ``aef-method-check`` value: what the AEF still caches wins over its configuration."""
-    with running(tmp_path, Settings(aef_method_check=AefMethodCheck.CACHED_SECURITY_INFO)) as deployment:
+    with running(
+        tmp_path, Settings(aef_method_check=AefMethodCheck.UNSAFE_CACHED_SECURITY_INFO, allow_unsafe=True)
+    ) as deployment:
         ready = ready_invoker(deployment)
         assert ready.invoke("/psk") is not None
         deployment.update_methods("psk", [SecurityMethod.PKI])
@@ -146,7 +148,9 @@ def test_cached_security_info_does_not_accept_a_withdrawn_selection_it_never_hel
     """The weak ``aef-method-check`` value accepts what the AEF still holds; a selection withdrawn
     before the AEF fetched it holds nothing (no AEFPSK, no authorization), so check-authentication
     refuses it."""
-    with running(tmp_path, Settings(aef_method_check=AefMethodCheck.CACHED_SECURITY_INFO)) as deployment:
+    with running(
+        tmp_path, Settings(aef_method_check=AefMethodCheck.UNSAFE_CACHED_SECURITY_INFO, allow_unsafe=True)
+    ) as deployment:
         ready = ready_invoker(deployment)
         deployment.update_methods("psk", [SecurityMethod.PKI])
         with pytest.raises(RefusedError) as refusal:

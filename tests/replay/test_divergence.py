@@ -66,7 +66,7 @@ def test_an_attack_that_goes_through_under_recommended_is_a_divergence(
     counterexample: Callable[..., Trace], targets: LocalTargets
 ) -> None:
     trace = counterexample("opencapif-observed", "token-subject")
-    weak = targets.get(Settings.from_options(trace["options"], ignore_unknown=True))
+    weak = targets.get(Settings.from_options(trace["options"], ignore_unknown=True, allow_unsafe=True))
     replay = replay_on(trace, weak, Mode.RECOMMENDED)
     assert replay.status is Status.DIVERGED, _explain(replay)
     assert "the attack is not stopped" in replay.reason
@@ -76,7 +76,7 @@ def test_a_missing_mismatch_indication_is_a_divergence_of_the_update_witness(
     witness: Callable[[str, str], Trace], targets: LocalTargets, recommended: Settings
 ) -> None:
     trace = witness("cr-method-update", "method-update-recovery")
-    profile = Settings.from_options(trace["options"], ignore_unknown=True)
+    profile = Settings.from_options(trace["options"], ignore_unknown=True, allow_unsafe=True)
     silent = targets.get(replace(profile, mismatch_indication=MismatchIndication.OFF))
     replay = replay_on(trace, silent, Mode.AS_PROFILE)
     assert replay.status is Status.DIVERGED, _explain(replay)

@@ -120,7 +120,7 @@ def test_two_aefs_need_a_target_with_two(
     trace = _at_another_aef(counterexample("opencapif-observed", "token-scope"))
     assert len(plan_trace(trace, local).aefs) == 2
     assert _reason(trace, bare) == "the steps use 2 AEFs; the target has 1"
-    as_profile = targets.get(Settings.from_options(trace["options"], ignore_unknown=True))
+    as_profile = targets.get(Settings.from_options(trace["options"], ignore_unknown=True, allow_unsafe=True))
     assert replay_on(trace, as_profile, Mode.AS_PROFILE).status is Status.REPLAYED
     replay = replay_on(trace, local, Mode.RECOMMENDED)
     assert replay.status is Status.REPLAYED, "\n".join(replay.lines())
