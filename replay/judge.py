@@ -18,7 +18,7 @@ from collections.abc import Mapping, Sequence
 from enum import StrEnum
 from typing import Any
 
-from replay.wire import HANDSHAKE_REFUSED, Observation
+from replay.observation import HANDSHAKE_REFUSED, Observation
 
 
 class Mode(StrEnum):

@@ -13,14 +13,14 @@ from impl.catalogue_profiles import ProfileError, settings_for_profile
 from impl.deployment import DeploymentError
 from impl.settings import Settings, SettingsError
 from replay.documents import TraceChecker
-from replay.driver import StepDriver
 from replay.errors import NotReplayableError, TraceError
 from replay.judge import Mode, Status, judge
 from replay.local import LocalTargets
+from replay.observation import Observation
 from replay.plan import plan_trace
 from replay.report import ReplayReport, StepOutcome, StepReplay, TraceReplay
 from replay.target import Target, TargetError
-from replay.wire import Observation
+from replay.wire import StepDriver
 
 BOTH_MODES = (Mode.AS_PROFILE, Mode.RECOMMENDED)
 RECOMMENDED_PROFILE = "recommended"

@@ -13,7 +13,7 @@ from model.catalogue import Catalogue
 from replay import Mode, Status
 from replay.actions import PARAMETERS
 from replay.judge import DOCUMENTED_REFUSALS, judge
-from replay.wire import HANDSHAKE_REFUSED, Observation, accepted, failed, refused
+from replay.observation import HANDSHAKE_REFUSED, Observation, accepted, failed, refused
 
 Trace = dict[str, Any]
 OK = accepted("200 OK")

@@ -24,6 +24,7 @@ from replay import (
 )
 from replay.actions import PARAMETERS
 from replay.plan import interface_methods, plan_trace
+from replay.wire import HANDLERS
 
 Trace = dict[str, Any]
 PSK, PKI, OAUTH = SecurityMethod.PSK, SecurityMethod.PKI, SecurityMethod.OAUTH
@@ -193,3 +194,7 @@ def test_a_witness_replays_on_the_implementation_seen_as_an_external_target(
     for witness_id in ("psk-one-provider", "pki-one-provider", "oauth-one-provider"):
         replay = replay_on(witness("ts33122-rel18", witness_id), external, Mode.AS_PROFILE)
         assert replay.status is Status.REPLAYED, "\n".join(replay.lines())
+
+
+def test_every_action_the_plan_accepts_has_its_wire_translation() -> None:
+    assert set(HANDLERS) == set(PARAMETERS)

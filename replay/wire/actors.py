@@ -1,6 +1,7 @@
 """Who plays whom during one trace: the real API invokers behind the trace's invokers, the
-certificates, keys and tokens the steps create, the CAPIF-2e sessions kept open between steps, and
-the replayer's scout.
+certificates, keys and tokens the steps create, the CAPIF-2e sessions kept open between steps, the
+methods each AEF offers, and the replayer's scout; with the lookups the steps share (Discover, the
+scout, check-authentication, the access control policy).
 
 Every invoker of a trace, honest or not, is an :class:`impl.invoker.ApiInvoker` of its own (its own
 onboarding secret, key pair, CCF-issued certificate and API invoker ID); the attacker uses those of the
@@ -14,9 +15,10 @@ from dataclasses import dataclass, field
 from impl.apitypes.enums import SecurityMethod
 from impl.invoker import AefTarget, ApiInvoker, Negotiated
 from impl.tls import ClientTls
+from replay.observation import Observation, accepted, failed
 from replay.plan import Plan
 from replay.target import Capability, Target, TargetApi
-from replay.wire import Observation, Session, accepted, attempt, failed
+from replay.wire.connection import Session, attempt
 
 SessionKey = tuple[str, str, SecurityMethod, bool]
 """(AEF, invoker, method, opened by the attacker)"""
@@ -66,6 +68,10 @@ class Actors:
     def __init__(self, target: Target, plan: Plan) -> None:
         self.target = target
         self.plan = plan
+        self.supported: dict[str, frozenset[SecurityMethod]] = dict(plan.methods)
+        """The methods each of the trace's AEFs supports now (``method-enable``/``-disable``)."""
+        self.offered: dict[tuple[str, str], frozenset[SecurityMethod]] = {}
+        """(aefId, interface) -> the methods the replayer last set there"""
         self.invokers: dict[str, Invoker] = {}
         self.ids: dict[str, str] = {}
         self.certificates: dict[str, str] = {}

@@ -7,10 +7,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from impl.apitypes.enums import SecurityMethod
-from impl.invoker import AefTarget
-from impl.tls import CertificateClientTls, ClientTls, PskClientTls
-from replay.actors import Actors, check_authentication_observed
-from replay.wire import Observation, Session, accepted, attempt, failed, then
+from impl.tls import CertificateClientTls, PskClientTls
+from replay.observation import Observation, accepted, failed, then
+from replay.wire.actors import Actors, check_authentication_observed
+from replay.wire.connection import Session, attempt, one_request
 
 MISMATCH = "403 SECURITY_METHOD_MISMATCH"
 Args = Mapping[str, str]
@@ -91,14 +91,6 @@ def invoke(actors: Actors, args: Args, *, attacker: bool) -> Observation:
     return served(actors, session.get(path), name, method)
 
 
-def _one_request(target: AefTarget, tls: ClientTls, path: str, headers: Mapping[str, str]) -> Observation:
-    session = Session(target, tls)
-    try:
-        return session.get(path, headers)
-    finally:
-        session.close()
-
-
 def oauth_invoke(actors: Actors, args: Args, *, attacker: bool) -> Observation:
     """``GET`` with ``Authorization: Bearer`` over server-authenticated TLS: an honest invoker at the
     interface it negotiated OAUTH on, the attacker at any interface offering OAUTH."""
@@ -114,7 +106,7 @@ def oauth_invoke(actors: Actors, args: Args, *, attacker: bool) -> Observation:
             return problem or failed("no interface")
     tls = CertificateClientTls(actors.target.ca_certificate)
     path = actors.path(target, actors.plan.api(aef, args["x"]))
-    answer = _one_request(target, tls, path, {"Authorization": f"Bearer {token}"})
+    answer = one_request(target, tls, path, {"Authorization": f"Bearer {token}"})
     return served(actors, answer, args["i"], SecurityMethod.OAUTH)
 
 
@@ -134,10 +126,10 @@ def mismatch_failure(actors: Actors, args: Args) -> Observation:
     first: Observation | None = None
     if method is SecurityMethod.PKI:
         tls = CertificateClientTls(ca, credential=invoker.client.identity.credential)
-        answer = _one_request(target, tls, path, {})
+        answer = one_request(target, tls, path, {})
     elif method is SecurityMethod.OAUTH and (name, aef) in actors.held:
         bearer = {"Authorization": f"Bearer {actors.held[(name, aef)]}"}
-        answer = _one_request(target, CertificateClientTls(ca), path, bearer)
+        answer = one_request(target, CertificateClientTls(ca), path, bearer)
     else:
         if method is SecurityMethod.PSK and negotiated.aefpsk is not None:
             probe = Session(target, PskClientTls(actors.id_of(name), negotiated.aefpsk))

@@ -1,53 +1,18 @@
-"""What the replayer sees of a request: an :class:`Observation`, and the CAPIF-2e connections it keeps
-open between the steps of a trace (:class:`Session`).
-
-A refusal is named the way the implementation documents it: ``"<status> <cause>"`` with the
-ProblemDetails ``cause`` (TS 29.122) or the ``AccessTokenErr`` ``error`` (RFC 6749 clause 5.2), or
-``"TLS handshake refused"`` when the AEF refuses at TLS (an unknown PSK identity, TS 33.122 clause
-6.5.2.1).
-"""
+"""The replayer's connections: an API invoker call turned into an :class:`Observation`
+(:func:`attempt`), and a CAPIF-2e connection kept open between the steps of a trace (:class:`Session`)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from typing import TypeVar
 
 from impl.http import ClientResponse, HttpClientError, HttpsClient
 from impl.invoker import AefTarget, ConnectionFailedError, InvokerError, RefusedError
 from impl.tls import ClientTls, TlsError, TlsHandshakeError
+from replay.observation import HANDSHAKE_REFUSED, Observation, accepted, failed, refusal_name, refused
 
-HANDSHAKE_REFUSED = "TLS handshake refused"
 CHECK_AUTHENTICATION = "/aef-security/v1/check-authentication"
 _Result = TypeVar("_Result")
-
-
-@dataclass(frozen=True)
-class Observation:
-    """The outcome of one step as the target gave it: ``accepted``, and a one-line ``summary``;
-    ``refusal`` names a refusal as documented (``"401 invalid_client"``), None otherwise."""
-
-    accepted: bool
-    summary: str
-    refusal: str | None = None
-    body: object = None
-
-
-def accepted(summary: str, body: object = None) -> Observation:
-    return Observation(True, summary, None, body)
-
-
-def failed(summary: str) -> Observation:
-    """Not accepted, without a documented refusal (the target answered something else)."""
-    return Observation(False, summary)
-
-
-def refused(refusal: str, detail: str | None = None) -> Observation:
-    return Observation(False, refusal + (f" ({detail})" if detail else ""), refusal)
-
-
-def refusal_name(status: int, cause: str | None) -> str:
-    return f"{status} {cause}" if cause else str(status)
 
 
 def attempt(call: Callable[[], _Result]) -> tuple[_Result | None, Observation | None]:
@@ -117,8 +82,10 @@ class Session:
         self._client.close()
 
 
-def then(first: Observation | None, second: Observation) -> Observation:
-    """``second``, its summary preceded by ``first``'s when there was one."""
-    if first is None:
-        return second
-    return Observation(second.accepted, f"{first.summary}; {second.summary}", second.refusal, second.body)
+def one_request(target: AefTarget, tls: ClientTls, path: str, headers: Mapping[str, str]) -> Observation:
+    """``GET`` on a connection of its own, closed after the answer."""
+    session = Session(target, tls)
+    try:
+        return session.get(path, headers)
+    finally:
+        session.close()

@@ -1,0 +1,97 @@
+"""The CAPIF-1e steps of a trace, between an API invoker and its CCF: onboarding, security method
+negotiation, access tokens and offboarding (TS 33.122 clauses 6.1 to 6.3 and 6.5.2.3; TS 29.222
+clauses 8.4 and 8.5)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from impl.apitypes.enums import SecurityMethod
+from impl.invoker import AefTarget
+from replay.observation import Observation, accepted, failed
+from replay.target import TargetApi
+from replay.wire.actors import Actors, Invoker, Key, choose
+from replay.wire.connection import attempt
+
+Args = Mapping[str, str]
+
+
+def onboard(actors: Actors, args: Args) -> Observation:
+    """``POST onboardedInvokers`` with a CSR and a fresh onboarding secret (TS 33.122 clause 6.1)."""
+    name = args["i"]
+    invoker = actors.invokers.setdefault(name, Invoker(actors.new_invoker()))
+    secret = actors.target.onboarding_secret()
+    identity, problem = attempt(lambda: invoker.client.onboard(secret))
+    if identity is None:
+        return problem or failed("onboarding gave no identity")
+    actors.ids[name] = identity.api_invoker_id
+    actors.certificates[args["ct"]] = name
+    actors.update_audiences()
+    return accepted(f"201 Created: apiInvokerId {identity.api_invoker_id}")
+
+
+def _same_interface(found: list[AefTarget], chosen: AefTarget, apis: Sequence[TargetApi]) -> list[AefTarget]:
+    """One negotiation entry per API in ``apis`` at ``chosen``'s interface (the model negotiates for
+    the AEF as a whole; TS 29.222 entries name an interface and an API); ``chosen`` alone when the
+    interface serves none of them."""
+    key = chosen.interface.address_key()
+    at_interface = {t.api_name: t for t in found if t.interface.address_key() == key}
+    return [at_interface[api.name] for api in apis if api.name in at_interface] or [chosen]
+
+
+def negotiate(actors: Actors, args: Args) -> Observation:
+    """Discover, then negotiate the trace's method for the APIs :meth:`Plan.negotiated_apis` names
+    at the chosen interface (TS 33.122 clause 6.3.1.2). An invoker that may discover nothing at the
+    AEF negotiates at the interfaces the scout discovers (their addresses are public): the CCF
+    decides."""
+    name, aef, method = args["i"], args["a"], SecurityMethod(args["m"])
+    invoker = actors.onboarded(name)
+    if invoker is None:
+        return failed(f"{name} is not onboarded: it has no CAPIF-1e credential to negotiate with")
+    found, problem = actors.discover(aef, invoker.client)
+    if problem is None and not found:
+        found, problem = actors.discover_as_scout(aef)
+    if problem is not None:
+        return problem
+    previous = invoker.negotiated.get(aef)
+    chosen = choose(found, method, None if previous is None else previous.target)
+    entries = _same_interface(found, chosen, actors.plan.negotiated_apis(aef, name))
+    prefers = actors.plan.prefers[name]
+    preferred = [method, *(m for m in prefers if m is not method)] if method in prefers else list(prefers)
+    result, problem = attempt(lambda: invoker.client.negotiate(entries, preferred=preferred))
+    if result is None:
+        return problem or failed("negotiation gave no answer")
+    other = next((item.method for item in result if item.method is not method), None)
+    if other is not None:
+        return failed(f"the CCF selected {other.value}; the trace has {method.value}")
+    negotiated = result[0]
+    invoker.negotiated[aef] = negotiated
+    invoker.initiated.discard(aef)
+    if negotiated.aefpsk is not None:
+        actors.keys[args["k"]] = Key(negotiated.aefpsk, negotiated.target)
+    return accepted(f"selected {method.value} for interface {chosen.api_prefix or '/'}")
+
+
+def offboard(actors: Actors, args: Args) -> Observation:
+    """``DELETE onboardedInvokers/{onboardingId}`` (TS 33.122 clause 6.2)."""
+    invoker = actors.onboarded(args["i"])
+    if invoker is None:
+        return failed(f"{args['i']} is not onboarded")
+    _, problem = attempt(invoker.client.offboard)
+    return problem or accepted("204 No Content: offboarded")
+
+
+def token_request(actors: Actors, args: Args) -> Observation:
+    """``POST securities/{client_id}/token`` with ``client_id`` = the trace's ``s`` (TS 29.222 clause
+    8.5.2.6; RFC 6749 clause 4.4)."""
+    invoker = actors.onboarded(args["j"])
+    if invoker is None:
+        return failed(f"{args['j']} is not onboarded")
+    api, client_id = actors.plan.api(args["a"], args["x"]), actors.id_of(args["s"])
+    aef_id = actors.aef_id(args["a"])
+    token, problem = attempt(lambda: invoker.client.obtain_token(aef_id, [api.name], client_id=client_id))
+    if token is None:
+        return problem or failed("no token")
+    actors.tokens[args["t"]] = token
+    actors.held[(args["j"], args["a"])] = token
+    return accepted(f"200 OK: access token with client_id {client_id}")

@@ -1,0 +1,68 @@
+"""The action -> wire table: which function turns a step of each action into requests and connections
+(``docs/replay.md`` holds the mapping as a table).
+
+Each function takes the trace's :class:`~replay.wire.actors.Actors` and the step's arguments and
+gives an :class:`~replay.observation.Observation`, or None when the step is folded into a later one
+(:mod:`replay.wire.capif3`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from functools import partial
+
+from replay.observation import Observation, failed
+from replay.plan import Plan
+from replay.target import Target, TargetError
+from replay.wire import capif1e, capif2e, capif3, operator
+from replay.wire.actors import Actors
+
+Args = Mapping[str, str]
+Handler = Callable[[Actors, Args], Observation | None]
+
+HANDLERS: Mapping[str, Handler] = {
+    "onboard": capif1e.onboard,
+    "offboard": capif1e.offboard,
+    "negotiate": capif1e.negotiate,
+    "token-request": capif1e.token_request,
+    "aef-fetch-psk": capif3.fetch,
+    "aef-fetch-policy": capif3.fetch,
+    "aef-fetch-certificate": capif3.fetch_certificate,
+    "psk-session": partial(capif2e.psk_session, attacker=False),
+    "psk-session-attacker": partial(capif2e.psk_session, attacker=True),
+    "pki-session": partial(capif2e.pki_session, attacker=False),
+    "pki-session-attacker": partial(capif2e.pki_session, attacker=True),
+    "invoke": partial(capif2e.invoke, attacker=False),
+    "invoke-attacker": partial(capif2e.invoke, attacker=True),
+    "oauth-invoke": partial(capif2e.oauth_invoke, attacker=False),
+    "oauth-invoke-attacker": partial(capif2e.oauth_invoke, attacker=True),
+    "mismatch-failure": capif2e.mismatch_failure,
+    "method-enable": partial(operator.method_change, enable=True),
+    "method-disable": partial(operator.method_change, enable=False),
+    "token-expires": operator.token_expires,
+    "attacker-makes-key": operator.make_key,
+}
+"""Every action the replayer drives (the keys of :data:`replay.actions.PARAMETERS`)."""
+
+
+class StepDriver:
+    """Runs the steps of one trace on a target, following its plan. ``close()`` when done."""
+
+    def __init__(self, target: Target, plan: Plan) -> None:
+        self._actors = Actors(target, plan)
+
+    def prepare(self) -> None:
+        """Bring the target to the trace's start (:func:`replay.wire.operator.prepare`)."""
+        operator.prepare(self._actors)
+
+    def run(self, step: Mapping[str, object]) -> Observation | None:
+        """Drive one step; None when it is folded into a later one."""
+        args, action = step["args"], step["action"]
+        assert isinstance(args, dict) and isinstance(action, str)
+        try:
+            return HANDLERS[action](self._actors, args)
+        except TargetError as error:
+            return failed(f"the target failed: {error}")
+
+    def close(self) -> None:
+        self._actors.close()

@@ -1,0 +1,88 @@
+"""What the operator and the clock do in a trace, out of band of the REST APIs: the method update
+(contribution 004, through the APF on CAPIF-4), the passing of a token's ``exp`` (TS 33.122 Annex C),
+and the keys the attacker makes up."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+from collections.abc import Mapping
+from datetime import UTC, datetime
+
+from impl.apitypes.enums import SecurityMethod
+from replay.observation import Observation, accepted, failed
+from replay.plan import interface_methods
+from replay.target import Capability
+from replay.wire.actors import Actors, Key
+
+CLOCK_SKEW_SECONDS = 30
+"""TS 33.122 Annex C: an AEF allows at most 30 s of clock skew on ``exp``."""
+
+Args = Mapping[str, str]
+
+
+def prepare(actors: Actors) -> None:
+    """Bring the target to the trace's start: each AEF's methods, and (when the target can) an
+    access control policy that lets nobody in until the trace's invokers are onboarded."""
+    target = actors.target
+    target.reset()
+    if Capability.METHOD_UPDATE in target.capabilities:
+        for aef in actors.plan.aefs:
+            configure(actors, aef)
+    actors.update_audiences()
+
+
+def configure(actors: Actors, aef: str) -> list[str]:
+    """Set every interface of ``aef`` to offer what its supported methods give it; what changed."""
+    changed = []
+    target = actors.plan.aefs[aef]
+    for interface in target.interfaces:
+        wanted = interface_methods(interface.methods, actors.supported[aef])
+        current = actors.offered.get((target.aef_id, interface.name), interface.methods)
+        if wanted != current:
+            actors.target.set_methods(target.aef_id, interface.name, wanted)
+            changed.append(f"{interface.name} offers {', '.join(sorted(wanted))}")
+        actors.offered[(target.aef_id, interface.name)] = wanted
+    return changed
+
+
+def method_change(actors: Actors, args: Args, *, enable: bool) -> Observation:
+    """``method-enable``/``method-disable``: the AEF changes its interfaces and the APF updates the
+    published API (contribution 004)."""
+    aef, method = args["a"], SecurityMethod(args["m"])
+    supported = actors.supported[aef]
+    actors.supported[aef] = supported | {method} if enable else supported - {method}
+    changed = configure(actors, aef)
+    return accepted("the APF updated the published API: " + ("; ".join(changed) or "no change"))
+
+
+def token_expiry(token: str) -> int | None:
+    """The ``exp`` claim of a JWS compact token, read without verifying (the replayer only needs the
+    time to move the clock past it)."""
+    parts = token.split(".")
+    if len(parts) != 3:
+        return None
+    try:
+        payload = json.loads(base64.urlsafe_b64decode(parts[1] + "=" * (-len(parts[1]) % 4)))
+    except ValueError:
+        return None
+    exp = payload.get("exp") if isinstance(payload, dict) else None
+    return exp if isinstance(exp, int) and not isinstance(exp, bool) else None
+
+
+def token_expires(actors: Actors, args: Args) -> Observation:
+    """The target's clock moves past ``exp`` + 30 s."""
+    token = actors.tokens.get(args["t"])
+    expiry = None if token is None else token_expiry(token)
+    if expiry is None:
+        return failed(f"{args['t']} is no token with exp")
+    moment = datetime.fromtimestamp(expiry + CLOCK_SKEW_SECONDS + 1, UTC)
+    actors.target.advance_clock(moment)
+    return accepted(f"clock moved past exp + {CLOCK_SKEW_SECONDS} s")
+
+
+def make_key(actors: Actors, args: Args) -> Observation:
+    """``attacker-makes-key``: nothing on the wire, 32 random octets."""
+    actors.keys[args["k"]] = Key(os.urandom(32), None)
+    return accepted("the attacker made up a 32-octet key")
