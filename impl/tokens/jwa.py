@@ -7,6 +7,10 @@ algorithm (RFC 8725 clause 3.1).
 
 :func:`make_signer` and :func:`make_verifier` build, once per key, a closure that holds the parsed key
 and the prepared hash/padding objects, so no per-token work repeats what can be cached per key.
+
+One encoding per signature: an ECDSA signature (r, s) verifies as (r, n - s) too, so ES256 signatures
+are written and accepted only with ``s <= n/2`` ("low-S"). A token string is then the one encoding of
+its header, claims and signer, and nothing keyed on it can be bypassed by re-encoding the signature.
 """
 
 from collections.abc import Callable
@@ -26,6 +30,9 @@ SignatureCheck = Callable[[bytes, bytes], bool]
 
 MIN_RSA_BITS = 2048
 ES256_COORDINATE_BYTES = 32
+P256_ORDER = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551
+"""n, the order of the P-256 base point (SEC 2 clause 2.4.2)."""
+P256_HALF_ORDER = P256_ORDER // 2
 
 
 class Algorithm(StrEnum):
@@ -64,6 +71,7 @@ def make_signer(algorithm: Algorithm, key: PrivateKey) -> Signer:
 
         def sign_es256(data: bytes) -> bytes:
             r, s = decode_dss_signature(key.sign(data, ecdsa))
+            s = min(s, P256_ORDER - s)  # low-S, the one encoding verifiers accept
             return r.to_bytes(ES256_COORDINATE_BYTES, "big") + s.to_bytes(ES256_COORDINATE_BYTES, "big")
 
         return sign_es256
@@ -75,8 +83,9 @@ def make_signer(algorithm: Algorithm, key: PrivateKey) -> Signer:
 def make_verifier(algorithm: Algorithm, key: PublicKey) -> SignatureCheck:
     """Return ``check(signature, signing_input) -> bool`` with everything per-key prepared once.
 
-    ES256 signatures are exactly 64 octets, R || S (RFC 7518 clause 3.4); RSA signatures exactly as
-    long as the modulus (RFC 8017 clauses 8.1.2 and 8.2.2, step 1).
+    ES256 signatures are exactly 64 octets, R || S (RFC 7518 clause 3.4), with S at most n/2 (low-S,
+    see the module note); RSA signatures exactly as long as the modulus (RFC 8017 clauses 8.1.2 and
+    8.2.2, step 1).
     """
     check_key_fits(algorithm, key)
     if isinstance(key, ec.EllipticCurvePublicKey):
@@ -86,10 +95,10 @@ def make_verifier(algorithm: Algorithm, key: PublicKey) -> SignatureCheck:
         def check_es256(signature: bytes, data: bytes) -> bool:
             if len(signature) != signature_length:
                 return False
-            der = encode_dss_signature(
-                int.from_bytes(signature[:ES256_COORDINATE_BYTES], "big"),
-                int.from_bytes(signature[ES256_COORDINATE_BYTES:], "big"),
-            )
+            s = int.from_bytes(signature[ES256_COORDINATE_BYTES:], "big")
+            if s > P256_HALF_ORDER:
+                return False
+            der = encode_dss_signature(int.from_bytes(signature[:ES256_COORDINATE_BYTES], "big"), s)
             try:
                 key.verify(der, data, ecdsa)
             except InvalidSignature:

@@ -86,21 +86,38 @@ def _check_header_members(header: dict[str, object]) -> None:
         raise InvalidToken(TokenRefusal.UNKNOWN_HEADER)
 
 
-def resolve_key(header_segment: str, keys: TrustedKeySet, required_type: str | None) -> TrustedKey:
-    """Read the JOSE header and return the trusted key it names.
+@dataclass(frozen=True, slots=True)
+class ResolvedHeader:
+    """What a JOSE header names: the trusted key (bound to the header's ``alg``) and ``typ``."""
 
-    With ``required_type`` set, ``typ`` must be present and equal to it (compared case-insensitively,
-    RFC 7515 clause 4.1.9); otherwise ``typ``, when present, must be a string.
+    key: TrustedKey
+    media_type: str | None
+
+    def has_type(self, required_type: str | None) -> bool:
+        """Whether ``typ`` is ``required_type`` (compared case-insensitively, RFC 7515 clause 4.1.9);
+        any ``typ`` passes when none is required."""
+        if required_type is None:
+            return True
+        return self.media_type is not None and self.media_type.lower() == required_type.lower()
+
+
+def resolve_header(
+    header_segment: str, keys: TrustedKeySet, allowed_algorithms: frozenset[Algorithm] | None = None
+) -> ResolvedHeader:
+    """Read the JOSE header and return the trusted key it names, with its ``typ`` (a string or absent).
+
+    ``alg`` must be one of ``allowed_algorithms`` (every algorithm of :class:`Algorithm` when None):
+    a token in any other algorithm is refused as such before any key is looked up.
     """
     header = decode_json_segment(header_segment)
     _check_header_members(header)
     algorithm = header.get("alg")
     if not isinstance(algorithm, str) or algorithm not in Algorithm.__members__:
         raise InvalidToken(TokenRefusal.UNSUPPORTED_ALGORITHM)
+    if allowed_algorithms is not None and Algorithm(algorithm) not in allowed_algorithms:
+        raise InvalidToken(TokenRefusal.UNSUPPORTED_ALGORITHM)
     media_type = header.get("typ")
     if media_type is not None and not isinstance(media_type, str):
-        raise InvalidToken(TokenRefusal.WRONG_TYPE)
-    if required_type is not None and (media_type is None or media_type.lower() != required_type.lower()):
         raise InvalidToken(TokenRefusal.WRONG_TYPE)
     kid = header.get("kid")
     if not isinstance(kid, str):
@@ -110,18 +127,22 @@ def resolve_key(header_segment: str, keys: TrustedKeySet, required_type: str | N
         raise InvalidToken(TokenRefusal.UNKNOWN_KID)
     if key.algorithm != algorithm:
         raise InvalidToken(TokenRefusal.ALGORITHM_KEY_MISMATCH)
-    return key
+    return ResolvedHeader(key, media_type)
 
 
 def verify_compact(
     token: object, keys: TrustedKeySet, *, max_length: int, required_type: str | None = None
 ) -> VerifiedJws:
-    """Verify a compact JWS against a trusted key set: the signature layer, no claims (RFC 7515 5.2)."""
+    """Verify a compact JWS against a trusted key set: the signature layer, no claims (RFC 7515 5.2).
+
+    ``typ`` is compared once the signature holds, so that a forged token is refused as forged."""
     jws = split_compact(token, max_length)
-    key = resolve_key(jws.header_segment, keys, required_type)
-    if not key.signature_is_valid(jws.signature, jws.signing_input):
+    header = resolve_header(jws.header_segment, keys)
+    if not header.key.signature_is_valid(jws.signature, jws.signing_input):
         raise InvalidToken(TokenRefusal.BAD_SIGNATURE)
-    return VerifiedJws(key, decode_segment(jws.payload_segment))
+    if not header.has_type(required_type):
+        raise InvalidToken(TokenRefusal.WRONG_TYPE)
+    return VerifiedJws(header.key, decode_segment(jws.payload_segment))
 
 
 def encode_header(signing_key: SigningKey, media_type: str) -> str:

@@ -1,10 +1,11 @@
 """Token verification at the AEF (TS 33.122 clause 6.5.2.3 and Annex C).
 
-The AEF checks, in order: the JWS structure and header, the signature against the keys it trusts, the
-claims the configured claim set requires, ``exp`` with at most 30 s of clock skew (TS 33.122 Annex C),
-``nbf``/``iat`` not in the future, the issuer, the audience when an ``aud`` is present
-(RFC 7519 clause 4.1.3), agreement of the claims naming the invoker, and finally its own aefId and the
-requested API in ``scope``. Every refusal raises the same :class:`InvalidToken`.
+The AEF checks, in order: the JWS structure and header (an algorithm it does not allow is refused as
+such), the signature against the keys it trusts, the header's ``typ`` (after the signature, so that a
+forged token is refused as forged), the claims the configured claim set requires, ``exp`` with at most
+30 s of clock skew (TS 33.122 Annex C), ``nbf``/``iat`` not in the future, the issuer, the audience when
+an ``aud`` is present (RFC 7519 clause 4.1.3), agreement of the claims naming the invoker, and finally
+its own aefId and the requested API in ``scope``. Every refusal raises the same :class:`InvalidToken`.
 """
 
 from collections.abc import Mapping
@@ -16,7 +17,7 @@ from impl.tokens.claims import ClaimRules, ClaimSet
 from impl.tokens.errors import InvalidToken, ScopeSyntaxError, TokenRefusal
 from impl.tokens.issuer import TOKEN_MEDIA_TYPE
 from impl.tokens.jwa import Algorithm
-from impl.tokens.jws import decode_json_segment, resolve_key, split_compact
+from impl.tokens.jws import decode_json_segment, resolve_header, split_compact
 from impl.tokens.keys import TrustedKey, TrustedKeySet
 from impl.tokens.scope import ScopeEntry, parse_scope, scope_grants
 
@@ -109,7 +110,8 @@ class TokenVerifier:
 
     __slots__ = (
         "_aef_id",
-        "_header_keys",
+        "_allowed_algorithms",
+        "_headers",
         "_max_length",
         "_rules",
         "_scope_check",
@@ -144,26 +146,31 @@ class TokenVerifier:
         self._scope_check = ScopeCheck(scope_check)
         self._skew = clock_skew
         self._max_length = max_token_length
-        self._header_keys: dict[str, TrustedKey] = {}
+        self._allowed_algorithms = allowed_algorithms
+        self._headers: dict[str, tuple[TrustedKey, bool]] = {}
         self._scopes: dict[str, tuple[ScopeEntry, ...]] = {}
 
-    def _key_for(self, header_segment: str) -> TrustedKey:
-        """The key a header names. Tokens of one CCF key share one header segment, so a bounded cache
-        (successful look-ups only, at most ``HEADER_CACHE_SIZE``) spares decoding it per request."""
-        key = self._header_keys.get(header_segment)
-        if key is None:
-            key = resolve_key(header_segment, self._trusted_keys, TOKEN_MEDIA_TYPE)
-            if len(self._header_keys) < HEADER_CACHE_SIZE:
-                self._header_keys[header_segment] = key
-        return key
+    def _header(self, header_segment: str) -> tuple[TrustedKey, bool]:
+        """The key a header names and whether its ``typ`` is the token media type. Tokens of one CCF
+        key share one header segment, so a bounded cache (successful look-ups only, at most
+        ``HEADER_CACHE_SIZE``) spares decoding it per request."""
+        found = self._headers.get(header_segment)
+        if found is None:
+            header = resolve_header(header_segment, self._trusted_keys, self._allowed_algorithms)
+            found = (header.key, header.has_type(TOKEN_MEDIA_TYPE))
+            if len(self._headers) < HEADER_CACHE_SIZE:
+                self._headers[header_segment] = found
+        return found
 
     def verify(self, token: object, *, api_name: str, now: int) -> VerifiedToken:
         """Accept ``token`` for invoking ``api_name`` on this AEF at time ``now`` (seconds since the
         epoch), or raise :class:`InvalidToken`."""
         jws = split_compact(token, self._max_length)
-        key = self._key_for(jws.header_segment)
+        key, typed = self._header(jws.header_segment)
         if not key.signature_is_valid(jws.signature, jws.signing_input):
             raise InvalidToken(TokenRefusal.BAD_SIGNATURE)
+        if not typed:
+            raise InvalidToken(TokenRefusal.WRONG_TYPE)
         claims = decode_json_segment(jws.payload_segment)
         rules = self._rules
         if not rules.required.issubset(claims):

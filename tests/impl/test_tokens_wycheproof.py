@@ -5,7 +5,9 @@ run: every group whose key is one this implementation supports (EC P-256, RSA of
 and whose key ``alg`` (if any) is ES256, RS256 or PS256. In those groups every ``invalid`` vector must
 be refused (by key loading, for keys marked for encryption only, or by verification) and every
 ``valid`` vector accepted, except the valid vectors whose header ``alg`` this implementation does not
-allow at all (e.g. PS384 under a key marked PS256): those must be refused as unsupported.
+allow at all (e.g. PS384 under a key marked PS256): those must be refused as unsupported; and the valid
+ES256 vectors whose S is above n/2: this implementation accepts only the low-S encoding of an ECDSA
+signature (one encoding per token, see :mod:`impl.tokens.jwa`), so those are refused as bad signatures.
 """
 
 import json
@@ -16,7 +18,7 @@ import pytest
 
 from impl.tokens import InvalidToken, KeyConfigurationError, TokenRefusal, TrustedKey, TrustedKeySet
 from impl.tokens.encoding import b64url_decode
-from impl.tokens.jwa import Algorithm
+from impl.tokens.jwa import ES256_COORDINATE_BYTES, P256_HALF_ORDER, Algorithm
 from impl.tokens.jws import verify_compact
 
 VECTORS = (
@@ -62,6 +64,14 @@ def header_alg(jws: object) -> object:
     return header.get("alg") if isinstance(header, dict) else None
 
 
+def high_s_es256(jws: object) -> bool:
+    """An ES256 signature whose S is above n/2 (the encoding this implementation refuses)."""
+    if header_alg(jws) != "ES256" or not isinstance(jws, str):
+        return False
+    signature = b64url_decode(jws.rsplit(".", 1)[-1])
+    return int.from_bytes(signature[ES256_COORDINATE_BYTES:], "big") > P256_HALF_ORDER
+
+
 def outcome(jwk: dict[str, Any], jws: object) -> str:
     try:
         keys = TrustedKeySet([TrustedKey.from_jwk(jwk, issuer="wycheproof")])
@@ -79,6 +89,8 @@ def test_wycheproof_vector(jwk: dict[str, Any], test: dict[str, Any]) -> None:
     result = outcome(jwk, test["jws"])
     if test["result"] == "invalid":
         assert result.startswith("refused"), f"invalid vector accepted: {test}"
+    elif high_s_es256(test["jws"]):
+        assert result == f"refused: {TokenRefusal.BAD_SIGNATURE.value}", test
     elif header_alg(test["jws"]) in Algorithm.__members__:
         assert result == "accepted", f"valid vector {result}: {test}"
     else:
