@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import json
+from collections.abc import Iterable
 from dataclasses import dataclass
-from enum import StrEnum
-from typing import TypeVar
 
-from impl.apitypes.enums import CommunicationType, DataFormat, Protocol
 from impl.apitypes.problems import BadRequestError, Cause, InvalidParam
 from impl.apitypes.publish import ServiceAPIDescription
 from impl.apitypes.query import QueryParams, hex_digits, non_empty
 from impl.apitypes.reader import JsonObject
 
-E = TypeVar("E", bound=StrEnum)
-
-_SUPPORTED = frozenset(
+_FILTERS = frozenset(
     {
         "api-invoker-id",
         "api-name",
@@ -29,57 +25,76 @@ _SUPPORTED = frozenset(
         "api-supported-features",
     }
 )
-_NOT_SUPPORTED = frozenset({"preferred-aef-loc", "req-api-prov-name", "ue-ip-addr", "service-kpis"})
+_JSON_OBJECT_PARAMETERS = frozenset({"preferred-aef-loc", "ue-ip-addr", "service-kpis"})
+_EXPLODED_MEMBERS = frozenset(
+    {
+        # ue-ip-addr (IpAddrInfo) and service-kpis (ServiceKpis) in the OpenAPI default style for an
+        # object in a query (form, exploded): one parameter per member.
+        "ipv4Addr",
+        "ipv6Addr",
+        "maxReqRate",
+        "maxRestime",
+        "availability",
+        "avalComp",
+        "avalGraComp",
+        "avalMem",
+        "avalStor",
+        "conBand",
+    }
+)
+IGNORED_PARAMETERS = frozenset({"req-api-prov-name"}) | _JSON_OBJECT_PARAMETERS | _EXPLODED_MEMBERS
+"""Rel-18 parameters that are accepted and do not filter: a preference (``preferred-aef-loc``), or
+criteria on information this CCF does not hold for a service API (provider name) or does not evaluate
+(UE IP ranges, service KPIs). TS 29.222 clause 8.1.2.2.3.1 lets the CCF apply the criteria it supports."""
 
 
-def _member_of(enum_type: type[E]) -> Callable[[str], E]:
-    def parse(value: str) -> E:
-        try:
-            return enum_type(value)
-        except ValueError:
-            allowed = ", ".join(member.value for member in enum_type)
-            raise ValueError(f"must be one of {allowed}") from None
-
-    return parse
-
-
-def _not_supported(value: str) -> str:
-    raise ValueError("is not supported by this CAPIF core function")
+def _json_object(value: str) -> str:
+    """A parameter of ``content: application/json``: a JSON object (then ignored)."""
+    try:
+        document = json.loads(value)
+    except (ValueError, RecursionError):
+        raise ValueError("must be a JSON object") from None
+    if not isinstance(document, dict):
+        raise ValueError("must be a JSON object")
+    return value
 
 
 @dataclass(frozen=True)
 class DiscoverQuery:
     """The query of ``GET /allServiceAPIs`` (TS 29.222 clause 8.1.2.2.3.1).
 
-    ``preferred-aef-loc``, ``req-api-prov-name``, ``ue-ip-addr`` and ``service-kpis`` are refused as
-    not supported rather than ignored, so a caller never mistakes an unfiltered answer for a filtered one.
+    Every Rel-18 parameter is accepted. The filters compare values as strings: an enumeration value this
+    CCF does not know (the enumerations are extensible) matches no API. ``supported-features`` is the
+    consumer's features of the Discover API itself, of which this CCF supports none, so it filters
+    nothing. The parameters of :data:`IGNORED_PARAMETERS` are read (those carrying JSON must be a JSON
+    object) and do not filter.
     """
 
     api_invoker_id: str
     api_name: str | None = None
     api_version: str | None = None
-    comm_type: CommunicationType | None = None
-    protocol: Protocol | None = None
+    comm_type: str | None = None
+    protocol: str | None = None
     aef_id: str | None = None
-    data_format: DataFormat | None = None
+    data_format: str | None = None
     api_cat: str | None = None
     supported_features: str | None = None
     api_supported_features: str | None = None
 
     @classmethod
     def read(cls, pairs: Iterable[tuple[str, str]]) -> DiscoverQuery:
-        query = QueryParams(pairs, known=_SUPPORTED | _NOT_SUPPORTED)
-        for name in sorted(_NOT_SUPPORTED):
-            query.optional(name, _not_supported)
+        query = QueryParams(pairs, known=_FILTERS | IGNORED_PARAMETERS)
+        for name in sorted(_JSON_OBJECT_PARAMETERS):
+            query.optional(name, _json_object)
         discover = cls(
             api_invoker_id=query.required("api-invoker-id", non_empty),
-            api_name=query.optional("api-name", non_empty),
-            api_version=query.optional("api-version", non_empty),
-            comm_type=query.optional("comm-type", _member_of(CommunicationType)),
-            protocol=query.optional("protocol", _member_of(Protocol)),
-            aef_id=query.optional("aef-id", non_empty),
-            data_format=query.optional("data-format", _member_of(DataFormat)),
-            api_cat=query.optional("api-cat", non_empty),
+            api_name=query.optional("api-name", str),
+            api_version=query.optional("api-version", str),
+            comm_type=query.optional("comm-type", str),
+            protocol=query.optional("protocol", str),
+            aef_id=query.optional("aef-id", str),
+            data_format=query.optional("data-format", str),
+            api_cat=query.optional("api-cat", str),
             supported_features=query.optional("supported-features", hex_digits),
             api_supported_features=query.optional("api-supported-features", hex_digits),
         )

@@ -56,8 +56,8 @@ def _profile_matches(profile: AefProfile, query: DiscoverQuery) -> bool:
     versions = profile.versions
     return (
         (query.aef_id is None or profile.aef_id == query.aef_id)
-        and (query.protocol is None or profile.protocol is query.protocol)
-        and (query.data_format is None or profile.data_format is query.data_format)
+        and (query.protocol is None or profile.protocol == query.protocol)
+        and (query.data_format is None or profile.data_format == query.data_format)
         and (query.api_version is None or any(v.api_version == query.api_version for v in versions))
         and (query.comm_type is None or any(query.comm_type in v.comm_types() for v in versions))
     )
