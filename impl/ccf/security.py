@@ -246,11 +246,11 @@ class SecurityService:
     def _store_aefpsks(
         self, tx: Transaction, entry_id: int, target: Target, keying: Capif1eKeying | None
     ) -> None:
-        """Derive AEFPSK for every interface the entry covers (TS 33.122 Annex A.1)."""
+        """Derive AEFPSK for every covered interface that offers PSK (TS 33.122 Annex A.1)."""
         if keying is None:
             detail = "PSK needs the keying of the CAPIF-1e TLS session, which this request did not come with"
             raise ForbiddenError(Cause.PSK_KEYING_UNAVAILABLE, detail)
-        for interface in target.interfaces:
+        for interface in target.interfaces_offering(SecurityMethod.PSK):
             kdf_interface = psk_interface(interface)
             assert kdf_interface is not None  # PSK is offered only on interfaces the KDF encodes
             try:

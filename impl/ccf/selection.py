@@ -6,9 +6,11 @@ from the invoker's preferences and what the AEF supports. TS 29.222: ``Interface
 
 Decisions where the specifications leave a choice:
 
-* An entry naming an AEF (``aefId``) covers every interface of that AEF in the covered APIs (all its
-  APIs, or ``apiId``'s); the methods it can use are those supported on *every* covered interface,
-  so the selection holds whichever interface the invoker then uses.
+* An entry naming an AEF (``aefId``, as the ETSI OpenCAPIF SDK sends it) covers every interface of
+  that AEF in the covered APIs (all its APIs, or ``apiId``'s); a method is offered when one of those
+  interfaces offers it, and the selection holds on the interfaces that offer the selected method (an
+  AEF commonly has one interface per method). An entry naming an interface (``interfaceDetails``)
+  can use the methods that interface offers in every covered API.
 * PSK needs an interface to bind AEFPSK to (Annex A.1 ``P0``): a profile with only ``domainName``,
   or an interface the KDF cannot encode, does not offer PSK.
 * The chosen method is the first of the invoker's preferences the target supports; when none is,
@@ -32,16 +34,25 @@ class AmbiguousInterfaceError(ValueError):
 
 @dataclass(frozen=True)
 class Target:
-    """What one ``SecurityInformation`` entry names among a set of published APIs."""
+    """What one ``SecurityInformation`` entry names among a set of published APIs: the AEF, the APIs,
+    and each covered interface (None for a profile published without one) with the methods it offers."""
 
     aef_id: str
     api_ids: tuple[str, ...]
-    supported: frozenset[SecurityMethod]
-    interfaces: tuple[InterfaceDescription, ...]
+    offers: tuple[tuple[InterfaceDescription | None, frozenset[SecurityMethod]], ...]
+
+    @property
+    def supported(self) -> frozenset[SecurityMethod]:
+        """The methods the entry may select: offered on at least one covered interface."""
+        return frozenset().union(*(methods for _, methods in self.offers))
+
+    def interfaces_offering(self, method: SecurityMethod) -> tuple[InterfaceDescription, ...]:
+        """The covered interfaces (without their methods) on which ``method`` is offered."""
+        return tuple(interface for interface, methods in self.offers if interface and method in methods)
 
 
 def resolve(information: SecurityInformation, apis: Iterable[ServiceAPIDescription]) -> Target | None:
-    """The AEF, APIs, supported methods and interfaces the entry covers in ``apis``; None if nothing."""
+    """The AEF, APIs and interfaces with their methods the entry covers in ``apis``; None if nothing."""
     matches: list[tuple[str, AefProfile, InterfaceDescription | None]] = []
     for api in apis:
         assert api.api_id is not None
@@ -54,17 +65,17 @@ def resolve(information: SecurityInformation, apis: Iterable[ServiceAPIDescripti
     aef_ids = {profile.aef_id for _, profile, _ in matches}
     if len(aef_ids) > 1:
         raise AmbiguousInterfaceError(f"the interface is published for AEFs {', '.join(sorted(aef_ids))}")
-    supported = frozenset.intersection(*(_methods(profile, interface) for _, profile, interface in matches))
-    interfaces = {
-        interface.address_key(): interface.without_methods()
-        for _, _, interface in matches
-        if interface is not None
-    }
+    offers: dict[object, tuple[InterfaceDescription | None, frozenset[SecurityMethod]]] = {}
+    for _, profile, interface in matches:
+        key = None if interface is None else interface.address_key()
+        methods = _methods(profile, interface)
+        if key in offers:  # one interface published in several APIs: what all of them offer there
+            methods &= offers[key][1]
+        offers[key] = (None if interface is None else interface.without_methods(), methods)
     return Target(
         aef_id=aef_ids.pop(),
         api_ids=tuple(dict.fromkeys(api_id for api_id, _, _ in matches)),
-        supported=supported,
-        interfaces=tuple(interfaces.values()),
+        offers=tuple(offers.values()),
     )
 
 

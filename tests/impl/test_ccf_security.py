@@ -101,14 +101,16 @@ def test_one_unmet_entry_refuses_the_whole_request_and_writes_nothing(world: Wor
     assert _count(world, "security_contexts") == _count(world, "security_entries") == 0
 
 
-def test_an_aef_entry_needs_a_method_supported_on_every_interface(world: World) -> None:
+def test_an_aef_entry_selects_a_method_one_of_its_interfaces_offers(world: World) -> None:
     provider = world.register()
     aef = provider.aefs[0]
     interfaces = [interface(8001, methods=["PSK", "OAUTH"]), interface(8002, methods=["OAUTH"])]
     world.publish(provider, "api-a", [profile(aef, methods=None, interfaces=interfaces)])
     invoker_id = world.onboard()
-    selected = world.negotiate(invoker_id, [{"aefId": aef, "prefSecurityMethods": ["PSK", "OAUTH"]}])
-    assert selected.security_info[0].sel_security_method == "OAUTH"
+    entry = {"aefId": aef, "prefSecurityMethods": ["PSK", "OAUTH"]}
+    selected = world.negotiate(invoker_id, [entry], tls12_keying())
+    assert selected.security_info[0].sel_security_method == "PSK"
+    assert _count(world, "aef_psks") == 1  # for 8001, the one interface offering PSK
 
 
 def test_psk_needs_an_interface(world: World) -> None:

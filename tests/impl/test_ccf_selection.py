@@ -44,7 +44,7 @@ def _entry(body: Body) -> SecurityInformation:
     return SecurityInformation.read(Fields(body, ""))
 
 
-def test_an_aef_entry_covers_all_its_apis_and_intersects_their_methods() -> None:
+def test_an_aef_entry_covers_all_its_apis_and_offers_what_any_interface_offers() -> None:
     apis = [
         _api("API1", "a", [profile("AEF1", methods=["PSK", "PKI", "OAUTH"])]),
         _api("API2", "b", [profile("AEF1", methods=["PKI", "OAUTH"], interfaces=[interface(8002)])]),
@@ -53,8 +53,9 @@ def test_an_aef_entry_covers_all_its_apis_and_intersects_their_methods() -> None
     target = resolve(_entry({"aefId": "AEF1", "prefSecurityMethods": ["PSK"]}), apis)
     assert target is not None
     assert target.api_ids == ("API1", "API2")
-    assert target.supported == {SecurityMethod.PKI, SecurityMethod.OAUTH}
-    assert [i.port for i in target.interfaces] == [8001, 8002]
+    assert target.supported == {SecurityMethod.PSK, SecurityMethod.PKI, SecurityMethod.OAUTH}
+    assert [i.port for i in target.interfaces_offering(SecurityMethod.PKI)] == [8001, 8002]
+    assert [i.port for i in target.interfaces_offering(SecurityMethod.PSK)] == [8001]
     narrowed = resolve(_entry({"aefId": "AEF1", "apiId": "API1", "prefSecurityMethods": ["PSK"]}), apis)
     assert narrowed is not None and SecurityMethod.PSK in narrowed.supported
 
