@@ -12,16 +12,25 @@ mapping of each action to REST calls.
 """
 
 from replay.cli import main
-from replay.errors import NotReplayableError, TraceError
-from replay.external import ExternalTarget
+from replay.errors import NotReplayableError, TargetLacksError, TraceError
+from replay.external import ExternalProvider, ExternalTarget
 from replay.judge import Mode, Status
 from replay.local import LocalTarget, LocalTargets
 from replay.report import ReplayReport, StepOutcome, StepReplay, TraceReplay
 from replay.run import replay_all, replay_on, replay_trace
-from replay.target import Capability, Target, TargetAef, TargetApi, TargetError, TargetInterface
+from replay.target import (
+    Capability,
+    Target,
+    TargetAef,
+    TargetApi,
+    TargetError,
+    TargetInterface,
+    TargetProvider,
+)
 
 __all__ = [
     "Capability",
+    "ExternalProvider",
     "ExternalTarget",
     "LocalTarget",
     "LocalTargets",
@@ -36,6 +45,8 @@ __all__ = [
     "TargetApi",
     "TargetError",
     "TargetInterface",
+    "TargetLacksError",
+    "TargetProvider",
     "TraceError",
     "TraceReplay",
     "main",

@@ -7,8 +7,9 @@ profile's settings, or both (the default). With ``--target`` the traces run on t
 describes (:mod:`replay.external`), which ``--mode`` says is configured as the trace's profile or as
 ``recommended``.
 
-Exit status: 0 when no trace diverged (replayed or not replayable), 1 when one diverged, 2 for bad
-input (unreadable or malformed files, unknown mode); errors are one line, never a traceback.
+Exit status: 0 when no trace diverged (replayed, not replayable, or the target lacks what it needs),
+1 when one diverged, 2 for bad input (unreadable or malformed files, a target description that is not
+one or whose CCF gives no TLS session, unknown mode); errors are one line, never a traceback.
 """
 
 from __future__ import annotations
@@ -56,7 +57,8 @@ def _replay(arguments: argparse.Namespace) -> ReplayReport:
         raise TraceError(
             "with --target, --mode says how that target is configured: as-profile or recommended"
         )
-    target = ExternalTarget.from_file(arguments.target)
+    target = ExternalTarget.from_file(arguments.target, arguments.spec_dir)
+    target.check_reachable()
     replays = tuple(replay_on(trace, target, modes[0]) for trace in traces)
     return ReplayReport(replays, sum(replay.seconds for replay in replays))
 

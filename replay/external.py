@@ -1,145 +1,304 @@
-"""Another CAPIF implementation as a replay :class:`~replay.target.Target`, described in a JSON file.
+"""Another CAPIF implementation as a replay :class:`~replay.target.Target`, described in a JSON file
+(``capifsec-target/1``, ``spec/schema/target.schema.json``; ``docs/replay.md`` explains each member).
 
-The replayer reaches it through its TS 29.222 REST APIs and CAPIF-2e interfaces only. Its operator
-describes, out of band, what those APIs do not carry::
+The replayer reaches such a target through its TS 29.222 REST APIs and CAPIF-2e interfaces only. Its
+operator describes, out of band, what those APIs do not carry: per provider the CCF's CAPIF-1e URL,
+the CA, where onboarding secrets come from (a list, spent one per invoker, or a command printing a
+fresh one each time it runs) and the AEFs with the APIs they publish; optionally the commands that
+perform the out-of-band operations (each one present gives the target that
+:class:`~replay.target.Capability`).
 
-    {
-      "ccf": {"host": "ccf.example.net", "port": 443, "serverName": "ccf.example.net"},
-      "caCertificate": "ca.pem",
-      "aefpskDerivation": "annex-a1-tls12",
-      "notificationDestination": "https://invoker.example.net/notifications",
-      "aefs": [{"aefId": "AEF01",
-                "apis": [{"name": "hello", "resource": "/greeting"}],
-                "interfaces": [{"name": "psk", "securityMethods": ["PSK"]}]}],
-      "onboardingSecrets": ["...", "..."]
-    }
-
-``caCertificate`` is a PEM file (relative to the description's folder); ``aefpskDerivation`` and
-``notificationDestination`` are optional; each onboarding secret is spent once, in order. Such a target
-offers no :class:`~replay.target.Capability`: the traces that change methods, restrict the policy or
-let a token expire are not replayable on it.
+:meth:`ExternalTarget.from_file` checks the description before anything runs (the schema, the CA
+files, the placeholders of each command) and :meth:`ExternalTarget.check_reachable` that each CCF
+answers a TLS handshake with a certificate of its CA; a fault in either is bad input. A description
+that runs short while traces run (no onboarding secret left) ends those traces "target lacks ...".
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import json
+import string
+import subprocess
+import urllib.parse
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from cryptography import x509
+from jsonschema import Draft202012Validator
 
 from impl import pki
 from impl.apitypes.enums import SecurityMethod
+from impl.catalogue_profiles import ProfileError, locate_spec_dir
+from impl.http import HttpClientError, HttpsClient
 from impl.invoker import CcfEndpoint
 from impl.settings import AefpskDerivation
+from impl.tls import Capif1eClientTls, TlsError
 from replay.documents import read_json
-from replay.errors import TraceError
-from replay.target import Capability, TargetAef, TargetApi, TargetError, TargetInterface
+from replay.errors import TargetLacksError, TraceError
+from replay.target import (
+    Capability,
+    TargetAef,
+    TargetApi,
+    TargetError,
+    TargetInterface,
+    TargetProvider,
+)
+
+SCHEMA_FILE = Path("schema") / "target.schema.json"
+DEFAULT_NOTIFICATION_DESTINATION = "https://127.0.0.1:9/notifications"
+COMMAND_TIMEOUT_SECONDS = 60.0
+OPERATIONS: Mapping[str, tuple[Capability, frozenset[str]]] = {
+    "setMethods": (Capability.METHOD_UPDATE, frozenset({"aefId", "interface", "methods"})),
+    "setAudience": (Capability.POLICY, frozenset({"aefId", "api", "invokers"})),
+    "advanceClock": (Capability.CLOCK, frozenset({"time"})),
+}
+"""Operation -> the capability it gives and the placeholders its command may use."""
+EVERYONE = "*"
 
 
-def _text(document: dict[str, Any], name: str, where: str) -> str:
-    value = document.get(name)
-    if not isinstance(value, str) or not value:
-        raise TraceError(f"{where}: {name} must be a non-empty string")
-    return value
+@dataclass(frozen=True)
+class Command:
+    """A program and its arguments, run without a shell, ``{placeholders}`` replaced."""
 
+    name: str
+    argv: tuple[str, ...]
 
-def _objects(document: dict[str, Any], name: str, where: str) -> list[dict[str, Any]]:
-    value = document.get(name)
-    if not isinstance(value, list) or not value or not all(isinstance(item, dict) for item in value):
-        raise TraceError(f"{where}: {name} must be a non-empty list of objects")
-    return value
-
-
-def _aef(entry: dict[str, Any], where: str) -> TargetAef:
-    interfaces = []
-    for item in _objects(entry, "interfaces", where):
-        methods = item.get("securityMethods")
+    def run(self, values: Mapping[str, str] | None = None) -> str:
+        """Its standard output; :class:`TargetError` when it cannot run or exits non-zero."""
+        argv = [_substitute(argument, values or {}) for argument in self.argv]
         try:
-            chosen = frozenset(SecurityMethod(method) for method in methods or ())
-        except (TypeError, ValueError):
-            chosen = frozenset()
-        if not chosen:
-            raise TraceError(f"{where}: securityMethods must list PSK, PKI or OAUTH")
-        interfaces.append(TargetInterface(_text(item, "name", where), chosen))
-    apis = tuple(
-        TargetApi(_text(item, "name", where), _text(item, "resource", where))
-        for item in _objects(entry, "apis", where)
-    )
-    return TargetAef(_text(entry, "aefId", where), apis, tuple(interfaces))
+            done = subprocess.run(
+                argv, capture_output=True, text=True, timeout=COMMAND_TIMEOUT_SECONDS, check=False
+            )
+        except (OSError, subprocess.SubprocessError) as error:
+            raise TargetError(f"the {self.name} command did not run: {error}") from None
+        if done.returncode != 0:
+            last = (done.stderr.strip().splitlines() or [""])[-1]
+            raise TargetError(f"the {self.name} command exited with {done.returncode}: {last}")
+        return done.stdout
+
+
+def _substitute(argument: str, values: Mapping[str, str]) -> str:
+    return string.Formatter().vformat(argument, (), dict(values))
+
+
+def _placeholders(argument: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(argument) if name is not None}
+
+
+@dataclass
+class SecretSource:
+    """Onboarding secrets of one provider: a list spent in order, or a command."""
+
+    provider: str
+    listed: list[str] = field(default_factory=list)
+    command: Command | None = None
+
+    def next(self) -> str:
+        if self.command is not None:
+            secret = self.command.run().strip()
+            if not secret or "\n" in secret:
+                raise TargetError(f"the {self.command.name} command printed no single-line secret")
+            return secret
+        if not self.listed:
+            raise TargetLacksError(f"onboarding secrets at {self.provider}: the description's list is spent")
+        return self.listed.pop(0)
+
+
+@dataclass(frozen=True)
+class ExternalProvider:
+    """One provider of the description: what the replayer sees of it, its AEFs and its secrets."""
+
+    provider: TargetProvider
+    aefs: tuple[TargetAef, ...]
+    secrets: SecretSource
 
 
 class ExternalTarget:
     """A CAPIF deployment the replayer did not start (see the module docstring)."""
 
-    capabilities: frozenset[Capability] = frozenset()
-
     def __init__(
         self,
-        ccf: CcfEndpoint,
-        ca_certificate: x509.Certificate,
-        aefs: Sequence[TargetAef],
-        onboarding_secrets: Sequence[str],
+        providers: Sequence[ExternalProvider],
         *,
+        operations: Mapping[str, Command] | None = None,
         aefpsk_derivation: AefpskDerivation = AefpskDerivation.ANNEX_A1_TLS12,
-        notification_destination: str = "https://127.0.0.1:9/notifications",
+        notification_destination: str = DEFAULT_NOTIFICATION_DESTINATION,
     ) -> None:
-        self.ccf = ccf
-        self.ca_certificate = ca_certificate
+        self._providers = {entry.provider.name: entry for entry in providers}
+        self._operations = dict(operations or {})
+        self.capabilities = frozenset(OPERATIONS[name][0] for name in self._operations)
         self.aefpsk_derivation = aefpsk_derivation
         self.notification_destination = notification_destination
-        self._aefs = tuple(aefs)
-        self._secrets = list(onboarding_secrets)
+        self._changed_methods: dict[tuple[str, str], frozenset[SecurityMethod]] = {}
+        self._restricted: set[tuple[str, str]] = set()
 
     @classmethod
-    def from_file(cls, path: Path) -> ExternalTarget:
-        """Read a target description; :class:`TraceError` (bad input) when it is not one."""
-        where = str(path)
+    def from_file(cls, path: Path, spec_dir: Path | None = None) -> ExternalTarget:
+        """Read and check a target description; :class:`TraceError` (bad input) when it is not one."""
         document = read_json(path)
-        if not isinstance(document, dict) or not isinstance(document.get("ccf"), dict):
-            raise TraceError(f"{where}: a target description needs a ccf object")
-        ccf, port = document["ccf"], document["ccf"].get("port")
-        if not isinstance(port, int) or isinstance(port, bool) or not 0 < port < 65536:
-            raise TraceError(f"{where}: ccf.port must be a port number")
-        host = _text(ccf, "host", where)
-        endpoint = CcfEndpoint(host, port, ccf.get("serverName") or host)
-        try:
-            ca = pki.load_certificate_pem(
-                (path.parent / _text(document, "caCertificate", where)).read_bytes()
-            )
-            derivation = AefpskDerivation(document.get("aefpskDerivation", AefpskDerivation.ANNEX_A1_TLS12))
-        except (OSError, pki.PkiError, ValueError) as error:
-            raise TraceError(f"{where}: {error}") from None
-        secrets = document.get("onboardingSecrets")
-        if not isinstance(secrets, list) or not all(isinstance(item, str) for item in secrets):
-            raise TraceError(f"{where}: onboardingSecrets must be a list of strings")
+        _check_schema(document, str(path), spec_dir)
+        providers = [_provider(entry, path) for entry in document["providers"]]
+        names = [entry.provider.name for entry in providers]
+        if len(set(names)) != len(names):
+            raise TraceError(f"{path}: two providers have the same name")
+        aef_ids = [aef.aef_id for entry in providers for aef in entry.aefs]
+        if len(set(aef_ids)) != len(aef_ids):
+            raise TraceError(f"{path}: two AEFs have the same aefId")
+        operations = {
+            name: _command(f"{name}", argv, OPERATIONS[name][1], path)
+            for name, argv in document.get("operations", {}).items()
+        }
         return cls(
-            endpoint,
-            ca,
-            [_aef(entry, where) for entry in _objects(document, "aefs", where)],
-            secrets,
-            aefpsk_derivation=derivation,
-            notification_destination=document.get("notificationDestination")
-            or "https://127.0.0.1:9/notifications",
+            providers,
+            operations=operations,
+            aefpsk_derivation=AefpskDerivation(
+                document.get("aefpskDerivation", AefpskDerivation.ANNEX_A1_TLS12)
+            ),
+            notification_destination=document.get(
+                "notificationDestination", DEFAULT_NOTIFICATION_DESTINATION
+            ),
         )
 
-    def aefs(self, wanted: int) -> Sequence[TargetAef]:
-        return self._aefs
+    def check_reachable(self, timeout: float = 10.0) -> None:
+        """Each provider's CCF completes a TLS handshake on CAPIF-1e with a certificate of its CA;
+        :class:`TraceError` naming the first that does not."""
+        for entry in self._providers.values():
+            provider = entry.provider
+            ccf = provider.ccf
+            tls = Capif1eClientTls(provider.ca_certificate)
+            try:
+                with HttpsClient(
+                    tls, ccf.host, ccf.port, server_name=ccf.server_name, timeout=timeout
+                ) as client:
+                    client.connect()
+            except (TlsError, HttpClientError, OSError) as error:
+                raise TraceError(
+                    f"target {provider.name}: its CCF at https://{ccf.host}:{ccf.port} gave no TLS session"
+                    f" with a certificate of its CA: {error}"
+                ) from None
 
-    def onboarding_secret(self) -> str:
-        if not self._secrets:
-            raise TargetError("the target description has no onboarding secret left")
-        return self._secrets.pop(0)
+    def providers(self, wanted: int) -> Sequence[TargetProvider]:
+        return [entry.provider for entry in self._providers.values()]
+
+    def aefs(self, provider: str, wanted: int) -> Sequence[TargetAef]:
+        return self._providers[provider].aefs
+
+    def onboarding_secret(self, provider: str) -> str:
+        return self._providers[provider].secrets.next()
 
     def reset(self) -> None:
-        """Nothing to reset: the target keeps its configuration; each trace uses fresh invokers."""
+        """Undo what the last trace changed: interfaces back to their methods, every API open."""
+        for (aef_id, interface), methods in list(self._changed_methods.items()):
+            self.set_methods(aef_id, interface, methods)
+        self._changed_methods.clear()
+        for aef_id, api in sorted(self._restricted):
+            self._operation("setAudience").run({"aefId": aef_id, "api": api, "invokers": EVERYONE})
+        self._restricted.clear()
 
     def set_methods(self, aef_id: str, interface: str, methods: frozenset[SecurityMethod]) -> None:
-        raise TargetError("this target cannot change an AEF's methods")
+        initial = self._initial_methods(aef_id, interface)
+        self._operation("setMethods").run(
+            {"aefId": aef_id, "interface": interface, "methods": ",".join(sorted(methods))}
+        )
+        if methods == initial:
+            self._changed_methods.pop((aef_id, interface), None)
+        else:
+            self._changed_methods.setdefault((aef_id, interface), initial)
 
     def set_audience(self, aef_id: str, api_name: str, invoker_ids: Sequence[str]) -> None:
-        raise TargetError("this target cannot restrict an API's audience")
+        invokers = ",".join(invoker_ids)
+        self._operation("setAudience").run({"aefId": aef_id, "api": api_name, "invokers": invokers})
+        self._restricted.add((aef_id, api_name))
 
     def advance_clock(self, moment: datetime) -> None:
-        raise TargetError("this target's clock cannot be moved")
+        self._operation("advanceClock").run({"time": moment.isoformat()})
+
+    def _operation(self, name: str) -> Command:
+        command = self._operations.get(name)
+        if command is None:
+            raise TargetLacksError(f"the {name} operation")
+        return command
+
+    def _initial_methods(self, aef_id: str, interface: str) -> frozenset[SecurityMethod]:
+        for entry in self._providers.values():
+            for aef in entry.aefs:
+                for item in aef.interfaces if aef.aef_id == aef_id else ():
+                    if item.name == interface:
+                        return item.methods
+        raise TargetError(f"the description lists no interface {interface} at {aef_id}")
+
+
+def _check_schema(document: object, where: str, spec_dir: Path | None) -> None:
+    try:
+        schema_path = (spec_dir or locate_spec_dir()) / SCHEMA_FILE
+        validator = Draft202012Validator(json.loads(schema_path.read_text("utf-8")))
+    except (ProfileError, OSError, ValueError) as error:
+        raise TraceError(f"cannot read the target description format: {error}") from None
+    errors = sorted(validator.iter_errors(document), key=lambda error: list(error.absolute_path))
+    if errors:
+        place = "/" + "/".join(str(part) for part in errors[0].absolute_path)
+        raise TraceError(f"{where} is not a capifsec target description: {errors[0].message} at {place}")
+
+
+def _endpoint(url: str, where: str) -> CcfEndpoint:
+    parts = urllib.parse.urlsplit(url)
+    try:
+        port = parts.port or 443
+    except ValueError:
+        raise TraceError(f"{where}: {url} has no valid port") from None
+    if not parts.hostname:
+        raise TraceError(f"{where}: {url} names no host")
+    return CcfEndpoint(parts.hostname, port, parts.hostname)
+
+
+def _certificate(path: Path, where: str) -> x509.Certificate:
+    try:
+        return pki.load_certificate_pem(path.read_bytes())
+    except OSError as error:
+        raise TraceError(f"{where}: cannot read {path}: {error.strerror}") from None
+    except pki.PkiError as error:
+        raise TraceError(f"{where}: {path} is no PEM certificate: {error}") from None
+
+
+def _command(name: str, argv: Sequence[str], allowed: frozenset[str], path: Path) -> Command:
+    try:
+        used = set().union(*(_placeholders(argument) for argument in argv))
+    except ValueError as error:
+        raise TraceError(f"{path}: the {name} command is malformed: {error}") from None
+    unknown = sorted(used - allowed)
+    if unknown:
+        known = ", ".join(f"{{{item}}}" for item in sorted(allowed)) or "none"
+        raise TraceError(
+            f"{path}: the {name} command uses {', '.join(f'{{{item}}}' for item in unknown)}; known: {known}"
+        )
+    return Command(name, tuple(argv))
+
+
+def _provider(entry: dict[str, Any], path: Path) -> ExternalProvider:
+    name = entry["name"]
+    where = f"{path}: provider {name}"
+    provider = TargetProvider(
+        name,
+        _endpoint(entry["capif1e"], where),
+        _certificate(path.parent / entry["caCertificate"], where),
+    )
+    aefs = tuple(
+        TargetAef(
+            aef["aefId"],
+            tuple(TargetApi(api["name"], api["resource"]) for api in aef["apis"]),
+            tuple(
+                TargetInterface(item["name"], frozenset(SecurityMethod(m) for m in item["securityMethods"]))
+                for item in aef["interfaces"]
+            ),
+        )
+        for aef in entry["aefs"]
+    )
+    secrets = entry["onboardingSecrets"]
+    if isinstance(secrets, list):
+        return ExternalProvider(provider, aefs, SecretSource(name, listed=list(secrets)))
+    command = _command(f"onboardingSecrets of {name}", secrets["command"], frozenset(), path)
+    return ExternalProvider(provider, aefs, SecretSource(name, command=command))

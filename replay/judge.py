@@ -30,6 +30,7 @@ class Status(StrEnum):
     REPLAYED = "replayed"
     DIVERGED = "diverged"
     NOT_REPLAYABLE = "not replayable"
+    TARGET_LACKS = "target lacks"
 
 
 _INVALID = "401 CREDENTIAL_INVALID"

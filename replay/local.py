@@ -23,8 +23,6 @@ from datetime import datetime, timedelta
 from ipaddress import ip_address
 from pathlib import Path
 
-from cryptography import x509
-
 from impl import pki
 from impl.aef import AefConfig, AefService, CcfLocation
 from impl.aef.hello_api import RESOURCE
@@ -42,11 +40,12 @@ from impl.store import StoreError
 from impl.store.secrets import SecretPurpose
 from impl.tls import Capif1eClientTls, CertificateClientTls, TlsError
 from impl.tokens import TrustedKeySet
-from replay.target import Capability, TargetAef, TargetApi, TargetError, TargetInterface
+from replay.target import Capability, TargetAef, TargetApi, TargetError, TargetInterface, TargetProvider
 
 HOST = "127.0.0.1"
 NOTIFICATION_DESTINATION = "https://127.0.0.1:9/notifications"
 _INTERFACES = tuple(TargetInterface(spec.name, frozenset(spec.methods)) for spec in DEFAULT_INTERFACES)
+PROVIDER = "provider-1"
 API_NAMES = (HELLO_API, "hello-2")
 """The APIs each AEF of a local target exposes (the example API under two names), in rank order."""
 
@@ -165,6 +164,7 @@ class LocalTarget(Service):
     notification_destination = NOTIFICATION_DESTINATION
 
     def __init__(self, data_dir: Path, settings: Settings) -> None:
+        self.data_dir = data_dir
         self.settings = settings
         self.clock = ReplayClock()
         self._deployment = Deployment(data_dir, settings, host=HOST, clock=self.clock, api_names=API_NAMES)
@@ -182,12 +182,13 @@ class LocalTarget(Service):
         self._deployment.stop()
 
     @property
-    def ccf(self) -> CcfEndpoint:
-        return CcfEndpoint(HOST, self._deployment.ccf.capif1e_port, HOST)
+    def provider(self) -> TargetProvider:
+        """The deployment's provider (its CCF; the further AEFs register there too)."""
+        ccf = CcfEndpoint(HOST, self._deployment.ccf.capif1e_port, HOST)
+        return TargetProvider(PROVIDER, ccf, self._deployment.ca.certificate)
 
-    @property
-    def ca_certificate(self) -> x509.Certificate:
-        return self._deployment.ca.certificate
+    def providers(self, wanted: int) -> Sequence[TargetProvider]:
+        return [self.provider]
 
     @property
     def aefpsk_derivation(self) -> AefpskDerivation:
@@ -198,14 +199,14 @@ class LocalTarget(Service):
         main = (self._deployment.aef, {name: self._deployment.api_id(name) for name in API_NAMES})
         return [main, *((extra.service, extra.api_ids) for extra in self._extra)]
 
-    def aefs(self, wanted: int) -> Sequence[TargetAef]:
+    def aefs(self, provider: str, wanted: int) -> Sequence[TargetAef]:
         while len(self._extra) + 1 < wanted:
             with _failing_as_target("starting a further AEF"):
                 self._extra.append(_start_extra_aef(self._deployment, self.settings, self.clock))
         apis = tuple(TargetApi(name, RESOURCE) for name in API_NAMES)
         return [TargetAef(service.config.aef_id, apis, _INTERFACES) for service, _ in self._services()]
 
-    def onboarding_secret(self) -> str:
+    def onboarding_secret(self, provider: str) -> str:
         with _failing_as_target("minting an onboarding secret"):
             return self._deployment.onboarding_secret()
 

@@ -2,12 +2,16 @@
 entities?
 
 A trace may name more entities than its steps use (the model's bounded universe); only the entities
-its steps use are mapped: its one CCF to the target's CCF, its AEFs (in the order the steps first use
-them) to the target's AEFs, its APIs to the APIs each AEF exposes. Invokers, certificates, keys and
-tokens come into being as the steps run. A trace is not replayable when its steps need a second CCF,
-a CCF or AEF the attacker controls, more AEFs or APIs than the target has, an AEF with no method
-(TS 29.222 ``securityMethods`` has ``minItems: 1``), an invoker that negotiates with no preferred
-method, or an out-of-band operation the target lacks (:class:`~replay.target.Capability`).
+its steps use are mapped: its one CCF to the target's first provider, its AEFs (in the order the steps
+first use them) to that provider's AEFs, its APIs to the APIs each AEF exposes. Invokers,
+certificates, keys and tokens come into being as the steps run.
+
+A trace is not replayable (:class:`~replay.errors.NotReplayableError`) when no CAPIF deployment
+could play it: a step the replayer has no wire translation for, a second CCF, a CCF or AEF the
+attacker controls where an honest one acts, an AEF with no method (TS 29.222 ``securityMethods`` has
+``minItems: 1``), an invoker that negotiates with no preferred method. The target lacks something
+(:class:`~replay.errors.TargetLacksError`) when it has fewer AEFs or APIs than the steps use, or not
+the out-of-band operation a step needs (:class:`~replay.target.Capability`).
 
 An AEF's supported methods (the model's ``supports``, TS 29.222 ``securityMethods``) map onto its
 interfaces by one rule (:func:`interface_methods`): an interface keeps those of its initial methods
@@ -24,8 +28,8 @@ from typing import Any
 
 from impl.apitypes.enums import SecurityMethod
 from replay.actions import AEF, API, CCF, INVOKER, METHOD, PARAMETERS, unsupported_reason
-from replay.errors import NotReplayableError
-from replay.target import Capability, Target, TargetAef, TargetApi
+from replay.errors import NotReplayableError, TargetLacksError
+from replay.target import Capability, Target, TargetAef, TargetApi, TargetProvider
 
 METHOD_CHANGES = {"method-enable": True, "method-disable": False}
 METHODS = frozenset(method.value for method in SecurityMethod)
@@ -43,6 +47,7 @@ class Plan:
     """How a trace's entities map onto a target."""
 
     ccf: str | None
+    provider: TargetProvider
     aefs: Mapping[str, TargetAef]
     apis: Mapping[str, int]
     methods: Mapping[str, frozenset[SecurityMethod]]
@@ -152,11 +157,11 @@ def _check_method_changes(
         offered = frozenset(m for interface in target.interfaces for m in interface.methods)
         if not methods[aef] <= offered and Capability.METHOD_UPDATE not in capabilities:
             missing = ", ".join(sorted(methods[aef] - offered))
-            raise NotReplayableError(f"{aef} supports {missing}, which {target.aef_id} lacks (method-update)")
+            raise TargetLacksError(
+                f"{missing} at {target.aef_id} (playing {aef}), and the method-update operation to add it"
+            )
     if changes and Capability.METHOD_UPDATE not in capabilities:
-        raise NotReplayableError(
-            "the trace changes an AEF's security methods; the target cannot (method-update)"
-        )
+        raise TargetLacksError("the method-update operation (the trace changes an AEF's security methods)")
     supported = dict(methods)
     for step in changes:
         aef, method = step["args"]["a"], SecurityMethod(step["args"]["m"])
@@ -192,22 +197,25 @@ def plan_trace(trace: Mapping[str, Any], target: Target) -> Plan:
     ccf = _one_ccf(used, topology)
     methods = _aef_methods(used, topology, ccf)
     _check_dishonest_aefs(steps, topology)
+    provider = target.providers(1)[0]
     wanted = used.get(AEF, [])
-    offered = target.aefs(len(wanted))
+    offered = target.aefs(provider.name, len(wanted))
     if len(offered) < len(wanted):
-        raise NotReplayableError(f"the steps use {len(wanted)} AEFs; the target has {len(offered)}")
+        raise TargetLacksError(
+            f"AEFs: the steps use {len(wanted)} at {provider.name}, which has {len(offered)}"
+        )
     aefs = dict(zip(wanted, offered, strict=False))
     apis = {api: index for index, api in enumerate(used.get(API, []))}
     for aef, api in _pairs(steps):
         if apis[api] >= len(aefs[aef].apis):
-            raise NotReplayableError(
-                f"{api} at {aef} needs API number {apis[api] + 1} of {aefs[aef].aef_id},"
+            raise TargetLacksError(
+                f"APIs: {api} at {aef} needs API number {apis[api] + 1} of {aefs[aef].aef_id},"
                 f" which has {len(aefs[aef].apis)}"
             )
     capabilities = target.capabilities
     _check_method_changes(steps, methods, aefs, capabilities)
     if any(step["action"] == "token-expires" for step in steps) and Capability.CLOCK not in capabilities:
-        raise NotReplayableError("a token expires in the trace; the target's clock cannot be moved (clock)")
+        raise TargetLacksError("the clock operation (a token expires in the trace)")
     prefers = {
         entry["id"]: tuple(SecurityMethod(m) for m in entry["prefers"]) for entry in topology["invokers"]
     }
@@ -221,11 +229,10 @@ def plan_trace(trace: Mapping[str, Any], target: Target) -> Plan:
     withheld = [(i, a, x) for i in invokers for a, x in _pairs(steps) if (i, a, x) not in allowed]
     if withheld and Capability.POLICY not in capabilities:
         i, a, x = withheld[0]
-        raise NotReplayableError(
-            f"the policy does not let {i} use {x} at {a}; the target cannot restrict (policy)"
-        )
+        raise TargetLacksError(f"the policy operation (the policy does not let {i} use {x} at {a})")
     return Plan(
         ccf=ccf,
+        provider=provider,
         aefs=aefs,
         apis=apis,
         methods=methods,

@@ -13,7 +13,7 @@ from impl.catalogue_profiles import ProfileError, settings_for_profile
 from impl.deployment import DeploymentError
 from impl.settings import Settings, SettingsError
 from replay.documents import TraceChecker
-from replay.errors import NotReplayableError, TraceError
+from replay.errors import NotReplayableError, TargetLacksError, TraceError
 from replay.judge import Mode, Status, judge
 from replay.local import LocalTargets
 from replay.observation import Observation
@@ -90,6 +90,8 @@ def replay_on(trace: Mapping[str, Any], target: Target, mode: Mode) -> TraceRepl
             driver.close()
     except NotReplayableError as error:
         return _result(trace, mode, Status.NOT_REPLAYABLE, error.reason, start=start)
+    except TargetLacksError as error:
+        return _result(trace, mode, Status.TARGET_LACKS, error.reason, start=start)
     except TargetError as error:
         return _result(trace, mode, Status.DIVERGED, f"the target failed: {error}", start=start)
     steps = [

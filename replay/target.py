@@ -4,14 +4,16 @@ The replayer drives a target through the TS 29.222 REST APIs and CAPIF-2e only (
 that the same traces can test another CAPIF implementation given its endpoints. A target supplies
 what those APIs leave to the operator, out of band:
 
-* where the CCF's CAPIF-1e endpoint is and the CA that certifies the CCF and the AEFs;
+* per CAPIF provider (:class:`TargetProvider`): where its CCF's CAPIF-1e endpoint is and the CA that
+  certifies the CCF and the AEFs;
 * the AEFs and the service APIs they expose (an invoker then finds their interfaces by Discover);
 * a one-time onboarding credential per invoker (TS 33.122 clause 6.1 leaves it to the operator);
 * optionally (:class:`Capability`): changing an AEF interface's security methods, as the APF does
   in contribution 004; restricting who may use an API (the access control policy of TS 23.222
   clause 8.16); and moving time forward, so that a token can pass its ``exp`` (TS 33.122 Annex C).
 
-A trace that needs a capability the target lacks is "not replayable" on it, with the reason.
+A trace that needs more than the target has (a capability, AEFs, APIs, onboarding secrets) ends
+"target lacks ...", with what is missing (:class:`~replay.errors.TargetLacksError`).
 """
 
 from __future__ import annotations
@@ -62,17 +64,21 @@ class TargetAef:
     interfaces: tuple[TargetInterface, ...]
 
 
+@dataclass(frozen=True)
+class TargetProvider:
+    """A CAPIF provider of the target: its name, its CCF's CAPIF-1e endpoint and the CA its CCF's and
+    AEFs' server certificates chain to."""
+
+    name: str
+    ccf: CcfEndpoint
+    ca_certificate: x509.Certificate
+
+
 class Target(Protocol):
-    """A CAPIF deployment with one CCF, as the replayer drives it."""
+    """A CAPIF deployment of one or more providers, as the replayer drives it."""
 
-    @property
-    def ccf(self) -> CcfEndpoint:
-        """The CCF's CAPIF-1e endpoint."""
-        ...
-
-    @property
-    def ca_certificate(self) -> x509.Certificate:
-        """The CA the CCF's and the AEFs' server certificates chain to."""
+    def providers(self, wanted: int) -> Sequence[TargetProvider]:
+        """The target's providers: at least ``wanted`` if it can provide them, otherwise all it has."""
         ...
 
     @property
@@ -90,12 +96,13 @@ class Target(Protocol):
         """The optional operations this target offers."""
         ...
 
-    def aefs(self, wanted: int) -> Sequence[TargetAef]:
-        """The target's AEFs: at least ``wanted`` if it can provide them, otherwise all it has."""
+    def aefs(self, provider: str, wanted: int) -> Sequence[TargetAef]:
+        """The AEFs of ``provider``: at least ``wanted`` if it can provide them, otherwise all it has."""
         ...
 
-    def onboarding_secret(self) -> str:
-        """A fresh one-time onboarding credential for one invoker (TS 33.122 clause 6.1)."""
+    def onboarding_secret(self, provider: str) -> str:
+        """A fresh one-time onboarding credential for one invoker at ``provider``'s CCF (TS 33.122
+        clause 6.1); :class:`~replay.errors.TargetLacksError` when there is none left."""
         ...
 
     def reset(self) -> None:

@@ -92,8 +92,8 @@ class Actors:
 
     def new_invoker(self) -> ApiInvoker:
         return ApiInvoker(
-            self.target.ccf,
-            self.target.ca_certificate,
+            self.plan.provider.ccf,
+            self.plan.provider.ca_certificate,
             notification_destination=self.target.notification_destination,
             aefpsk_derivation=self.target.aefpsk_derivation,
         )
@@ -146,7 +146,7 @@ class Actors:
         can discover interfaces for the attacker (their addresses are public; it never negotiates)."""
         if self._scout is None:
             scout = self.new_invoker()
-            secret = self.target.onboarding_secret()
+            secret = self.target.onboarding_secret(self.plan.provider.name)
             identity, problem = attempt(lambda: scout.onboard(secret, information="capifsec replay scout"))
             if identity is None:
                 scout.close()

@@ -20,7 +20,7 @@ def onboard(actors: Actors, args: Args) -> Observation:
     """``POST onboardedInvokers`` with a CSR and a fresh onboarding secret (TS 33.122 clause 6.1)."""
     name = args["i"]
     invoker = actors.invokers.setdefault(name, Invoker(actors.new_invoker()))
-    secret = actors.target.onboarding_secret()
+    secret = actors.target.onboarding_secret(actors.plan.provider.name)
     identity, problem = attempt(lambda: invoker.client.onboard(secret))
     if identity is None:
         return problem or failed("onboarding gave no identity")

@@ -54,7 +54,7 @@ def pki_session(actors: Actors, args: Args, *, attacker: bool) -> Observation:
         if target is None:
             return problem or failed("no interface")
     credential = owner.client.identity.credential
-    tls = CertificateClientTls(actors.target.ca_certificate, credential=credential)
+    tls = CertificateClientTls(actors.plan.provider.ca_certificate, credential=credential)
     session = actors.open_session((aef, name, SecurityMethod.PKI, attacker), target, tls)
     opened = session.open()
     if not opened.accepted:
@@ -104,7 +104,7 @@ def oauth_invoke(actors: Actors, args: Args, *, attacker: bool) -> Observation:
         target, problem = actors.interface(aef, SecurityMethod.OAUTH)
         if target is None:
             return problem or failed("no interface")
-    tls = CertificateClientTls(actors.target.ca_certificate)
+    tls = CertificateClientTls(actors.plan.provider.ca_certificate)
     path = actors.path(target, actors.plan.api(aef, args["x"]))
     answer = one_request(target, tls, path, {"Authorization": f"Bearer {token}"})
     return served(actors, answer, args["i"], SecurityMethod.OAUTH)
@@ -122,7 +122,7 @@ def mismatch_failure(actors: Actors, args: Args) -> Observation:
     invoker.initiated.discard(aef)
     target = negotiated.target
     path = actors.path(target, actors.api_of(aef, target))
-    ca = actors.target.ca_certificate
+    ca = actors.plan.provider.ca_certificate
     first: Observation | None = None
     if method is SecurityMethod.PKI:
         tls = CertificateClientTls(ca, credential=invoker.client.identity.credential)

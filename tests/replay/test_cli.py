@@ -10,13 +10,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from cryptography.hazmat.primitives.serialization import Encoding
 
-from impl.settings import Settings
 from model.catalogue import Catalogue
 from model.report import results_json
 from model.runner import Job, verify
-from replay import LocalTarget, LocalTargets, Mode, Status, TraceError, main, replay_all, replay_trace
+from replay import Mode, Status, TraceError, main, replay_all, replay_trace
 
 Trace = dict[str, Any]
 
@@ -103,45 +101,6 @@ def test_a_missing_file_and_an_unknown_mode_exit_2(
     assert main([str(tmp_path / "absent.json")]) == 2
     assert "cannot read" in capsys.readouterr().err
     assert main([str(tmp_path / "absent.json"), "--mode", "sometimes"]) == 2
-
-
-def test_a_target_description_replays_on_that_deployment(
-    witness: Callable[[str, str], Trace],
-    targets: LocalTargets,
-    tmp_path: Path,
-    capsys: pytest.CaptureFixture[str],
-) -> None:
-    running: LocalTarget = targets.get(Settings())
-    running.reset()
-    aef = running.aefs(1)[0]
-    (tmp_path / "ca.pem").write_bytes(running.ca_certificate.public_bytes(Encoding.PEM))
-    description = {
-        "ccf": {"host": running.ccf.host, "port": running.ccf.port},
-        "caCertificate": "ca.pem",
-        "aefs": [
-            {
-                "aefId": aef.aef_id,
-                "apis": [{"name": api.name, "resource": api.resource} for api in aef.apis],
-                "interfaces": [
-                    {"name": i.name, "securityMethods": sorted(i.methods)} for i in aef.interfaces
-                ],
-            }
-        ],
-        "onboardingSecrets": [running.onboarding_secret()],
-    }
-    target = _write(tmp_path / "target.json", description)
-    trace = _write(tmp_path / "trace.json", witness("ts33122-rel18", "pki-one-provider"))
-    assert main([str(trace), "--target", str(target), "--mode", "recommended"]) == 0
-    assert "pki-one-provider [recommended]: replayed" in capsys.readouterr().out
-    assert main([str(trace), "--target", str(target)]) == 2
-    assert "--mode says how that target is configured" in capsys.readouterr().err
-
-
-def test_a_bad_target_description_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    trace = _write(tmp_path / "trace.json", {"results": []})
-    target = _write(tmp_path / "target.json", {"ccf": {"host": "127.0.0.1", "port": 0}})
-    assert main([str(trace), "--target", str(target), "--mode", "as-profile"]) == 2
-    assert "ccf.port must be a port number" in capsys.readouterr().err
 
 
 def test_the_library_entries(
