@@ -21,7 +21,7 @@ from impl.ccf.certificates import issue_certificate
 from impl.ccf.core import CoreParts, Created, new_id
 from impl.ccf.guards import onboarded_invoker, require_invoker_itself
 from impl.ccf.identity import Caller, Role
-from impl.ccf.notifications import PendingNotification
+from impl.ccf.notifications import PendingNotification, require_deliverable
 from impl.ccf.policy import usable_apis
 from impl.ccf.security_targets import aef_notifications
 from impl.store import contexts, tokens
@@ -63,6 +63,7 @@ class InvokerManagement:
                     Cause.CREDENTIAL_INVALID, "the onboarding secret is unknown, spent or expired"
                 )
             request = APIInvokerEnrolmentDetails.read(body, creating=True)
+            require_deliverable(request.notification_destination)
             certificate = issue_certificate(
                 self._parts,
                 tx,
@@ -88,6 +89,7 @@ class InvokerManagement:
         certificate and the previous one is revoked."""
         require_invoker_itself(caller, onboarding_id)
         request = APIInvokerEnrolmentDetails.read(body, creating=False)
+        require_deliverable(request.notification_destination)
         if request.api_invoker_id != onboarding_id:
             raise invalid_body(
                 Cause.MANDATORY_IE_INCORRECT, "/apiInvokerId", "must be the onboardingId of the URI"

@@ -115,19 +115,17 @@ class ProviderManagement:
             mark_stale_entries(tx, self._parts.config.ccf_id, aef_ids)
 
     def _managed_domain(self, tx: Transaction, caller: Caller, registration_id: str) -> DomainRecord:
+        """The domain, if the caller is one of its AMFs; decided from the caller's own record first,
+        so an AMF learns nothing of other domains (403 whether ``registration_id`` exists or not)."""
+        own = providers.function(tx, caller.id) if caller.role is Role.AMF else None
+        if own is None or own.api_prov_dom_id != registration_id:
+            raise ForbiddenError(
+                Cause.REQUEST_NOT_AUTHORIZED, "only an AMF of the provider domain may do this"
+            )
         found = providers.domain(tx, registration_id)
         if found is None or found.ccf_id != self._parts.config.ccf_id:
             raise NotFoundError(
                 Cause.RESOURCE_NOT_FOUND, f"no registered API provider domain {registration_id}"
-            )
-        amf_ids = {
-            record.api_prov_func_id
-            for record in found.functions
-            if record.details.api_prov_func_role is ApiProviderFuncRole.AMF
-        }
-        if caller.role is not Role.AMF or caller.id not in amf_ids:
-            raise ForbiddenError(
-                Cause.REQUEST_NOT_AUTHORIZED, "only an AMF of the provider domain may do this"
             )
         return found
 

@@ -22,10 +22,13 @@ Decisions where the specifications leave a choice (see also :mod:`impl.ccf.selec
   neither ``authenticationInfo`` nor ``authorizationInfo`` (TS 29.222 has no field saying "stale"):
   the AEF learns the method the invoker still uses and tells it of the mismatch, even if it never
   fetched the invoker's security information before the update.
-* ``DELETE`` by the invoker deletes its whole context (AEFs are notified); by an AEF, it revokes the
-  invoker's authorization for every API at that AEF. ``POST .../delete`` is an AEF revoking the APIs
-  listed in the ``SecurityNotification``. Revocations are permanent denials in the policy; the invoker
-  gets the ``SecurityNotification`` at its ``notificationDestination``.
+* ``DELETE`` and ``POST .../delete`` are Revoke_Authorization, whose only consumer is the AEF
+  (TS 29.222 Table 5.1-1): ``DELETE`` revokes the invoker's authorization for every API at that AEF,
+  ``POST .../delete`` the APIs listed in the ``SecurityNotification``; both only for an invoker with
+  security context entries at that AEF (404 otherwise, as for an unknown invoker, so an AEF learns
+  nothing of contexts at other AEFs). An invoker ends its context by offboarding. Revocations are
+  permanent denials in the policy; the invoker gets the ``SecurityNotification`` at its
+  ``notificationDestination``.
 """
 
 from __future__ import annotations
@@ -48,12 +51,11 @@ from impl.apitypes.security import SecurityInformation, SecurityNotification, Se
 from impl.ccf.core import CoreParts, Created
 from impl.ccf.guards import onboarded_invoker, require_invoker_itself
 from impl.ccf.identity import Caller, Role
-from impl.ccf.notifications import PendingNotification
+from impl.ccf.notifications import PendingNotification, require_deliverable
 from impl.ccf.policy import usable_apis
 from impl.ccf.ports import Capif1eKeying, KeyingUnavailableError
 from impl.ccf.security_targets import (
     LiveEntry,
-    aef_notifications,
     live_entries,
     resolve_or_none,
     withdrawn_entries,
@@ -89,6 +91,7 @@ class SecurityService:
         """
         require_invoker_itself(caller, api_invoker_id)
         request = ServiceSecurity.read(body)
+        require_deliverable(request.notification_destination)
         with self._parts.database.transaction() as tx:
             onboarded_invoker(tx, api_invoker_id)
             if contexts.context(tx, api_invoker_id) is not None:
@@ -118,6 +121,7 @@ class SecurityService:
         answer lists every live entry of the context."""
         require_invoker_itself(caller, api_invoker_id)
         request = ServiceSecurity.read(body)
+        require_deliverable(request.notification_destination)
         with self._parts.database.transaction() as tx:
             onboarded_invoker(tx, api_invoker_id)
             if contexts.context(tx, api_invoker_id) is None:
@@ -163,24 +167,15 @@ class SecurityService:
             security_info=tuple(items), notification_destination=context.notification_destination
         )
 
-    def delete_context(
+    def revoke_all(
         self, caller: Caller, api_invoker_id: str, *, now: datetime
     ) -> tuple[PendingNotification, ...]:
-        """``DELETE /trustedInvokers/{apiInvokerId}``: by the invoker, delete its context and notify
-        the AEFs; by an AEF, revoke the invoker's authorization for every API at that AEF."""
+        """``DELETE /trustedInvokers/{apiInvokerId}`` by an AEF (Revoke_Authorization, TS 29.222
+        Table 5.1-1): revoke the invoker's authorization for every API at that AEF."""
+        if caller.role is not Role.AEF:
+            raise ForbiddenError(Cause.REQUEST_NOT_AUTHORIZED, "only an AEF revokes an authorization")
         with self._parts.database.transaction() as tx:
-            onboarded_invoker(tx, api_invoker_id)
-            context = contexts.context(tx, api_invoker_id)
-            if context is None:
-                raise NotFoundError(Cause.RESOURCE_NOT_FOUND, f"no security context of {api_invoker_id}")
-            if caller.is_(Role.INVOKER, api_invoker_id):
-                notifications = aef_notifications(tx, api_invoker_id, self._parts.config.ccf_id)
-                contexts.delete_context(tx, api_invoker_id)
-                return notifications
-            if caller.role is not Role.AEF:
-                raise ForbiddenError(
-                    Cause.REQUEST_NOT_AUTHORIZED, "only the invoker itself or an AEF may do this"
-                )
+            _known_at_aef(tx, api_invoker_id, caller.id)
             api_ids = tuple(record.api_id for record in apis.apis_at_aef(tx, caller.id))
             cause = RevocationCause.UNEXPECTED_REASON
             return self._revoke(tx, api_invoker_id, caller.id, api_ids, cause=cause, now=now)
@@ -201,7 +196,7 @@ class SecurityService:
                 Cause.REQUEST_NOT_AUTHORIZED, "an AEF revokes authorizations for itself only"
             )
         with self._parts.database.transaction() as tx:
-            onboarded_invoker(tx, api_invoker_id)
+            _known_at_aef(tx, api_invoker_id, caller.id)
             published = {record.api_id for record in apis.apis_at_aef(tx, caller.id)}
             for index, api_id in enumerate(notification.api_ids):
                 if api_id not in published:
@@ -335,6 +330,16 @@ def _usable_target(
         detail = f"{pointer}: the API invoker is not authorized for these service APIs at AEF {exists.aef_id}"
         raise ForbiddenError(Cause.API_INVOKER_NOT_AUTHORIZED, detail)
     return target
+
+
+def _known_at_aef(tx: Transaction, api_invoker_id: str, aef_id: str) -> None:
+    """404 unless the invoker is onboarded and holds security context entries at AEF ``aef_id``: an
+    AEF revokes only invokers it may have served, and learns nothing of contexts at other AEFs."""
+    onboarded_invoker(tx, api_invoker_id)
+    context = contexts.context(tx, api_invoker_id)
+    if context is None or all(entry.aef_id != aef_id for entry in context.entries):
+        detail = f"no security context of {api_invoker_id} at AEF {aef_id}"
+        raise NotFoundError(Cause.RESOURCE_NOT_FOUND, detail)
 
 
 def _withdrawn(information: SecurityInformation) -> SecurityInformation:

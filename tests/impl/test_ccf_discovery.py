@@ -74,6 +74,8 @@ def test_discovery_honours_audience_and_revocation(catalogue: Catalogue) -> None
     world.ccf.operator.set_api_audience(catalogue.location, [invoker_id])
     assert catalogue.location not in _discover(catalogue, outsider)
     assert catalogue.location in _discover(catalogue, invoker_id)
+    aef0 = catalogue.provider.aefs[0]
+    world.negotiate(invoker_id, [{"aefId": aef0, "prefSecurityMethods": ["OAUTH"]}])  # served by aef0
     revocation = {"apiInvokerId": invoker_id, "apiIds": [catalogue.monitoring], "cause": "UNEXPECTED_REASON"}
     world.ccf.security.revoke(catalogue.provider.aef_caller(0), invoker_id, revocation, now=NOW)
     assert _discover(catalogue, invoker_id)[catalogue.monitoring] == [catalogue.provider.aefs[1]]

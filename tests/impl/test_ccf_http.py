@@ -183,10 +183,12 @@ def test_security_context_routes_and_methods(clients: Clients, ready: Ready) -> 
     entry = {"aefId": ready.negotiated["/pki"].target.aef_id, "prefSecurityMethods": ["PKI"]}
     again = clients.invoker.put_json(path, {"securityInfo": [entry], "notificationDestination": NOTIFY})
     assert (again.status, _cause(again)) == (403, "SECURITY_CONTEXT_EXISTS")
-    not_here = clients.invoker.get(path)
-    assert not_here.status == 405 and "GET" not in not_here.headers["allow"]
+    not_for_invokers = clients.invoker.get(path)  # Obtain_API_Invoker_Info: the AEF's, on CAPIF-3
+    assert (not_for_invokers.status, _cause(not_for_invokers)) == (403, "REQUEST_NOT_AUTHORIZED")
+    not_served = clients.invoker.request("PATCH", path)
+    assert (not_served.status, not_served.headers["allow"]) == (405, "DELETE, GET, PUT")
     by_invoker = clients.invoker.request("GET", "/capif-security/v1/securities/x/token")
-    assert by_invoker.status == 405
+    assert (by_invoker.status, by_invoker.headers["allow"]) == (405, "POST")
 
 
 def test_capif345_refuses_a_client_without_certificate(deployment: Deployment) -> None:

@@ -416,22 +416,33 @@ def test_revocation_refusals(
     provider = world.register()
     api_a = world.publish(provider, "api-a", [profile(provider.aefs[0], methods=["PKI"])])
     invoker_id = world.onboard()
+    world.negotiate(invoker_id, [{"aefId": provider.aefs[0], "prefSecurityMethods": ["PKI"]}])
     caller = Caller(caller_role, provider.aefs[0] if caller_role is Role.AEF else invoker_id)
     body = {"apiInvokerId": invoker_id, "apiIds": [api_a], "cause": "UNEXPECTED_REASON", **body_change}
     with pytest.raises(error):
         world.ccf.security.revoke(caller, invoker_id, body, now=NOW)
 
 
-def test_delete_by_the_invoker_removes_the_context_and_notifies_aefs(world: World) -> None:
-    provider = world.register()
-    api_a = world.publish(provider, "api-a", [profile(provider.aefs[0], methods=["PSK"])])
+def test_only_an_aef_revokes_and_only_an_invoker_it_may_have_served(world: World) -> None:
+    """Revoke_Authorization's only consumer is the AEF (TS 29.222 Table 5.1-1): not the invoker
+    itself, not an APF; and an AEF gets the same 404 for an invoker with no entries at it as for an
+    unknown one, whether or not that invoker has a context at another AEF."""
+    provider = world.register(aef_count=2)
+    api_a = world.publish(provider, "api-a", [profile(provider.aefs[0], methods=["PKI"])])
     invoker_id = world.onboard()
-    world.negotiate(invoker_id, [{"aefId": provider.aefs[0], "prefSecurityMethods": ["PSK"]}])
-    notifications = world.ccf.security.delete_context(invoker_caller(invoker_id), invoker_id, now=NOW)
-    assert [(n.recipient, n.body.api_ids) for n in notifications] == [(provider.aef_caller(0), (api_a,))]
-    assert _count(world, "security_entries") == _count(world, "aef_psks") == 0
-    with pytest.raises(NotFoundError):
-        world.ccf.security.delete_context(invoker_caller(invoker_id), invoker_id, now=NOW)
+    world.negotiate(invoker_id, [{"aefId": provider.aefs[0], "prefSecurityMethods": ["PKI"]}])
+    for caller in (invoker_caller(invoker_id), provider.apf_caller):
+        with pytest.raises(ForbiddenError):
+            world.ccf.security.revoke_all(caller, invoker_id, now=NOW)
+    body = {"apiInvokerId": invoker_id, "apiIds": [api_a], "cause": "UNEXPECTED_REASON"}
+    for unknown in (invoker_id, "INVunknown"):
+        with pytest.raises(NotFoundError):
+            world.ccf.security.revoke_all(provider.aef_caller(1), unknown, now=NOW)
+        with pytest.raises(NotFoundError):
+            world.ccf.security.revoke(
+                provider.aef_caller(1), unknown, {**body, "apiInvokerId": unknown}, now=NOW
+            )
+    assert world.ccf.security.get_context(provider.aef_caller(0), invoker_id, []).security_info
 
 
 def test_delete_by_an_aef_revokes_every_api_at_that_aef(world: World) -> None:
@@ -448,10 +459,10 @@ def test_delete_by_an_aef_revokes_every_api_at_that_aef(world: World) -> None:
             {"aefId": provider.aefs[1], "prefSecurityMethods": ["PKI"]},
         ],
     )
-    notifications = world.ccf.security.delete_context(provider.aef_caller(0), invoker_id, now=NOW)
+    notifications = world.ccf.security.revoke_all(provider.aef_caller(0), invoker_id, now=NOW)
     assert notifications[0].body.api_ids == (api_a,)
     with pytest.raises(NotFoundError):
         world.ccf.security.get_context(provider.aef_caller(0), invoker_id, [])
     assert world.ccf.security.get_context(provider.aef_caller(1), invoker_id, []).security_info
     with pytest.raises(ForbiddenError):
-        world.ccf.security.delete_context(provider.apf_caller, invoker_id, now=NOW)
+        world.ccf.security.revoke_all(provider.apf_caller, invoker_id, now=NOW)

@@ -5,7 +5,6 @@ including requests on a TLS session that was open before."""
 from __future__ import annotations
 
 import threading
-from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -21,9 +20,7 @@ from tests.impl.conftest import LOOPBACK
 from tests.impl.test_e2e_world import (
     RESOURCE,
     Ready,
-    ShiftedClock,
     aef_client,
-    capif1e_client,
     ready_invoker,
     running,
 )
@@ -98,27 +95,6 @@ def test_an_aef_revocation_reaches_the_ccf_and_the_invoker(deployment: Deploymen
         ready.invoker.obtain_token(deployment.aef.config.aef_id, [HELLO_API])
     assert refusal.value.cause == "invalid_scope"
     ready.invoker.close()
-
-
-def test_a_deleted_security_context_revokes_older_tokens_only(tmp_path: Path) -> None:
-    """The invoker deletes its own context (the AEF is notified), then negotiates again: the token
-    from before the deletion is refused, a new one is accepted (the revocation list compares ``iat``)."""
-    clock = ShiftedClock()
-    with running(tmp_path, clock=clock) as deployment:
-        ready = ready_invoker(deployment)
-        with capif1e_client(deployment, ready.invoker.identity.credential) as capif1e:
-            assert capif1e.delete(f"/capif-security/v1/trustedInvokers/{ready.api_invoker_id}").status == 204
-        with pytest.raises(RefusedError):
-            ready.invoker.invoke(ready.negotiated["/oauth"], RESOURCE, token=ready.token)
-        target = ready.negotiated["/oauth"].target
-        renegotiated = ready.invoker.negotiate([target])[0]
-        clock.offset += timedelta(seconds=2)  # iat has one-second resolution: the new token is newer
-        new_token = ready.invoker.obtain_token(target.aef_id, [HELLO_API])
-        answer = ready.invoker.invoke(renegotiated, RESOURCE, token=new_token)
-        assert isinstance(answer, dict) and answer["securityMethod"] == "OAUTH"
-        with pytest.raises(RefusedError):
-            ready.invoker.invoke(renegotiated, RESOURCE, token=ready.token)
-        ready.invoker.close()
 
 
 def test_a_token_naming_no_invoker_outlives_offboarding_until_exp(tmp_path: Path) -> None:

@@ -7,7 +7,6 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from impl.apitypes.enums import SecurityMethod
@@ -21,17 +20,6 @@ from impl.tls import Capif1eClientTls, CertificateClientTls, ClientTls
 
 RESOURCE = "/greeting"
 PREFIXES = ("/psk", "/pki", "/oauth")
-
-
-class ShiftedClock:
-    """The system time plus an ``offset`` a test moves forward (the services' explicit ``now``; TLS
-    itself keeps checking certificates against the system clock)."""
-
-    def __init__(self) -> None:
-        self.offset = timedelta(0)
-
-    def __call__(self) -> datetime:
-        return datetime.now(UTC) + self.offset
 
 
 @contextmanager

@@ -1,21 +1,25 @@
 """What the handlers of both CCF endpoints share: the core, the notifier, the clock, ``locate``, caller
-authentication, and the one operation served on both, the deletion of an invoker's security context."""
+authentication, and building the endpoint's routes from the role table."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from impl.ccf import CapifCoreFunction
+from impl.ccf.service.gate import CallerHandler, build_router
 from impl.ccf.service.notifier import Notifier
+from impl.ccf.service.operations import OPERATIONS, Endpoint
 from impl.ccf.service.requests import CallerAuthenticator
 from impl.clock import Clock
-from impl.http import Request, Response
+from impl.http import Handler, Router
 
 
 class EndpointApi:
     """Base of :class:`~impl.ccf.service.capif1e.Capif1eApi` and
     :class:`~impl.ccf.service.capif345.Capif345Api`; ``locate`` turns the core's resource path into the
     absolute ``Location`` (the core builds paths, the binding knows the endpoints' base URLs)."""
+
+    endpoint: Endpoint
 
     def __init__(
         self, core: CapifCoreFunction, notifier: Notifier, clock: Clock, locate: Callable[[str], str]
@@ -26,12 +30,14 @@ class EndpointApi:
         self._locate = locate
         self._auth = CallerAuthenticator(core, clock)
 
-    def delete_context(self, request: Request) -> Response:
-        """TS 29.222 clause 8.5.2.2.3.3: by the invoker itself on CAPIF-1e, or by an AEF on CAPIF-3 for
-        every API of that AEF; the other side is notified before the answer."""
-        caller = self._auth.caller(request)
-        notifications = self._core.security.delete_context(
-            caller, request.path_params["apiInvokerId"], now=self._clock()
-        )
-        self._notifier.deliver(notifications)
-        return Response.no_content()
+    def handlers(self) -> Mapping[str, CallerHandler]:
+        """The certificate-authenticated operations this endpoint serves, by operation key."""
+        return {}
+
+    def secret_handlers(self) -> Mapping[str, Handler]:
+        """The secret-authenticated operations this endpoint serves, by operation key."""
+        return {}
+
+    def router(self) -> Router:
+        """Every operation of the role table, gated for this endpoint."""
+        return build_router(self.endpoint, OPERATIONS, self._auth, self.handlers(), self.secret_handlers())

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 from impl.apitypes.aef_security import RevokeAuthorizationReq
 from impl.ccf import PendingNotification, Role
+from impl.ccf.notifications import undeliverable
 from impl.http import HttpClientError, HttpsClient
 from impl.tls import ClientTls, TlsError
 
@@ -78,9 +79,11 @@ class Notifier:
     def _to_invoker(self, notification: PendingNotification) -> None:
         if notification.destination is None:
             raise ValueError("the invoker gave no notification destination")
+        reason = undeliverable(notification.destination)
+        if reason is not None:
+            raise ValueError(f"the notification destination {reason}")
         parts = urllib.parse.urlsplit(notification.destination)
-        if parts.scheme != "https" or parts.hostname is None:
-            raise ValueError("only https notification destinations are delivered")
+        assert parts.hostname is not None
         path = parts.path or "/"
         if parts.query:
             path += f"?{parts.query}"
