@@ -71,6 +71,13 @@ class HomeCcfResolution(StrEnum):
     UNSAFE_INVOKER_SUPPLIED = "invoker-supplied"
 
 
+class TokenRelayCheck(StrEnum):
+    """What the AEF's CCF checks about a CCF relaying a token request (contribution 000 7.2.3 FFS)."""
+
+    HOME_OF_CLIENT = "home-of-client"
+    UNSAFE_NONE = "none"
+
+
 class InfoReleaseCheck(StrEnum):
     """Whether the home CCF releases security information only to the CCF hosting the target AEF."""
 
@@ -211,6 +218,7 @@ IN_EFFECT_WHEN: Mapping[str, tuple[str, StrEnum]] = {
     "interconnect_methods": _INTERCONNECTED,
     "interconnect_method_selection": _INTERCONNECTED,
     "home_ccf_resolution": _INTERCONNECTED,
+    "token_relay_check": _INTERCONNECTED,
     "info_release_check": _INTERCONNECTED,
     "capif6_protection": _INTERCONNECTED,
     "interconnect_agreement_check": _INTERCONNECTED,
@@ -236,6 +244,7 @@ class Settings:
     interconnect_methods: InterconnectMethods = InterconnectMethods.ALL
     interconnect_method_selection: InterconnectMethodSelection = InterconnectMethodSelection.AEF_CCF_SELECTS
     home_ccf_resolution: HomeCcfResolution = HomeCcfResolution.RESOLVED_FROM_INVOKER_ID
+    token_relay_check: TokenRelayCheck = TokenRelayCheck.HOME_OF_CLIENT
     info_release_check: InfoReleaseCheck = InfoReleaseCheck.REQUESTER_HOSTS_AEF
     capif6_protection: Capif6Protection = Capif6Protection.MUTUAL_TLS
     interconnect_agreement_check: InterconnectAgreementCheck = InterconnectAgreementCheck.ENFORCED

@@ -30,13 +30,20 @@ TABLE = {
     "info-release": "W V V V W W W P",
     "home-ccf-binding": "W P V V W W W P",
     "token-scope": "P P P P P P V P",
-    "token-subject": "P P V P P P V P",
+    "token-subject": "P V V P P P V P",
     "method-selection": "P P P P P P P P",
     "no-downgrade": "W W W W W P W P",
     "revocation": "P V V V P P P P",
     "rof-authorization": "W W W W P W W P",
     "interconnect-channel": "W P P P W W W P",
 }
+CHANGED = {
+    ("ki2-conclusion", "token-subject"): (
+        "P -> V: token relay is its own option; 7.2.3 leaves how CCF-B checks the relaying CCF-A to"
+        " normative work, so a dishonest partner CCF relays a request naming another provider's invoker"
+    ),
+}
+"""Cells changed by issue 7 (model fidelity), each with the reason in one sentence."""
 VERDICTS = {"P": Verdict.PROVED, "V": Verdict.VIOLATED, "W": Verdict.NO_WITNESS, "U": Verdict.UNPROVED}
 CELLS = [
     pytest.param(profile, prop, VERDICTS[letter], id=f"{profile}/{prop}")
@@ -48,6 +55,13 @@ CELLS = [
 def test_table_covers_the_catalogue(catalogue: Catalogue) -> None:
     assert set(PROFILES) == set(catalogue.profiles)
     assert set(TABLE) == set(catalogue.properties)
+
+
+@pytest.mark.parametrize(("profile", "prop"), sorted(CHANGED))
+def test_a_changed_cell_says_why_in_one_sentence(profile: str, prop: str) -> None:
+    before, arrow, after = CHANGED[(profile, prop)].partition(":")[0].partition(" -> ")
+    assert arrow and before in VERDICTS and after in VERDICTS and before != after
+    assert TABLE[prop].split()[PROFILES.index(profile)] == after
 
 
 @pytest.mark.parametrize(("profile", "prop", "expected"), CELLS)

@@ -1,0 +1,65 @@
+"""The model does what the contributions say, and no more: regression tests for the readings that an
+independent review of the counterexamples found wrong (an OAuth token used like a session, the policy
+fallback of contribution 000 where the text does not put it, a relayed token request counted as
+taking security information, invokers with no home CCF)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import pytest
+
+from model.catalogue import Catalogue
+from model.syntax import parse_formula
+from model.verify import ProfileVerifier, Verdict
+
+
+def _reachable(
+    catalogue: Catalogue, profile: str, goal: str, depth: int, overrides: Mapping[str, str] | None = None
+) -> bool:
+    verifier = ProfileVerifier(catalogue, profile, overrides=overrides)
+    return verifier.searcher().search(verifier.system.expand(parse_formula(goal)), depth) is not None
+
+
+@pytest.mark.parametrize("profile", ["ki2-conclusion", "opencapif-observed"])
+def test_an_oauth_token_authorizes_one_request_not_a_session(catalogue: Catalogue, profile: str) -> None:
+    """TS 33.122 6.5.2.3: the AEF serves an OAuth request only for a token it accepts for that request;
+    a peer with no PSK or PKI session is served an API only with a token accepted for that API."""
+    goal = (
+        "exists a:aef, i:invoker, x:api. served(a, i, x) & (forall t:token. !tok_accepted(a, t, x))"
+        " & (forall m:method. (sess(a, i, m) | sess_att(a, i, m)) -> m = OAUTH)"
+    )
+    assert not _reachable(catalogue, profile, goal, 5)
+
+
+def test_the_policy_fallback_is_only_for_tls_psk_and_pki(catalogue: Catalogue) -> None:
+    """Contribution 000 7.2.3 puts the fallback to the home CCF's policy under "When using TLS-PSK or
+    PKI": the AEF's CCF falls back only for an invoker whose AEFPSK or root CA it holds."""
+    goal = (
+        "exists a:aef, c:ccf, i:invoker, x:api. aef_acl(a, i, x) & aef_at(a, c) & !allows(c, i, a, x)"
+        " & (forall k:key. !ccf_psk(c, i, a, k)) & (forall r:ccf. !ccf_root(c, i, r))"
+    )
+    assert not _reachable(catalogue, "ki2-conclusion", goal, 3)
+
+
+def test_relaying_a_token_request_is_not_taking_security_information(catalogue: Catalogue) -> None:
+    """Token relay is its own option: without the relayer check a partner CCF obtains tokens naming
+    another provider's invoker, while the home CCF binding of security information still holds."""
+    report = ProfileVerifier(catalogue, "recommended", overrides={"token-relay-check": "none"}).run(
+        ["token-subject", "home-ccf-binding"]
+    )
+    verdicts = {result.property: result.verdict for result in report.properties}
+    assert verdicts == {"token-subject": Verdict.VIOLATED, "home-ccf-binding": Verdict.PROVED}
+    (violated,) = [r for r in report.properties if r.trace is not None]
+    assert violated.trace is not None
+    relays = {"token-relayed", "token-relayed-by-attacker"}
+    assert {step["action"] for step in violated.trace["steps"]} & relays
+    for action in ProfileVerifier(catalogue, "recommended").system.actions:
+        if action.action.procedure == "capif2e-oauth":
+            assert "took_info" not in action.updates, action.id
+
+
+def test_every_invoker_has_exactly_one_home_and_every_aef_one_ccf(catalogue: Catalogue) -> None:
+    verifier = ProfileVerifier(catalogue, "cr-interconnect")
+    for goal in ("exists i:invoker. forall c:ccf. !home(i, c)", "exists a:aef. forall c:ccf. !aef_at(a, c)"):
+        assert verifier.searcher().search(parse_formula(goal), 0) is None, goal
