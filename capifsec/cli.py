@@ -1,6 +1,6 @@
 """The ``capifsec`` command line. It parses arguments and dispatches; the work lives in the packages.
 
-    capifsec check [--out DIR]           (verify every profile, then replay its traces)
+    capifsec check [--out DIR] [--json FILE]   (verify every profile, then replay its traces)
     capifsec verify [--profile P]... [--property X]... [--option ID=VALUE]... [--json FILE]
     capifsec trace FILE
     capifsec docs [--results FILE] [--out DIR]
@@ -157,11 +157,22 @@ def _run_check(arguments: argparse.Namespace, console: Console) -> int:
     console.print(f"\n[bold]Replaying the traces of {results} against the implementation[/]")
     from replay import main as replay_main  # noqa: PLC0415  (see _delegate)
 
-    replayed = replay_main([str(results), "--json", str(out / "replay.json")])
+    report = out / "replay.json"
+    replayed = replay_main([str(results), "--json", str(report)])
     if replayed == USAGE_ERROR:
         return USAGE_ERROR
-    console.print(f"results: {results}; replay report: {out / 'replay.json'}")
+    console.print(f"results: {results}; replay report: {report}")
+    if arguments.json:
+        document = _read_json(results)
+        _write_json(Path(arguments.json), {**document, "replay": _read_json(report)["totals"]})
     return max(verified, replayed)
+
+
+def _read_json(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as problem:
+        raise UsageError(f"cannot read {path}: {problem}") from None
 
 
 def _validate_overrides(catalogue: Catalogue, job: Job) -> None:
@@ -227,6 +238,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     main_job.add_argument(
         "--out", metavar="DIR", default="out/check", help="where results and the replay report go"
+    )
+    main_job.add_argument(
+        "--json", metavar="FILE", help="write the verify results and the replay totals (member 'replay')"
     )
     main_job.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1), help="worker processes")
     check = commands.add_parser("verify", help="prove the catalogue's properties on its profiles")

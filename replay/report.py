@@ -96,6 +96,14 @@ class ReplayReport:
             counts.setdefault((replay.profile, str(replay.mode)), Counter())[str(replay.status)] += 1
         return counts
 
+    def totals(self) -> dict[str, int]:
+        """How many replays, and how many ended in each verdict (``not replayable`` as
+        ``not_replayable``)."""
+        counts = Counter(str(replay.status) for replay in self.replays)
+        return {"replays": len(self.replays)} | {
+            status.replace(" ", "_"): counts[status] for status in map(str, Status)
+        }
+
     def summary_lines(self) -> list[str]:
         statuses = [str(status) for status in Status]
         lines = [f"{'profile':<22}{'mode':<13}" + "".join(f"{status:>16}" for status in statuses)]
@@ -115,5 +123,6 @@ class ReplayReport:
                 {"profile": profile, "mode": mode, **{status: counts[status] for status in map(str, Status)}}
                 for (profile, mode), counts in self.summary().items()
             ],
+            "totals": self.totals(),
             "seconds": round(self.seconds, 3),
         }

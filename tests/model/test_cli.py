@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -113,11 +114,24 @@ def test_trace_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> No
 
 
 def test_check_is_the_main_job(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    """verify (all profiles) then replay: results and replay report written, exit 0 when all is well."""
-    status = main(["check", "--out", str(tmp_path), "--workers", "2"])
+    """verify (all profiles) then replay every trace in both modes: results and replay report
+    written, the verify results with the replay totals in --json, exit 0 when all is well. Nothing
+    diverges; what is not replayable yet needs CAPIF-6/6e, CAPIF-8 or a CCF the attacker controls."""
+    status = main(["check", "--out", str(tmp_path), "--workers", "2", "--json", str(tmp_path / "check.json")])
     printed = capsys.readouterr().out
     assert status == 0, printed
     results = json.loads((tmp_path / "results.json").read_text(encoding="utf-8"))
     replay = json.loads((tmp_path / "replay.json").read_text(encoding="utf-8"))
     assert len(results["results"]) == 8 * 13
     assert replay["replays"] and "replayed" in printed
+    check = json.loads((tmp_path / "check.json").read_text(encoding="utf-8"))
+    assert check["results"] == results["results"]
+    traces = [entry for key in ("results", "witnesses") for entry in results[key] if entry.get("trace")]
+    totals = check["replay"]
+    assert totals["replays"] == 2 * len(traces) == len(replay["replays"])
+    assert totals["diverged"] == totals["target_lacks"] == 0
+    assert totals["replays"] == totals["replayed"] + totals["not_replayable"]
+    gaps = [r["reason"] for r in replay["replays"] if r["status"] == "not replayable"]
+    assert all(re.search("CAPIF-6|CAPIF-8|another provider|attacker controls", reason) for reason in gaps), (
+        gaps
+    )
