@@ -92,14 +92,14 @@ class UnauthorizedError(ProblemError):
     """401: the caller presented no valid credential."""
 
     status = 401
-    title = "UnauthorizedError"
+    title = "Unauthorized"
 
 
 class ForbiddenError(ProblemError):
     """403: the caller is authenticated but not allowed to do this."""
 
     status = 403
-    title = "ForbiddenError"
+    title = "Forbidden"
 
 
 class NotFoundError(ProblemError):
