@@ -1,6 +1,9 @@
-"""``capifsec demo [--profile P] [--spec-dir DIR]``: a CCF, an AEF with its example API and two API
-invokers on loopback, through onboarding, discovery, negotiation and invocation with each method, the
-security method update of contribution 004 and offboarding, one printed line per step.
+"""``capifsec demo [--profile P] [--spec-dir DIR] [--allow-unsafe] [--providers N]``: a CCF, an AEF with
+its example API and two API invokers on loopback, through onboarding, discovery, negotiation and
+invocation with each method, the security method update of contribution 004 and offboarding, one printed
+line per step. With ``--providers N`` (2 or more): N providers whose CCFs are interconnected over
+CAPIF-6/6e, an invoker of the last invoking the first one's AEF with every method
+(:mod:`impl.demo_interconnect`).
 
 :func:`main` returns 0 only if every step did what it should under the profile's settings, 1 if one
 did not, 2 for bad input (unknown profile, unreadable catalogue); it prints errors, never a traceback.
@@ -16,9 +19,10 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from impl.catalogue_profiles import DEFAULT_PROFILE, ProfileError, settings_for_profile
+from impl.demo_interconnect import run_interconnect_demo
 from impl.demo_scenario import Report, Scenario, StepRunner
 from impl.deployment import Deployment, DeploymentError
-from impl.settings import Settings
+from impl.settings import Interconnection, Settings
 
 USAGE_ERROR = 2
 STEP_FAILED = 1
@@ -38,6 +42,14 @@ def _parser() -> argparse.ArgumentParser:
         "--allow-unsafe",
         action="store_true",
         help="run a profile whose options leave out a check or a protection (each is logged)",
+    )
+    parser.add_argument(
+        "--providers",
+        type=int,
+        default=1,
+        choices=range(1, 9),
+        metavar="N",
+        help="number of CAPIF providers (1 to 8; 2 or more: interconnected over CAPIF-6/6e)",
     )
     return parser
 
@@ -75,9 +87,17 @@ def main(argv: Sequence[str]) -> int:
     )
     for option, value in settings.unsafe_in_effect().items():
         print(f"  unsafe: {option}={value} (allowed by --allow-unsafe)")
+    if arguments.providers > 1 and settings.interconnection is not Interconnection.SUPPORTED:
+        print(f"capifsec demo: profile {arguments.profile} has no interconnection", file=sys.stderr)
+        return USAGE_ERROR
     try:
         with tempfile.TemporaryDirectory(prefix="capifsec-demo-") as directory:
-            passed = run_demo(settings, Path(directory), print)
+            if arguments.providers > 1:
+                passed = run_interconnect_demo(
+                    settings, Path(directory), print, providers=arguments.providers
+                )
+            else:
+                passed = run_demo(settings, Path(directory), print)
     except (DeploymentError, OSError) as error:
         print(f"capifsec demo: the deployment failed: {error}", file=sys.stderr)
         return STEP_FAILED

@@ -22,15 +22,23 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from cryptography import x509
+
 from impl.aef import refusals
 from impl.aef.identity import certified_as
 from impl.aef.interfaces import AefInterface
 from impl.aef.revocations import RevocationList
-from impl.aef.security_info import CcfUnavailableError, InvokerSecurity, KnownEntry, SecurityInfoCache
+from impl.aef.security_info import (
+    CcfUnavailableError,
+    InvokerSecurity,
+    KnownEntry,
+    SecurityInfoCache,
+    issued_by,
+)
 from impl.apitypes.enums import SecurityMethod
 from impl.clock import Clock, epoch_seconds
 from impl.http import ProblemDetails, Request
-from impl.settings import AefMethodCheck, Settings
+from impl.settings import AefMethodCheck, PkiRootBinding, Settings
 from impl.tls import PskLookup
 from impl.tokens import InvalidToken, TokenVerifier
 
@@ -117,12 +125,15 @@ class AccessCheck:
 
         return lookup
 
-    def check_authentication(self, api_invoker_id: str, interface: AefInterface) -> None:
+    def check_authentication(
+        self, api_invoker_id: str, interface: AefInterface, *, home_ccf_id: str | None = None
+    ) -> None:
         """Accept, or raise: mismatch (the invoker's negotiated method is not accepted here any more,
         or the CCF shows it withdrawn, whether or not this AEF held it before) or not authorized (the
-        CCF has no security information of the invoker for this interface)."""
+        CCF has no security information of the invoker for this interface). ``home_ccf_id``: the CCF
+        the invoker named as its own (contribution 001 6.X.3.1), passed on to the AEF's CCF."""
         try:
-            previous, current = self._cache.refresh(api_invoker_id)
+            previous, current = self._cache.refresh(api_invoker_id, home_ccf_id)
         except CcfUnavailableError:
             raise ccf_unavailable() from None
         generic = refusals.not_authorized("this interface; negotiate with the CAPIF core function")
@@ -167,11 +178,28 @@ class AccessCheck:
         matching = [entry for entry in entries if entry.method is method]
         if not matching:
             raise self._mismatch(method, interface, _rejected(interface)) if entries else _rejected(interface)
-        if method is SecurityMethod.PKI and all(entry.certificate != peer.certificate for entry in matching):
+        if method is SecurityMethod.PKI and not any(
+            self._certifies(entry, peer.certificate) for entry in matching
+        ):
             raise _rejected(interface)
         if not any(entry.grants(self._aef_id, api_name) for entry in matching):
             raise refusals.not_authorized(f"API {api_name}")
         return Invocation(api_invoker_id, method)
+
+    def _certifies(self, entry: KnownEntry, presented: x509.Certificate | None) -> bool:
+        """Whether the presented certificate is the one the entry gives, or, for an invoker of another
+        provider, was issued by the root CA the entry gives (``pki-root-binding=bound-to-invoker``:
+        that root only; ``global-trust-anchor``: any root a CCF ever gave). The certificate names the
+        invoker the entry is for: the caller took the invoker from it."""
+        if presented is None or entry.certificate is None:
+            return False
+        if entry.root is None:
+            return entry.certificate == presented
+        if issued_by(presented, entry.root):
+            return True
+        if self._settings.pki_root_binding is PkiRootBinding.UNSAFE_GLOBAL_TRUST_ANCHOR:
+            return any(issued_by(presented, anchor) for anchor in self._cache.anchors())
+        return False
 
     def _known_entries(self, api_invoker_id: str, interface: AefInterface) -> list[KnownEntry]:
         try:

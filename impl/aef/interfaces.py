@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import ipaddress
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from cryptography import x509
@@ -93,10 +93,11 @@ class AefInterface:
 
 
 def interface_tls(
-    credential: CertifiedKey, ca_certificate: x509.Certificate, psk_lookup: PskLookup
+    credential: CertifiedKey, ca_certificates: Sequence[x509.Certificate], psk_lookup: PskLookup
 ) -> CertificateServerTls:
     """Server certificate (TLS 1.2/1.3), optional client certificate verified against the CAPIF CA
-    (PKI, TS 33.122 clause 6.5.2.2), and TLS 1.2 PSK with AEFPSK (clause 6.5.2.1) on one port."""
+    and the CAs of interconnected providers (PKI, TS 33.122 clause 6.5.2.2), and TLS 1.2 PSK with
+    AEFPSK (clause 6.5.2.1) on one port."""
     return CertificateServerTls(
-        credential, client_cas=ca_certificate, client_auth=ClientAuth.OPTIONAL, psk_lookup=psk_lookup
+        credential, client_cas=list(ca_certificates), client_auth=ClientAuth.OPTIONAL, psk_lookup=psk_lookup
     )

@@ -4,7 +4,8 @@
   = the interface's ``https://host:port`` and ``apiPrefix``): the invoker's "Authentication Initiation
   Request" (TS 33.122 clause 6.5.2.1), sent over certificate TLS with the client certificate the CCF
   issued at onboarding, whose identity must be the ``apiInvokerId`` of the body. 200 with
-  ``CheckAuthenticationRsp``, or the refusals of :mod:`impl.aef.refusals`.
+  ``CheckAuthenticationRsp``, or the refusals of :mod:`impl.aef.refusals`. The CCF an invoker of
+  another provider names (``ccfId``, contribution 001 6.X.3.1) is passed on to the AEF's CCF.
 * ``POST /aef-security/v1/revoke-authorization`` on the AEF's CAPIF-3 endpoint (mutual TLS): only the
   AEF's own CCF (certificate URI ``urn:capifsec:ccf:<ccfId>``) may call it. The AEF records the
   revocation and forgets the invoker's security information (TS 33.122 clauses 6.2 and 6.6). 200 with
@@ -49,7 +50,7 @@ def add_check_authentication(router: Router, interface: AefInterface, access: Ac
                 detail="apiInvokerId is not the invoker the client certificate names",
                 cause="REQUEST_NOT_AUTHORIZED",
             )
-        access.check_authentication(api_invoker_id, interface)
+        access.check_authentication(api_invoker_id, interface, home_ccf_id=body.ccf_id)
         return Response.json(answered_features(body.supported_features))
 
     router.add("POST", interface.api_prefix + CHECK_AUTHENTICATION, check_authentication)

@@ -16,6 +16,8 @@ import urllib.parse
 from dataclasses import dataclass
 
 from cryptography import x509
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes
 
 from impl.aef.identity import certified_as
 from impl.apitypes.enums import SecurityMethod
@@ -31,6 +33,7 @@ TRUSTED_INVOKERS = "/capif-security/v1/trustedInvokers/"
 InterfaceKey = tuple[str, int | None, str]
 """An interface's (host, port, apiPrefix): :meth:`InterfaceDescription.address_key`."""
 _WITH_EVERYTHING = {"authenticationInfo": "true", "authorizationInfo": "true"}
+HOME_CCF_QUERY = "ccf-id"
 
 
 class CcfUnavailableError(Exception):
@@ -59,6 +62,30 @@ class KnownEntry:
     def grants(self, aef_id: str, api_name: str) -> bool:
         """Whether ``authorizationInfo`` lets the invoker call ``api_name`` on ``aef_id``."""
         return scope_grants(self.granted, aef_id, api_name)
+
+    @property
+    def root(self) -> x509.Certificate | None:
+        """For an invoker of another provider, the CCF gives the root CA that certified it instead of
+        its certificate (contribution 000 7.2.3, "AEFPSK/root CA"): that CA, else None."""
+        certificate = self.certificate
+        return certificate if certificate is not None and is_ca(certificate) else None
+
+
+def is_ca(certificate: x509.Certificate) -> bool:
+    """Whether the certificate is a CA's (``basicConstraints`` with ``cA``)."""
+    try:
+        return certificate.extensions.get_extension_for_class(x509.BasicConstraints).value.ca
+    except x509.ExtensionNotFound:
+        return False
+
+
+def issued_by(certificate: x509.Certificate, ca: x509.Certificate) -> bool:
+    """Whether ``ca`` issued ``certificate`` (name and signature; validity is TLS's job)."""
+    try:
+        certificate.verify_directly_issued_by(ca)
+    except (ValueError, TypeError, InvalidSignature):
+        return False
+    return True
 
 
 @dataclass(frozen=True)
@@ -103,11 +130,17 @@ class CcfSecurityClient:
             raise CcfUnavailableError(f"the server is not CCF {self._ccf_id} (certificate identity)")
         return response
 
-    def security_information(self, api_invoker_id: str) -> InvokerSecurity | None:
-        """The invoker's security information for this AEF; None when the CCF has none (404)."""
+    def security_information(
+        self, api_invoker_id: str, home_ccf_id: str | None = None
+    ) -> InvokerSecurity | None:
+        """The invoker's security information for this AEF; None when the CCF has none (404).
+        ``home_ccf_id``: the CCF an invoker of another provider named (query ``ccf-id``, non-standard)."""
         path = TRUSTED_INVOKERS + urllib.parse.quote(api_invoker_id, safe="")
+        query = dict(_WITH_EVERYTHING)
+        if home_ccf_id is not None and home_ccf_id != self._ccf_id:
+            query[HOME_CCF_QUERY] = home_ccf_id
         try:
-            response = self._from_ccf(self._client.get(path, query=_WITH_EVERYTHING))
+            response = self._from_ccf(self._client.get(path, query=query))
             if response.status == 404:
                 return None
             if response.status != 200:
@@ -141,6 +174,8 @@ class SecurityInfoCache:
         self._lock = threading.Lock()
         self._known: dict[str, InvokerSecurity] = {}
         self._generation: dict[str, int] = {}
+        self._home_ccf: dict[str, str] = {}
+        self._anchors: dict[bytes, x509.Certificate] = {}
 
     def cached(self, api_invoker_id: str) -> InvokerSecurity | None:
         """What is cached, without asking the CCF (the TLS-PSK callback's view)."""
@@ -152,12 +187,18 @@ class SecurityInfoCache:
         found = self.cached(api_invoker_id)
         return found if found is not None else self.refresh(api_invoker_id)[1]
 
-    def refresh(self, api_invoker_id: str) -> tuple[InvokerSecurity | None, InvokerSecurity | None]:
-        """Ask the CCF again (check-authentication); ``(previously cached, now cached)``."""
+    def refresh(
+        self, api_invoker_id: str, home_ccf_id: str | None = None
+    ) -> tuple[InvokerSecurity | None, InvokerSecurity | None]:
+        """Ask the CCF again (check-authentication, with the home CCF the invoker named, remembered
+        for later fetches); ``(previously cached, now cached)``."""
         with self._lock:
             generation = self._generation.get(api_invoker_id, 0)
             previous = self._known.get(api_invoker_id)
-        current = self._ccf.security_information(api_invoker_id)
+            if home_ccf_id is not None:
+                self._home_ccf[api_invoker_id] = home_ccf_id
+            named = self._home_ccf.get(api_invoker_id)
+        current = self._ccf.security_information(api_invoker_id, named)
         with self._lock:
             if self._generation.get(api_invoker_id, 0) != generation:
                 return previous, None  # revoked while asking: the answer may predate the revocation
@@ -165,7 +206,16 @@ class SecurityInfoCache:
                 self._known.pop(api_invoker_id, None)
             else:
                 self._known[api_invoker_id] = current
+                for entry in current.entries:
+                    if entry.root is not None:
+                        self._anchors.setdefault(entry.root.fingerprint(hashes.SHA256()), entry.root)
         return previous, current
+
+    def anchors(self) -> tuple[x509.Certificate, ...]:
+        """Every root CA a CCF ever gave for an invoker of another provider (what the AEF trusts under
+        ``pki-root-binding=global-trust-anchor``); never forgotten, as a trust anchor is not."""
+        with self._lock:
+            return tuple(self._anchors.values())
 
     def drop(self, api_invoker_id: str) -> None:
         """Forget the invoker (``revoke-authorization``); an answer in flight is discarded."""

@@ -56,7 +56,10 @@ class AefConfig:
     ``capif3_credential`` is the certificate the CCF issued at registration (its CAPIF-3 identity);
     ``server_credential`` the AEF's server certificate from the CAPIF CA (provisioned out of band);
     ``ca_certificate`` the CAPIF CA, trusted for the CCF's and the invokers' certificates;
-    ``api_names`` the names the example API is served under, each published as its own service API.
+    ``api_names`` the names the example API is served under, each published as its own service API;
+    ``peer_ca_certificates`` the CAs of the providers its CCF is interconnected with, trusted for the
+    client certificates of their invokers on CAPIF-2e (TS 23.222 clause 8.25; which certificate
+    authenticates which invoker is still decided by the security information from its CCF).
     """
 
     aef_id: str
@@ -72,6 +75,7 @@ class AefConfig:
     host: str = "127.0.0.1"
     capif3_port: int = 0
     clock: Clock = system_clock
+    peer_ca_certificates: tuple[x509.Certificate, ...] = ()
 
 
 def token_verifier(config: AefConfig) -> TokenVerifier:
@@ -140,7 +144,9 @@ class AefService(Service):
             add_hello_routes(router, interface, self._access, self.config.aef_id, api_name)
         add_check_authentication(router, interface, self._access)
         tls = interface_tls(
-            self.config.server_credential, self.config.ca_certificate, self._access.psk_lookup(interface)
+            self.config.server_credential,
+            [self.config.ca_certificate, *self.config.peer_ca_certificates],
+            self._access.psk_lookup(interface),
         )
         spec = next(spec for spec in self.config.interfaces if spec.name == interface.name)
         return HttpsServer(

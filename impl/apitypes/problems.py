@@ -43,6 +43,9 @@ class Cause(StrEnum):
     RESOURCE_NOT_FOUND = "RESOURCE_NOT_FOUND"
     API_ALREADY_PUBLISHED_AT_AEF = "API_ALREADY_PUBLISHED_AT_AEF"
     FUNCTION_IN_USE = "FUNCTION_IN_USE"
+    # capifsec-specific, CAPIF-6/6e interconnection (impl.interconnect)
+    PEER_CCF_UNAVAILABLE = "PEER_CCF_UNAVAILABLE"
+    PEER_CCF_REFUSED = "PEER_CCF_REFUSED"
 
 
 @dataclass(frozen=True)
@@ -107,6 +110,14 @@ class NotFoundError(ProblemError):
 
     status = 404
     title = "Not Found"
+
+
+class ServiceUnavailableError(ProblemError):
+    """503: the request is sound but cannot be served now, e.g. a peer CCF it depends on cannot be
+    reached (TS 29.222 lists 503 for every CAPIF operation)."""
+
+    status = 503
+    title = "Service Unavailable"
 
 
 def invalid_body(cause: Cause, pointer: str, reason: str) -> BadRequestError:

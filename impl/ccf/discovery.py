@@ -35,11 +35,12 @@ class DiscoverService:
                     Cause.RESOURCE_NOT_FOUND, f"no onboarded API invoker {request.api_invoker_id}"
                 )
             candidates = usable_apis(tx, self._parts.config.ccf_id, request.api_invoker_id)
-        matches = (_matching(api, request) for api in candidates)
+        matches = (matching(api, request) for api in candidates)
         return DiscoveredAPIs(tuple(api for api in matches if api is not None))
 
 
-def _matching(api: ServiceAPIDescription, query: DiscoverQuery) -> ServiceAPIDescription | None:
+def matching(api: ServiceAPIDescription, query: DiscoverQuery) -> ServiceAPIDescription | None:
+    """The API restricted to the AEF profiles matching the query's filters, or None (TS 29.222 8.1)."""
     if query.api_name is not None and api.api_name != query.api_name:
         return None
     if query.api_cat is not None and api.service_api_category != query.api_cat:

@@ -4,7 +4,8 @@ Onboarding credential (TS 33.122 clause 6.1 leaves it to the operator): a one-ti
 operator creates (:meth:`impl.ccf.operator.Operator.create_secret`) and hands to the invoker out of
 band; the invoker presents it as an HTTP bearer credential with its ``POST onboardedInvokers``, and the
 HTTP layer passes it here. The CCF keeps only its SHA-256, spends it on success and refuses it when
-unknown, spent or expired. The onboarding id of the created resource is the ``apiInvokerId``.
+unknown, spent or expired. The onboarding id of the created resource is the ``apiInvokerId``, which
+names this CCF (:func:`impl.ccf.identity.invoker_id_of`).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from impl.apitypes.problems import (
 from impl.ccf.certificates import issue_certificate
 from impl.ccf.core import CoreParts, Created, new_id
 from impl.ccf.guards import onboarded_invoker, require_invoker_itself
-from impl.ccf.identity import Caller, Role
+from impl.ccf.identity import Caller, Role, invoker_id_of
 from impl.ccf.notifications import PendingNotification, require_deliverable
 from impl.ccf.policy import usable_apis
 from impl.ccf.security_targets import aef_notifications
@@ -47,8 +48,8 @@ class InvokerManagement:
         (``onboardingInformation.apiInvokerPublicKey``), assign the ``apiInvokerId``."""
         if not onboarding_secret:
             raise UnauthorizedError(Cause.CREDENTIAL_MISSING, "onboarding needs the onboarding secret")
-        api_invoker_id = new_id("INV")
         config = self._parts.config
+        api_invoker_id = invoker_id_of(new_id("INV"), config.ccf_id)
         with self._parts.database.transaction() as tx:
             spent = consume_secret(
                 tx,

@@ -15,10 +15,12 @@ example API under further names too, each a service API of its own on the same i
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from ipaddress import IPv4Address, IPv6Address, ip_address
 from pathlib import Path
+
+from cryptography import x509
 
 from impl import pki
 from impl.aef import AefConfig, AefService, CcfLocation, InterfaceSpec
@@ -38,13 +40,14 @@ from impl.deployment.files import (
 )
 from impl.deployment.provider import ApfClient, RegisteredFunction, RegisteredProvider, register_provider
 from impl.http import HttpsClient
+from impl.interconnect import Agreement, InterconnectConfig, InterconnectedCcfService
 from impl.invoker import ApiInvoker, CcfEndpoint
 from impl.lifecycle import Service
 from impl.settings import Settings, log_unsafe
 from impl.store import Database, StoreError
 from impl.store.secrets import SecretPurpose
 from impl.tls import Capif1eClientTls, CertificateClientTls
-from impl.tokens import ClaimSet, SigningKey, TokenIssuer, TrustedKeySet
+from impl.tokens import ClaimSet, SigningKey, TokenIssuer, TrustedKey, TrustedKeySet
 
 CCF_ID = "ccf-capifsec"
 HELLO_API = "hello"
@@ -102,14 +105,21 @@ class Deployment(Service):
         ports: DeploymentPorts | None = None,
         clock: Clock = system_clock,
         api_names: tuple[str, ...] = (HELLO_API,),
+        ccf_id: str = CCF_ID,
+        interconnect: InterconnectConfig | None = None,
     ) -> None:
         self.data_dir = data_dir
+        self.ccf_id = ccf_id
+        self.interconnect = interconnect
+        self.peer_ca_certificates: tuple[x509.Certificate, ...] = ()
+        self.peer_token_keys: tuple[TrustedKey, ...] = ()
+        self.agreements: list[Agreement] = []
         self.settings = settings
         self.host = host
         self.ports = ports or DeploymentPorts()
         self.clock = clock
         self.api_names = api_names
-        self._ccf: CcfService | None = None
+        self._ccf: CcfService | InterconnectedCcfService | None = None
         self._aef: AefService | None = None
         self._apf: ApfClient | None = None
         self._ca: pki.CertificateAuthority | None = None
@@ -119,6 +129,19 @@ class Deployment(Service):
         if self._ccf is None:
             raise DeploymentError("the deployment is not running")
         return self._ccf
+
+    @property
+    def interconnected_ccf(self) -> InterconnectedCcfService:
+        """The CCF with its CAPIF-6/6e endpoint (a deployment built with ``interconnect``)."""
+        ccf = self.ccf
+        if not isinstance(ccf, InterconnectedCcfService):
+            raise DeploymentError("the deployment is not interconnected")
+        return ccf
+
+    def agree(self, agreement: Agreement) -> None:
+        """Add an interconnection agreement (kept, and given again to the CCF after a restart)."""
+        self.agreements = [item for item in self.agreements if item.ccf_id != agreement.ccf_id] + [agreement]
+        self.interconnected_ccf.interconnect.agree(agreement)
 
     @property
     def aef(self) -> AefService:
@@ -141,8 +164,11 @@ class Deployment(Service):
         self.data_dir.mkdir(parents=True, exist_ok=True)
         log_unsafe(self.settings, f"the deployment in {self.data_dir}")
         state = load_state(self.data_dir)
+        if state.get("ccfId", self.ccf_id) != self.ccf_id:
+            raise DeploymentError(f"{self.data_dir} holds the CCF {state['ccfId']}, not {self.ccf_id}")
+        state["ccfId"] = self.ccf_id
         try:
-            self._ca = self._authority()
+            self._ca = self.ensure_authority()
             signing_key = self._signing_key(state)
             self._start_ccf(signing_key, self.ports.ccf_capif1e, self.ports.ccf_capif345)
             provider = self._provider(state)
@@ -155,7 +181,8 @@ class Deployment(Service):
             self.stop()
             raise
 
-    def _authority(self) -> pki.CertificateAuthority:
+    def ensure_authority(self) -> pki.CertificateAuthority:
+        """The deployment's CAPIF CA, created in the data directory on first use."""
         directory = self.data_dir / "ca"
         if (directory / pki.CA_CERTIFICATE_FILE).exists():
             try:
@@ -168,12 +195,18 @@ class Deployment(Service):
         authority.save(directory)
         return authority
 
+    def token_key(self) -> TrustedKey:
+        """The public half of the CCF's token-signing key, created in the data directory on first use
+        (what peers' AEFs trust when their CCF lets them, ``aef-trusted-token-keys``)."""
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        return self._signing_key(load_state(self.data_dir)).trusted_key(self.ccf_id)
+
     def _signing_key(self, state: dict[str, object]) -> SigningKey:
         path = self.data_dir / "ccf" / "token-signing-key.pem"
         kid = state_text(state, "tokenKeyId")
         if kid is not None and path.exists():
             return load_signing_key(path, kid)
-        key = SigningKey.generate(f"{CCF_ID}-token-key-{self.clock().strftime('%Y%m%d%H%M%S')}")
+        key = SigningKey.generate(f"{self.ccf_id}-token-key-{self.clock().strftime('%Y%m%d%H%M%S')}")
         save_signing_key(path, key)
         state["tokenKeyId"] = key.kid
         save_state(self.data_dir, state)
@@ -188,24 +221,31 @@ class Deployment(Service):
 
     def _start_ccf(self, signing_key: SigningKey, capif1e_port: int, capif345_port: int) -> None:
         credential = self._credential(
-            self.data_dir / "ccf", "server", _server_profile(CCF_ID, self.host, CCF_URN_PREFIX + CCF_ID)
+            self.data_dir / "ccf",
+            "server",
+            _server_profile(self.ccf_id, self.host, CCF_URN_PREFIX + self.ccf_id),
         )
-        ccf = CcfService(
-            CcfServiceConfig(
-                ccf_id=CCF_ID,
-                ca=self.ca,
-                credential=credential,
-                token_signing_key=signing_key,
-                database_path=self.data_dir / "ccf" / "ccf.sqlite3",
-                settings=self.settings,
-                host=self.host,
-                capif1e_port=capif1e_port,
-                capif345_port=capif345_port,
-                clock=self.clock,
-            )
+        service_config = CcfServiceConfig(
+            ccf_id=self.ccf_id,
+            ca=self.ca,
+            credential=credential,
+            token_signing_key=signing_key,
+            database_path=self.data_dir / "ccf" / "ccf.sqlite3",
+            settings=self.settings,
+            host=self.host,
+            capif1e_port=capif1e_port,
+            capif345_port=capif345_port,
+            clock=self.clock,
+        )
+        ccf = (
+            CcfService(service_config)
+            if self.interconnect is None
+            else InterconnectedCcfService(service_config, self.interconnect)
         )
         ccf.start()
         self._ccf = ccf
+        for agreement in self.agreements:
+            self.interconnected_ccf.interconnect.agree(agreement)
 
     def _provider(self, state: dict[str, object]) -> RegisteredProvider:
         directory = self.data_dir / "provider"
@@ -242,18 +282,19 @@ class Deployment(Service):
         aef = AefService(
             AefConfig(
                 aef_id=aef_id,
-                ccf_id=CCF_ID,
+                ccf_id=self.ccf_id,
                 ccf=CcfLocation(self.host, self.ccf.capif345_port, self.host),
                 ca_certificate=self.ca.certificate,
                 capif3_credential=provider.aef.credential,
                 server_credential=server_credential,
-                trusted_token_keys=TrustedKeySet([self.ccf.token_key]),
+                trusted_token_keys=TrustedKeySet([self.ccf.token_key, *self.peer_token_keys]),
                 interfaces=interfaces,
                 api_names=self.api_names,
                 settings=self.settings,
                 host=self.host,
                 capif3_port=self.ports.aef_capif3,
                 clock=self.clock,
+                peer_ca_certificates=self.peer_ca_certificates,
             )
         )
         aef.start()
@@ -271,7 +312,7 @@ class Deployment(Service):
         assert self._apf is not None
         for api_name in self.api_names:
             api_id = state_text(state, _api_id_key(api_name))
-            description = self.aef.service_api_description(api_name)
+            description = self._description(api_name)
             if api_id is None:
                 api_id = self._apf.publish(description)
                 state[_api_id_key(api_name)] = api_id
@@ -279,6 +320,14 @@ class Deployment(Service):
             else:
                 self._apf.update(api_id, description)
             self.aef.bind_api_id(api_name, api_id)
+
+    def _description(self, api_name: str) -> dict[str, object]:
+        """The example API as the APF publishes it; shareable with interconnected providers when the
+        deployment interconnects (TS 29.222 ``shareableInfo``, TS 23.222 8.25.2.1)."""
+        description: dict[str, object] = dict(self.aef.service_api_description(api_name))
+        if self.interconnect is not None:
+            description["shareableInfo"] = {"isShareable": True}
+        return description
 
     def api_id(self, api_name: str) -> str:
         """The ``apiId`` the CCF assigned to the example API published as ``api_name``."""
@@ -298,7 +347,7 @@ class Deployment(Service):
             raise DeploymentError("the deployment is not running")
         self.aef.set_methods(interface_name, methods)
         for api_name in self.api_names:
-            self._apf.update(self.api_id(api_name), self.aef.service_api_description(api_name))
+            self._apf.update(self.api_id(api_name), self._description(api_name))
 
     def onboarding_secret(self, lifetime: timedelta = timedelta(hours=1)) -> str:
         """A one-time onboarding secret, as the CCF operator hands it to an invoker out of band."""
@@ -312,18 +361,19 @@ class Deployment(Service):
         database_path = self.data_dir / "ccf" / "ccf.sqlite3"
         state = load_state(self.data_dir)
         kid = state_text(state, "tokenKeyId")
+        ccf_id = state_text(state, "ccfId") or self.ccf_id
         if not database_path.exists() or kid is None:
             raise DeploymentError(f"{self.data_dir} holds no CCF yet: start the services on it first")
-        authority = self._authority()
+        authority = self.ensure_authority()
         signing_key = load_signing_key(self.data_dir / "ccf" / "token-signing-key.pem", kid)
         try:
             with Database(database_path) as database:
                 core = CapifCoreFunction(
-                    config=CcfConfig(ccf_id=CCF_ID, api_root=""),
+                    config=CcfConfig(ccf_id=ccf_id, api_root=""),
                     database=database,
                     authority=PkiCertificateAuthority(authority),
                     token_signer=TokenIssuer(
-                        signing_key, ccf_id=CCF_ID, claim_set=ClaimSet(str(self.settings.token_claims))
+                        signing_key, ccf_id=ccf_id, claim_set=ClaimSet(str(self.settings.token_claims))
                     ),
                     settings=self.settings,
                 )
@@ -334,12 +384,14 @@ class Deployment(Service):
             raise DeploymentError(f"cannot use the CCF database: {error}") from error
 
     def invoker(self, notification_destination: str = "https://127.0.0.1:9/notifications") -> ApiInvoker:
-        """A new (not yet onboarded) API invoker configured for this deployment's CCF."""
+        """A new (not yet onboarded) API invoker configured for this deployment's CCF; it trusts the
+        AEFs of interconnected providers too (their CAs, given out of band)."""
         return ApiInvoker(
             CcfEndpoint(self.host, self.ccf.capif1e_port, self.host),
             self.ca.certificate,
             notification_destination=notification_destination,
             aefpsk_derivation=self.settings.aefpsk_derivation,
+            aef_ca_certificates=self.peer_ca_certificates,
         )
 
     def restart_ccf(self) -> None:
@@ -347,6 +399,8 @@ class Deployment(Service):
         ccf = self.ccf
         capif1e_port, capif345_port = ccf.capif1e_port, ccf.capif345_port
         signing_key = ccf.config.token_signing_key
+        if isinstance(ccf, InterconnectedCcfService) and self.interconnect is not None:
+            self.interconnect = replace(self.interconnect, capif6_port=ccf.capif6_port)
         ccf.stop()
         self._ccf = None
         self._start_ccf(signing_key, capif1e_port, capif345_port)

@@ -29,6 +29,7 @@ from impl.apitypes.enums import SecurityMethod
 from impl.apitypes.problems import ProblemError
 from impl.apitypes.publish import ServiceAPIDescription
 from impl.apitypes.security import SecurityInformation, ServiceSecurity
+from impl.ccf.identity import issuing_ccf
 from impl.http import ClientResponse, HttpClientError, HttpsClient
 from impl.invoker.errors import ConnectionFailedError, InvokerError, RefusedError
 from impl.invoker.targets import AefTarget, Negotiated, targets_of
@@ -127,9 +128,11 @@ class ApiInvoker(Closable):
         aefpsk_derivation: AefpskDerivation = AefpskDerivation.ANNEX_A1_TLS12,
         identity: InvokerIdentity | None = None,
         timeout: float = 10.0,
+        aef_ca_certificates: Sequence[x509.Certificate] = (),
     ) -> None:
         self._ccf = ccf
         self._ca = ca_certificate
+        self._aef_cas = [ca_certificate, *aef_ca_certificates]
         self._notification_destination = notification_destination
         self._derivation = aefpsk_derivation
         self._timeout = timeout
@@ -220,6 +223,15 @@ class ApiInvoker(Closable):
         mismatch, for example). ``preferred`` defaults to the methods the interface offers."""
         if not targets:
             raise InvokerError("negotiation needs at least one target")
+        providers = list(dict.fromkeys(target.ccf_id for target in targets))
+        if len(providers) > 1:  # one request per provider (the home CCF relays to one peer at a time)
+            return [
+                negotiated
+                for provider in providers
+                for negotiated in self.negotiate(
+                    [target for target in targets if target.ccf_id == provider], preferred=preferred
+                )
+            ]
         entries = [
             SecurityInformation(
                 pref_security_methods=tuple(preferred or target.methods),
@@ -303,11 +315,16 @@ class ApiInvoker(Closable):
             raise InvokerError("token request: the answer has no access_token")
         return token
 
-    def check_authentication(self, target: AefTarget) -> None:
+    def check_authentication(self, target: AefTarget, *, home_ccf_id: str | None = None) -> None:
         """check-authentication at the target interface (TS 29.222 AEF_Security_API), with the
-        invoker's certificate; a refusal (for example a method mismatch) raises :class:`RefusedError`."""
-        tls = CertificateClientTls(self._ca, credential=self.identity.credential)
+        invoker's certificate; a refusal (for example a method mismatch) raises :class:`RefusedError`.
+        At an AEF of another provider the request names the invoker's home CCF (``ccfId``,
+        non-standard; contribution 001 6.X.3.1): ``home_ccf_id``, by default the CCF its ID names."""
+        tls = CertificateClientTls(self._aef_cas, credential=self.identity.credential)
         body = {"apiInvokerId": self.identity.api_invoker_id, "supportedFeatures": "0"}
+        named = home_ccf_id or (issuing_ccf(self.identity.api_invoker_id) if target.ccf_id else None)
+        if named is not None:
+            body["ccfId"] = named
         path = target.api_prefix + CHECK_AUTHENTICATION
         with HttpsClient(tls, target.host, target.port, timeout=self._timeout) as client:
             response = _send("check-authentication", lambda: client.post_json(path, body))
@@ -323,11 +340,11 @@ class ApiInvoker(Closable):
                 raise InvokerError("PSK was negotiated without an AEFPSK")
             tls = PskClientTls(self.identity.api_invoker_id, negotiated.aefpsk)
         elif negotiated.method is SecurityMethod.PKI:
-            tls = CertificateClientTls(self._ca, credential=self.identity.credential)
+            tls = CertificateClientTls(self._aef_cas, credential=self.identity.credential)
         else:
             if token is None:
                 raise InvokerError("OAUTH needs an access token")
-            tls = CertificateClientTls(self._ca)
+            tls = CertificateClientTls(self._aef_cas)
             headers["Authorization"] = f"Bearer {token}"
         what = f"{negotiated.method.value} invocation of {target.api_name} at {target.aef_id}"
         with HttpsClient(tls, target.host, target.port, timeout=self._timeout) as client:

@@ -20,6 +20,8 @@ class AefTarget:
     api_version: str
     interface: InterfaceDescription
     profile_methods: tuple[SecurityMethod, ...]
+    ccf_id: str | None = None
+    """The CCF of another provider the API was discovered from (``ccfId``), None for the home CCF's."""
 
     @property
     def host(self) -> str:
@@ -71,6 +73,7 @@ def targets_of(api: ServiceAPIDescription) -> list[AefTarget]:
                     api_version=profile.versions[0].api_version,
                     interface=interface,
                     profile_methods=profile.security_methods or (),
+                    ccf_id=api.ccf_id,
                 )
             )
     return found

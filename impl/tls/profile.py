@@ -10,10 +10,13 @@ import enum
 
 
 class TlsVersion(enum.Enum):
-    """A permitted protocol version; the value is the name both TLS stacks report."""
+    """A permitted protocol version; the value is the name both TLS stacks report. ``NONE`` is no TLS
+    at all: the plaintext connections of the unsafe ``none`` protection options
+    (:mod:`impl.tls.plaintext`), never a version a TLS endpoint can be configured with."""
 
     TLS1_2 = "TLSv1.2"
     TLS1_3 = "TLSv1.3"
+    NONE = "none"
 
 
 class ClientAuth(enum.Enum):

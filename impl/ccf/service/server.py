@@ -25,7 +25,7 @@ from impl.ccf.service.capif1e import Capif1eApi
 from impl.ccf.service.capif345 import Capif345Api
 from impl.ccf.service.notifier import AefEndpoint, Notifier
 from impl.clock import Clock, system_clock
-from impl.http import HttpsServer
+from impl.http import HttpsServer, Router
 from impl.lifecycle import Service, start_all
 from impl.problem_responses import domain_error_response
 from impl.settings import AefpskDerivation, Settings
@@ -84,7 +84,7 @@ class CcfService(Service):
             else TlsVersion.TLS1_2
         )
         self._capif1e = HttpsServer(
-            Capif1eApi(self.core, self.notifier, config.clock, self._locate).router(),
+            self._capif1e_router(),
             Capif1eServerTls(
                 config.credential, client_cas=config.ca.certificate, maximum_version=capif1e_version
             ),
@@ -93,7 +93,7 @@ class CcfService(Service):
             error_response=domain_error_response,
         )
         self._capif345 = HttpsServer(
-            Capif345Api(self.core, self.notifier, config.clock, self._locate).router(),
+            self._capif345_router(),
             CertificateServerTls(
                 config.credential, client_cas=config.ca.certificate, client_auth=ClientAuth.REQUIRED
             ),
@@ -101,6 +101,14 @@ class CcfService(Service):
             port=config.capif345_port,
             error_response=domain_error_response,
         )
+
+    def _capif1e_router(self) -> Router:
+        """The CAPIF-1e routes (a subclass serving more, e.g. interconnection, overrides this)."""
+        return Capif1eApi(self.core, self.notifier, self.config.clock, self._locate).router()
+
+    def _capif345_router(self) -> Router:
+        """The CAPIF-3/4/5 routes (a subclass serving more overrides this)."""
+        return Capif345Api(self.core, self.notifier, self.config.clock, self._locate).router()
 
     @property
     def token_key(self) -> TrustedKey:

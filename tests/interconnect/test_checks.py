@@ -1,0 +1,205 @@
+"""Each check of the interconnection options, shown to refuse under its safe value and to let the
+attack through under its unsafe one. The attacker is a third provider's CCF (``c``), interconnected and
+dishonest: these tests speak for it with the CAPIF-6/6e client library and its own credential, as a
+replayer playing a dishonest CCF would."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from ipaddress import ip_address
+from pathlib import Path
+
+import pytest
+
+from impl import pki
+from impl.apitypes.enums import RevocationCause, SecurityMethod
+from impl.ccf.service import CCF_URN_PREFIX
+from impl.deployment import HELLO_API
+from impl.deployment.interconnected import InterconnectedDeployment
+from impl.interconnect import PeerClient, PeerRefusedError
+from impl.interconnect.client import capif6_client_tls
+from impl.interconnect.messages import (
+    AccessTokenRelayRequest,
+    RevocationNotification,
+    SecurityInformationRequest,
+)
+from impl.invoker import ConnectionFailedError, RefusedError
+from impl.settings import (
+    Capif6Protection,
+    HomeCcfResolution,
+    InfoReleaseCheck,
+    InterconnectAgreementCheck,
+    RevocationPropagation,
+    Settings,
+)
+from impl.tls.plaintext import PlaintextClient
+from impl.tokens import ScopeEntry, ScopeSyntax, format_scope
+from tests.interconnect.conftest import visitor
+
+
+@pytest.fixture
+def trio(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[InterconnectedDeployment]:
+    """Providers a, b, c, all agreeing with each other, with the settings the test names."""
+    settings: Settings = getattr(request, "param", Settings())
+    with InterconnectedDeployment(tmp_path, settings, providers=("a", "b", "c")) as providers:
+        yield providers
+
+
+def speaking_for(providers: InterconnectedDeployment, speaker: str, toward: str) -> PeerClient:
+    """A CAPIF-6/6e client speaking with ``speaker``'s CCF credential to ``toward``'s CCF."""
+    agreement = providers.agreement_with(toward)
+    credential = providers[speaker].ccf.config.credential
+    protection = providers.settings.capif6_protection
+    return PeerClient(
+        providers[speaker].ccf_id, agreement, capif6_client_tls(protection, agreement, credential)
+    )
+
+
+def unsafe(**options: object) -> Settings:
+    return dataclasses.replace(Settings(allow_unsafe=True), **options)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("trio", "released"),
+    [(Settings(), False), (unsafe(info_release_check=InfoReleaseCheck.UNSAFE_INTERCONNECTED_ONLY), True)],
+    indirect=["trio"],
+)
+def test_the_home_ccf_releases_aefpsk_only_to_the_ccf_of_the_aef(
+    trio: InterconnectedDeployment, released: bool
+) -> None:
+    """``info-release-check``: c asks b for the AEFPSK of b's invoker for a's AEF (release-to-attacker)."""
+    guest = visitor(trio["b"], trio["a"])
+    negotiated = guest.negotiate("/psk")
+    assert negotiated.aefpsk is not None
+    request = SecurityInformationRequest(
+        guest.api_invoker_id, trio["a"].aef.config.aef_id, (SecurityMethod.PSK,)
+    )
+    with speaking_for(trio, "c", toward="b") as attacker:
+        if not released:
+            with pytest.raises(PeerRefusedError) as refusal:
+                attacker.security_information(request)
+            assert refusal.value.status == 403 and refusal.value.code == "REQUEST_NOT_AUTHORIZED"
+            return
+        answer = attacker.security_information(request)
+    assert negotiated.aefpsk.hex() in {entry.authentication_info for entry in answer.security_info}
+
+
+@pytest.mark.parametrize(
+    ("trio", "signed"),
+    [(Settings(), False), (unsafe(home_ccf_resolution=HomeCcfResolution.UNSAFE_INVOKER_SUPPLIED), True)],
+    indirect=["trio"],
+)
+def test_the_aef_ccf_signs_only_for_invokers_of_the_relaying_ccf(
+    trio: InterconnectedDeployment, signed: bool
+) -> None:
+    """c relays a token request naming b's invoker to a (token-relayed-by-attacker)."""
+    victim = visitor(trio["b"], trio["a"])
+    scope = format_scope([ScopeEntry(trio["a"].aef.config.aef_id, (HELLO_API,))], ScopeSyntax.TS29222)
+    forged = AccessTokenRelayRequest(victim.api_invoker_id, scope, victim.api_invoker_id)
+    with speaking_for(trio, "c", toward="a") as attacker:
+        if not signed:
+            with pytest.raises(PeerRefusedError) as refusal:
+                attacker.access_token(forged)
+            assert refusal.value.status == 401 and refusal.value.code == "invalid_client"
+            return
+        answer = attacker.access_token(forged)
+    assert isinstance(answer["access_token"], str)
+
+
+def _certificate_for(issuer: pki.CertificateAuthority, ccf_id: str) -> pki.CertifiedKey:
+    profile = pki.CertificateProfile(
+        ccf_id,
+        ip_addresses=(ip_address("127.0.0.1"),),
+        uris=(CCF_URN_PREFIX + ccf_id,),
+        server_auth=True,
+        client_auth=True,
+    )
+    return issuer.issue_certified_key(profile, now=datetime.now(UTC) - timedelta(minutes=5))
+
+
+@pytest.mark.parametrize(
+    ("trio", "served"),
+    [
+        (Settings(), False),
+        (unsafe(interconnect_agreement_check=InterconnectAgreementCheck.UNSAFE_NOT_ENFORCED), True),
+    ],
+    indirect=["trio"],
+)
+def test_a_ccf_without_agreement_is_served_only_when_the_check_is_off(
+    trio: InterconnectedDeployment, served: bool
+) -> None:
+    """A CCF ``ccf-x`` certified by b's CA (which a trusts for b) but with no agreement at a."""
+    outsider = _certificate_for(trio["b"].ca, "ccf-x")
+    agreement = trio.agreement_with("a")
+    client = PeerClient(
+        "ccf-x", agreement, capif6_client_tls(trio.settings.capif6_protection, agreement, outsider)
+    )
+    with client:
+        if not served:
+            with pytest.raises(PeerRefusedError) as refusal:
+                client.discover()
+            assert refusal.value.status == 403
+            return
+        assert [api.api_name for api in client.discover()] == [HELLO_API]
+
+
+def test_a_peer_ca_never_authenticates_another_peer(trio: InterconnectedDeployment) -> None:
+    """A certificate c's CA issued naming ``ccf-b`` does not speak for b at a."""
+    impostor = _certificate_for(trio["c"].ca, "ccf-b")
+    agreement = trio.agreement_with("a")
+    with (
+        PeerClient(
+            "ccf-b", agreement, capif6_client_tls(trio.settings.capif6_protection, agreement, impostor)
+        ) as client,
+        pytest.raises(PeerRefusedError) as refusal,
+    ):
+        client.discover()
+    assert refusal.value.status == 403 and refusal.value.code == "REQUEST_NOT_AUTHORIZED"
+
+
+def test_only_the_home_ccf_revokes_what_it_released(trio: InterconnectedDeployment) -> None:
+    """c tells a that b's invoker is revoked: a's AEF keeps serving it (a forgets only what c gave)."""
+    guest = visitor(trio["b"], trio["a"])
+    negotiated = guest.negotiate("/pki")
+    guest.invoke(negotiated)
+    with speaking_for(trio, "c", toward="a") as attacker:
+        attacker.notify_revocation(
+            RevocationNotification(guest.api_invoker_id, RevocationCause.UNEXPECTED_REASON)
+        )
+    assert isinstance(guest.invoker.invoke(negotiated, "/greeting"), dict)
+
+
+@pytest.mark.parametrize(
+    ("propagation", "refused"),
+    [(RevocationPropagation.CAPIF6_NOTIFY, True), (RevocationPropagation.UNSAFE_NONE, False)],
+)
+def test_offboarding_reaches_the_aef_of_the_other_provider(
+    tmp_path: Path, propagation: RevocationPropagation, refused: bool
+) -> None:
+    """``revocation-propagation``: after offboarding at b, a's AEF refuses the invoker's PKI requests
+    (its CCF told it, TS 23.222 8.25.2.13); without propagation it still serves from what it holds."""
+    settings = unsafe(revocation_propagation=propagation)
+    with InterconnectedDeployment(tmp_path, settings) as providers:
+        guest = visitor(providers["b"], providers["a"])
+        negotiated = guest.negotiate("/pki")
+        guest.invoke(negotiated)
+        guest.invoker.offboard()  # it keeps its key and certificate, and tries again
+        if refused:
+            with pytest.raises((RefusedError, ConnectionFailedError)):
+                guest.invoker.invoke(negotiated, "/greeting")
+        else:
+            assert isinstance(guest.invoker.invoke(negotiated, "/greeting"), dict)
+
+
+def test_without_protection_capif6_is_plaintext_and_a_caller_names_itself(tmp_path: Path) -> None:
+    """``capif6-protection=none``: the honest flows run over plaintext HTTP, and whoever reaches the
+    port speaks as any CCF it names (here as b, with no credential at all)."""
+    settings = unsafe(capif6_protection=Capif6Protection.UNSAFE_NONE)
+    with InterconnectedDeployment(tmp_path, settings) as providers:
+        guest = visitor(providers["b"], providers["a"])
+        assert isinstance(guest.invoke(guest.negotiate("/psk")), dict)
+        agreement = providers.agreement_with("a")
+        with PeerClient("ccf-b", agreement, PlaintextClient(), authenticated=False) as anyone:
+            assert [api.api_name for api in anyone.discover()] == [HELLO_API]
