@@ -265,11 +265,11 @@ class HomeCcf:
     def _store_aefpsks(
         self, tx: Transaction, entry_id: int, target: Target, keying: Capif1eKeying | None
     ) -> None:
-        """AEFPSK for every interface the entry covers, from this CAPIF-1e session (Annex A.1)."""
+        """AEFPSK for every covered interface offering PSK, from this CAPIF-1e session (Annex A.1)."""
         if keying is None:
             detail = "PSK needs the keying of the CAPIF-1e TLS session, which this request did not come with"
             raise ForbiddenError(Cause.PSK_KEYING_UNAVAILABLE, detail)
-        for interface in target.interfaces:
+        for interface in target.interfaces_offering(SecurityMethod.PSK):
             kdf_interface = psk_interface(interface)
             if kdf_interface is None:
                 continue
