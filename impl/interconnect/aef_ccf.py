@@ -297,13 +297,13 @@ class AefCcf:
         return tuple(pending)
 
     def revoke_by_aef(
-        self, caller: Caller, api_invoker_id: str, api_ids: Iterable[str], *, now: datetime
+        self, caller: Caller, api_invoker_id: str, api_ids: Iterable[str] | None, *, now: datetime
     ) -> None:
         """One of this CCF's AEFs revokes an invoker of another provider (TS 33.122 clause 6.6): its
-        policy denies it those APIs at that AEF from now on."""
+        policy denies it those APIs (None: every API) at that AEF from now on."""
         with self._parts.database.transaction() as tx:
             published = {record.api_id for record in apis.apis_at_aef(tx, caller.id)}
-            for index, api_id in enumerate(api_ids):
+            for index, api_id in enumerate(sorted(published) if api_ids is None else api_ids):
                 if api_id not in published:
                     reason = "is not a service API published at this AEF"
                     raise invalid_body(Cause.MANDATORY_IE_INCORRECT, f"/apiIds/{index}", reason)

@@ -2,8 +2,9 @@
 handed to :mod:`impl.interconnect` when they concern another provider, to the core otherwise.
 
 CAPIF-1e (the home CCF): a security method request or update naming a peer's AEF, a token request
-whose scope names one, Discover (its own APIs and the peers'), and offboarding or the deletion of a
-security context (then the revocation reaches the peers). CAPIF-3/4/5 (the AEF's CCF): an AEF asking
+whose scope names one, Discover (its own APIs and the peers'), and offboarding (then the revocation
+reaches the peers). The gate of :mod:`impl.ccf.service.gate` has authenticated the caller and checked
+its role before any of these runs. CAPIF-3/4/5 (the AEF's CCF): an AEF asking
 for, or revoking, an invoker of another provider; and a publication, update or withdrawal, which is
 shared with the peers once the core committed it.
 """
@@ -17,7 +18,7 @@ from dataclasses import replace
 from impl.apitypes.discover import DiscoveredAPIs, DiscoverQuery
 from impl.apitypes.publish import ServiceAPIDescription
 from impl.apitypes.security import SecurityNotification, ServiceSecurity
-from impl.ccf import CapifCoreFunction
+from impl.ccf import Caller, CapifCoreFunction
 from impl.ccf.service.capif1e import Capif1eApi
 from impl.ccf.service.capif345 import Capif345Api
 from impl.ccf.service.notifier import Notifier
@@ -51,11 +52,10 @@ class InterconnectedCapif1eApi(Capif1eApi):
         with self._core.parts.database.transaction() as tx:
             return body if names_a_peer(tx, body) else None
 
-    def create_context(self, request: Request) -> Response:
-        caller = self._auth.caller(request)
+    def create_context(self, request: Request, caller: Caller) -> Response:
         remote = self._names_a_peer(request)
         if remote is None:
-            return super().create_context(request)
+            return super().create_context(request, caller)
         invoker_id = request.path_params["apiInvokerId"]
         answer = self._home.negotiate(
             caller, invoker_id, remote, keying=request.peer.capif1e_keying, now=self._clock(), creating=True
@@ -63,11 +63,10 @@ class InterconnectedCapif1eApi(Capif1eApi):
         location = self._core.parts.config.location(TRUSTED_INVOKERS, "trustedInvokers", invoker_id)
         return created(answer.to_json(), self._locate(location))
 
-    def update_context(self, request: Request) -> Response:
-        caller = self._auth.caller(request)
+    def update_context(self, request: Request, caller: Caller) -> Response:
         remote = self._names_a_peer(request)
         if remote is None:
-            return super().update_context(request)
+            return super().update_context(request, caller)
         answer = self._home.negotiate(
             caller,
             request.path_params["apiInvokerId"],
@@ -78,33 +77,23 @@ class InterconnectedCapif1eApi(Capif1eApi):
         )
         return ok(answer.to_json())
 
-    def token(self, request: Request) -> Response:
+    def token(self, request: Request, caller: Caller) -> Response:
         form = token_form(request)
         if not self._home.names_peer_aefs(form):
-            return super().token(request)
-        caller = self._auth.token_client(request)
+            return super().token(request, caller)
         issued = self._home.token(caller, request.path_params["securityId"], form, now=self._clock())
         return ok(issued.access_token_rsp(), headers={"Cache-Control": "no-store"})
 
-    def discover(self, request: Request) -> Response:
-        caller = self._auth.caller(request)
+    def discover(self, request: Request, caller: Caller) -> Response:
         query = query_pairs(request)
         local = self._core.discovery.discover(caller, query)
         remote = self._home.discover(caller.id, DiscoverQuery.read(query))
         return ok(DiscoveredAPIs(local.service_api_descriptions + remote).to_json())
 
-    def offboard(self, request: Request) -> Response:
+    def offboard(self, request: Request, caller: Caller) -> Response:
         holders = self._home.holders(request.path_params["onboardingId"])
-        response = super().offboard(request)
+        response = super().offboard(request, caller)
         self._home.propagate_revocation(request.path_params["onboardingId"], holders, detail="offboarded")
-        return response
-
-    def delete_context(self, request: Request) -> Response:
-        holders = self._home.holders(request.path_params["apiInvokerId"])
-        response = super().delete_context(request)
-        self._home.propagate_revocation(
-            request.path_params["apiInvokerId"], holders, detail="security context deleted"
-        )
         return response
 
 
@@ -129,38 +118,43 @@ class InterconnectedCapif345Api(Capif345Api):
         with self._core.parts.database.transaction() as tx:
             return invoker(tx, api_invoker_id) is not None
 
-    def security_information(self, request: Request) -> Response:
+    def security_information(self, request: Request, caller: Caller) -> Response:
         api_invoker_id = request.path_params["apiInvokerId"]
         if self._is_local(api_invoker_id):
             query = {name: values for name, values in request.query.items() if name != HOME_HINT}
-            return super().security_information(replace(request, query=query))
-        caller = self._auth.caller(request)
+            return super().security_information(replace(request, query=query), caller)
         answer = self._aef_ccf.security_information(
             caller, api_invoker_id, query_pairs(request), now=self._clock()
         )
         return ok(answer.to_json())
 
-    def revoke(self, request: Request) -> Response:
+    def revoke(self, request: Request, caller: Caller) -> Response:
         api_invoker_id = request.path_params["apiInvokerId"]
         if self._is_local(api_invoker_id):
-            return super().revoke(request)
-        caller = self._auth.caller(request)
+            return super().revoke(request, caller)
         notification = SecurityNotification.read(request.json())
         self._aef_ccf.revoke_by_aef(caller, api_invoker_id, notification.api_ids, now=self._clock())
         return Response.no_content()
 
-    def publish(self, request: Request) -> Response:
-        response = super().publish(request)
+    def revoke_all(self, request: Request, caller: Caller) -> Response:
+        api_invoker_id = request.path_params["apiInvokerId"]
+        if self._is_local(api_invoker_id):
+            return super().revoke_all(request, caller)
+        self._aef_ccf.revoke_by_aef(caller, api_invoker_id, None, now=self._clock())
+        return Response.no_content()
+
+    def publish(self, request: Request, caller: Caller) -> Response:
+        response = super().publish(request, caller)
         self._publications.share(_described(response), now=self._clock())
         return response
 
-    def update_published(self, request: Request) -> Response:
-        response = super().update_published(request)
+    def update_published(self, request: Request, caller: Caller) -> Response:
+        response = super().update_published(request, caller)
         self._publications.share(_described(response), now=self._clock())
         return response
 
-    def unpublish(self, request: Request) -> Response:
-        response = super().unpublish(request)
+    def unpublish(self, request: Request, caller: Caller) -> Response:
+        response = super().unpublish(request, caller)
         self._publications.withdraw(request.path_params["serviceApiId"])
         return response
 
