@@ -5,7 +5,8 @@
   scenarios and AEF capabilities"): from the invoker's preferences and the AEF's current methods, for
   the APIs its own policy lets the invoker use (:mod:`impl.interconnect.policy`).
 * **Signs a token** a peer relays (001 6.X.3.2: "signed by the CCF-A"), if the agreement lets the peer
-  relay, the peer speaks for the invoker (:func:`~impl.interconnect.peers.speaks_for`) and its policy
+  relay, the peer is the home CCF the ``client_id`` names (``token-relay-check=home-of-client``;
+  ``none`` checks nothing beyond the agreement, 000 7.2.3 leaves it to normative work) and its policy
   allows every (AEF, API) of the scope.
 * **Fetches security information** when one of its AEFs asks for an invoker of another provider
   (``GET trustedInvokers/{id}`` on CAPIF-3; 001 6.X.3.1: "If it has no security information, the
@@ -41,7 +42,7 @@ from impl.apitypes.query import QueryParams, boolean_text, non_empty
 from impl.apitypes.security import SecurityInformation, SecurityNotification, ServiceSecurity
 from impl.apitypes.token import AccessTokenRequest
 from impl.ccf.core import CoreParts
-from impl.ccf.identity import Caller, Role
+from impl.ccf.identity import Caller, Role, issuing_ccf
 from impl.ccf.notifications import PendingNotification
 from impl.ccf.security_targets import resolve_or_none
 from impl.ccf.selection import select_method
@@ -57,7 +58,7 @@ from impl.interconnect.messages import (
 )
 from impl.interconnect.peers import PeerCaller, Peers, peer_failure, resolve_home, speaks_for
 from impl.interconnect.policy import foreign_may_use, foreign_usable_apis
-from impl.settings import AccessPolicySource, InterconnectMethods, TokenClientBinding
+from impl.settings import AccessPolicySource, InterconnectMethods, TokenClientBinding, TokenRelayCheck
 from impl.store import Transaction, apis
 from impl.store.database import epoch
 from impl.tokens import IssuedToken, ScopeEntry, ScopeSyntax, format_scope
@@ -132,7 +133,8 @@ class AefCcf:
                 TokenErrorCode.UNAUTHORIZED_CLIENT,
                 f"the agreement does not let CCF {peer.ccf_id} relay tokens",
             )
-        if not speaks_for(settings.home_ccf_resolution, peer, request.client_id):
+        relayer_is_home = issuing_ccf(request.client_id) == peer.ccf_id
+        if settings.token_relay_check is TokenRelayCheck.HOME_OF_CLIENT and not relayer_is_home:
             raise AccessTokenError(
                 TokenErrorCode.INVALID_CLIENT, f"CCF {peer.ccf_id} is not the home CCF of {request.client_id}"
             )

@@ -28,11 +28,11 @@ from impl.interconnect.messages import (
 from impl.invoker import ConnectionFailedError, RefusedError
 from impl.settings import (
     Capif6Protection,
-    HomeCcfResolution,
     InfoReleaseCheck,
     InterconnectAgreementCheck,
     RevocationPropagation,
     Settings,
+    TokenRelayCheck,
 )
 from impl.tls.plaintext import PlaintextClient
 from impl.tokens import ScopeEntry, ScopeSyntax, format_scope
@@ -88,13 +88,13 @@ def test_the_home_ccf_releases_aefpsk_only_to_the_ccf_of_the_aef(
 
 @pytest.mark.parametrize(
     ("trio", "signed"),
-    [(Settings(), False), (unsafe(home_ccf_resolution=HomeCcfResolution.UNSAFE_INVOKER_SUPPLIED), True)],
+    [(Settings(), False), (unsafe(token_relay_check=TokenRelayCheck.UNSAFE_NONE), True)],
     indirect=["trio"],
 )
 def test_the_aef_ccf_signs_only_for_invokers_of_the_relaying_ccf(
     trio: InterconnectedDeployment, signed: bool
 ) -> None:
-    """c relays a token request naming b's invoker to a (token-relayed-by-attacker)."""
+    """``token-relay-check``: c relays a token request naming b's invoker to a (token-relayed-by-attacker)."""
     victim = visitor(trio["b"], trio["a"])
     scope = format_scope([ScopeEntry(trio["a"].aef.config.aef_id, (HELLO_API,))], ScopeSyntax.TS29222)
     forged = AccessTokenRelayRequest(victim.api_invoker_id, scope, victim.api_invoker_id)
