@@ -32,6 +32,7 @@ from jsonschema import Draft202012Validator
 from impl import pki
 from impl.apitypes.enums import SecurityMethod
 from impl.catalogue_profiles import ProfileError, locate_spec_dir
+from impl.credential_files import CredentialFileError, load_private_key
 from impl.http import HttpClientError, HttpsClient
 from impl.invoker import CcfEndpoint
 from impl.settings import AefpskDerivation
@@ -39,6 +40,7 @@ from impl.tls import Capif1eClientTls, TlsError
 from replay.documents import read_json
 from replay.errors import TargetLacksError, TraceError
 from replay.target import (
+    AttackerAef,
     Capability,
     TargetAef,
     TargetApi,
@@ -110,11 +112,13 @@ class SecretSource:
 
 @dataclass(frozen=True)
 class ExternalProvider:
-    """One provider of the description: what the replayer sees of it, its AEFs and its secrets."""
+    """One provider of the description: what the replayer sees of it, its AEFs, its secrets and the
+    AEFs whose keys the tester holds."""
 
     provider: TargetProvider
     aefs: tuple[TargetAef, ...]
     secrets: SecretSource
+    attacker_aefs: tuple[AttackerAef, ...] = ()
 
 
 class ExternalTarget:
@@ -145,7 +149,9 @@ class ExternalTarget:
         names = [entry.provider.name for entry in providers]
         if len(set(names)) != len(names):
             raise TraceError(f"{path}: two providers have the same name")
-        aef_ids = [aef.aef_id for entry in providers for aef in entry.aefs]
+        aef_ids = [aef.aef_id for entry in providers for aef in entry.aefs] + [
+            attacker.aef.aef_id for entry in providers for attacker in entry.attacker_aefs
+        ]
         if len(set(aef_ids)) != len(aef_ids):
             raise TraceError(f"{path}: two AEFs have the same aefId")
         operations = {
@@ -187,6 +193,9 @@ class ExternalTarget:
     def aefs(self, provider: str, wanted: int) -> Sequence[TargetAef]:
         return self._providers[provider].aefs
 
+    def attacker_aefs(self, provider: str, wanted: int) -> Sequence[AttackerAef]:
+        return self._providers[provider].attacker_aefs
+
     def onboarding_secret(self, provider: str) -> str:
         return self._providers[provider].secrets.next()
 
@@ -225,7 +234,7 @@ class ExternalTarget:
 
     def _initial_methods(self, aef_id: str, interface: str) -> frozenset[SecurityMethod]:
         for entry in self._providers.values():
-            for aef in entry.aefs:
+            for aef in (*entry.aefs, *(attacker.aef for attacker in entry.attacker_aefs)):
                 for item in aef.interfaces if aef.aef_id == aef_id else ():
                     if item.name == interface:
                         return item.methods
@@ -278,6 +287,26 @@ def _command(name: str, argv: Sequence[str], allowed: frozenset[str], path: Path
     return Command(name, tuple(argv))
 
 
+def _aef(entry: dict[str, Any]) -> TargetAef:
+    return TargetAef(
+        entry["aefId"],
+        tuple(TargetApi(api["name"], api["resource"]) for api in entry["apis"]),
+        tuple(
+            TargetInterface(item["name"], frozenset(SecurityMethod(m) for m in item["securityMethods"]))
+            for item in entry["interfaces"]
+        ),
+    )
+
+
+def _attacker_aef(entry: dict[str, Any], path: Path, where: str) -> AttackerAef:
+    certificate = _certificate(path.parent / entry["certificate"], where)
+    try:
+        credential = pki.CertifiedKey(certificate, load_private_key(path.parent / entry["privateKey"]))
+    except (CredentialFileError, pki.PkiError) as error:
+        raise TraceError(f"{where}: attacker AEF {entry['aefId']}: {error}") from None
+    return AttackerAef(_aef(entry), _endpoint(entry["capif3"], where), credential)
+
+
 def _provider(entry: dict[str, Any], path: Path) -> ExternalProvider:
     name = entry["name"]
     where = f"{path}: provider {name}"
@@ -286,19 +315,12 @@ def _provider(entry: dict[str, Any], path: Path) -> ExternalProvider:
         _endpoint(entry["capif1e"], where),
         _certificate(path.parent / entry["caCertificate"], where),
     )
-    aefs = tuple(
-        TargetAef(
-            aef["aefId"],
-            tuple(TargetApi(api["name"], api["resource"]) for api in aef["apis"]),
-            tuple(
-                TargetInterface(item["name"], frozenset(SecurityMethod(m) for m in item["securityMethods"]))
-                for item in aef["interfaces"]
-            ),
-        )
-        for aef in entry["aefs"]
-    )
+    aefs = tuple(_aef(aef) for aef in entry["aefs"])
+    attackers = tuple(_attacker_aef(aef, path, where) for aef in entry.get("attackerAefs", ()))
     secrets = entry["onboardingSecrets"]
     if isinstance(secrets, list):
-        return ExternalProvider(provider, aefs, SecretSource(name, listed=list(secrets)))
-    command = _command(f"onboardingSecrets of {name}", secrets["command"], frozenset(), path)
-    return ExternalProvider(provider, aefs, SecretSource(name, command=command))
+        source = SecretSource(name, listed=list(secrets))
+    else:
+        command = _command(f"onboardingSecrets of {name}", secrets["command"], frozenset(), path)
+        source = SecretSource(name, command=command)
+    return ExternalProvider(provider, aefs, source, attackers)

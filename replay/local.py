@@ -4,7 +4,8 @@ A :class:`LocalTarget` runs :class:`impl.deployment.Deployment` (one CCF, one pr
 the example API published twice, as ``hello`` and ``hello-2``, so that a trace may use two APIs of one
 AEF) on 127.0.0.1 ephemeral ports in a data directory, with a :class:`ReplayClock`, and registers
 further providers with one AEF each when a trace names more AEFs than one (each publishes its own two
-APIs, so the access control policy is set per AEF and API). It offers every
+APIs, so the access control policy is set per AEF and API), and for each AEF the attacker controls
+(their CAPIF-3 keys are the attacker's: :meth:`LocalTarget.attacker_aefs`). It offers every
 :class:`~replay.target.Capability`: method updates through the APF (contribution 004), the audience of
 an API (the operator's out-of-band policy, TS 23.222 clause 8.16) and the clock.
 
@@ -40,7 +41,15 @@ from impl.store import StoreError
 from impl.store.secrets import SecretPurpose
 from impl.tls import Capif1eClientTls, CertificateClientTls, TlsError
 from impl.tokens import TrustedKeySet
-from replay.target import Capability, TargetAef, TargetApi, TargetError, TargetInterface, TargetProvider
+from replay.target import (
+    AttackerAef,
+    Capability,
+    TargetAef,
+    TargetApi,
+    TargetError,
+    TargetInterface,
+    TargetProvider,
+)
 
 HOST = "127.0.0.1"
 NOTIFICATION_DESTINATION = "https://127.0.0.1:9/notifications"
@@ -97,6 +106,7 @@ class _ExtraAef:
     service: AefService
     apf: ApfClient
     api_ids: dict[str, str]
+    capif3_credential: pki.CertifiedKey
 
     def set_methods(self, interface: str, methods: frozenset[SecurityMethod]) -> None:
         self.service.set_methods(interface, methods)
@@ -154,7 +164,12 @@ def _start_extra_aef(deployment: Deployment, settings: Settings, clock: ReplayCl
         raise
     for api_name, api_id in api_ids.items():
         service.bind_api_id(api_name, api_id)
-    return _ExtraAef(service, apf, api_ids)
+    return _ExtraAef(service, apf, api_ids, provider.aef.credential)
+
+
+def _target_aef(service: AefService) -> TargetAef:
+    apis = tuple(TargetApi(name, RESOURCE) for name in API_NAMES)
+    return TargetAef(service.config.aef_id, apis, _INTERFACES)
 
 
 class LocalTarget(Service):
@@ -169,6 +184,8 @@ class LocalTarget(Service):
         self.clock = ReplayClock()
         self._deployment = Deployment(data_dir, settings, host=HOST, clock=self.clock, api_names=API_NAMES)
         self._extra: list[_ExtraAef] = []
+        self._attackers: list[_ExtraAef] = []
+        """AEFs whose CAPIF-3 keys the replayer hands to the attacker"""
 
     def start(self) -> None:
         """Start the CCF and the AEF of the deployment."""
@@ -176,9 +193,10 @@ class LocalTarget(Service):
 
     def stop(self) -> None:
         """Stop every AEF and the CCF. Idempotent."""
-        for extra in self._extra:
+        for extra in self._extra + self._attackers:
             extra.stop()
         self._extra.clear()
+        self._attackers.clear()
         self._deployment.stop()
 
     @property
@@ -197,14 +215,26 @@ class LocalTarget(Service):
     def _services(self) -> list[tuple[AefService, dict[str, str]]]:
         """Each AEF with the ``apiId`` of each of its APIs, by name."""
         main = (self._deployment.aef, {name: self._deployment.api_id(name) for name in API_NAMES})
-        return [main, *((extra.service, extra.api_ids) for extra in self._extra)]
+        further = self._extra + self._attackers
+        return [main, *((extra.service, extra.api_ids) for extra in further)]
 
     def aefs(self, provider: str, wanted: int) -> Sequence[TargetAef]:
         while len(self._extra) + 1 < wanted:
             with _failing_as_target("starting a further AEF"):
                 self._extra.append(_start_extra_aef(self._deployment, self.settings, self.clock))
-        apis = tuple(TargetApi(name, RESOURCE) for name in API_NAMES)
-        return [TargetAef(service.config.aef_id, apis, _INTERFACES) for service, _ in self._services()]
+        services = [self._deployment.aef, *(extra.service for extra in self._extra)]
+        return [_target_aef(service) for service in services]
+
+    def attacker_aefs(self, provider: str, wanted: int) -> Sequence[AttackerAef]:
+        """Further providers' AEFs, registered and serving like any other, whose CCF-issued CAPIF-3
+        certificate and key the attacker holds."""
+        while len(self._attackers) < wanted:
+            with _failing_as_target("starting an AEF for the attacker"):
+                self._attackers.append(_start_extra_aef(self._deployment, self.settings, self.clock))
+        ccf = CcfEndpoint(HOST, self._deployment.ccf.capif345_port, HOST)
+        return [
+            AttackerAef(_target_aef(extra.service), ccf, extra.capif3_credential) for extra in self._attackers
+        ]
 
     def onboarding_secret(self, provider: str) -> str:
         with _failing_as_target("minting an onboarding secret"):
@@ -244,7 +274,7 @@ class LocalTarget(Service):
         self.clock.advance_to(moment)
 
     def _extra_aef(self, aef_id: str) -> _ExtraAef:
-        return next(extra for extra in self._extra if extra.service.config.aef_id == aef_id)
+        return next(extra for extra in self._extra + self._attackers if extra.service.config.aef_id == aef_id)
 
 
 class LocalTargets(Closable):

@@ -3,7 +3,8 @@ entities?
 
 A trace may name more entities than its steps use (the model's bounded universe); only the entities
 its steps use are mapped: its one CCF to the target's first provider, its AEFs (in the order the steps
-first use them) to that provider's AEFs, its APIs to the APIs each AEF exposes. Invokers,
+first use them) to that provider's AEFs (those the attacker controls to AEFs whose keys the attacker
+holds), its APIs to the APIs each AEF exposes. Invokers,
 certificates, keys and tokens come into being as the steps run.
 
 A trace is not replayable (:class:`~replay.errors.NotReplayableError`) when no CAPIF deployment
@@ -29,7 +30,7 @@ from typing import Any
 from impl.apitypes.enums import SecurityMethod
 from replay.actions import AEF, API, CCF, INVOKER, METHOD, PARAMETERS, unsupported_reason
 from replay.errors import NotReplayableError, TargetLacksError
-from replay.target import Capability, Target, TargetAef, TargetApi, TargetProvider
+from replay.target import AttackerAef, Capability, Target, TargetAef, TargetApi, TargetProvider
 
 METHOD_CHANGES = {"method-enable": True, "method-disable": False}
 METHODS = frozenset(method.value for method in SecurityMethod)
@@ -49,6 +50,8 @@ class Plan:
     ccf: str | None
     provider: TargetProvider
     aefs: Mapping[str, TargetAef]
+    attacker_aefs: Mapping[str, AttackerAef]
+    """the trace's AEFs the attacker controls, played by target AEFs whose keys it holds"""
     apis: Mapping[str, int]
     methods: Mapping[str, frozenset[SecurityMethod]]
     prefers: Mapping[str, tuple[SecurityMethod, ...]]
@@ -136,13 +139,17 @@ def _aef_methods(
     return methods
 
 
-def _check_dishonest_aefs(steps: Sequence[Mapping[str, Any]], topology: Mapping[str, Any]) -> None:
-    dishonest = {entry["id"] for entry in topology["aefs"] if not entry["honest"]}
+def _check_attacker_fetches(steps: Sequence[Mapping[str, Any]], dishonest: frozenset[str]) -> None:
+    """An AEF the attacker controls asks its CCF over TS 29.222 ``GET trustedInvokers/{id}``, which
+    names no AEF: the CCF answers for the asking AEF. Asking for another AEF's AEFPSK has no REST
+    form."""
     for step in steps:
-        if step["action"] == "aef-fetch-psk" and step["args"]["a"] in dishonest:
+        args = step["args"]
+        if step["action"] == "aef-fetch-psk" and args["a"] in dishonest and args["b"] != args["a"]:
             raise NotReplayableError(
-                f"step {step['n']}: {step['args']['a']} is controlled by the attacker and fetches"
-                " security information; the target's AEFs are honest"
+                f"step {step['n']}: {args['a']}, which the attacker controls, asks for {args['i']}'s AEFPSK"
+                f" for {args['b']}; TS 29.222 GET trustedInvokers names no AEF (the CCF answers for the"
+                " asking AEF)"
             )
 
 
@@ -190,21 +197,37 @@ def _pairs(steps: Sequence[Mapping[str, Any]]) -> list[tuple[str, str]]:
     return pairs
 
 
+def _map_aefs(
+    used: Sequence[str], dishonest: frozenset[str], provider: str, target: Target
+) -> tuple[dict[str, TargetAef], dict[str, AttackerAef]]:
+    """The target AEF playing each AEF the steps use, in the order of first use: the provider's AEFs
+    for honest ones, AEFs whose keys the attacker holds for the others."""
+    honest = [aef for aef in used if aef not in dishonest]
+    offered = target.aefs(provider, len(honest))
+    if len(offered) < len(honest):
+        raise TargetLacksError(f"AEFs: the steps use {len(honest)} at {provider}, which has {len(offered)}")
+    attacked = [aef for aef in used if aef in dishonest]
+    held = target.attacker_aefs(provider, len(attacked)) if attacked else ()
+    if len(held) < len(attacked):
+        raise TargetLacksError(
+            f"AEFs whose keys the attacker holds: the steps use {len(attacked)} at {provider},"
+            f" which has {len(held)}"
+        )
+    attacker_aefs = dict(zip(attacked, held, strict=False))
+    aefs = dict(zip(honest, offered, strict=False))
+    return aefs | {aef: entry.aef for aef, entry in attacker_aefs.items()}, attacker_aefs
+
+
 def plan_trace(trace: Mapping[str, Any], target: Target) -> Plan:
     """The plan of ``trace`` on ``target``, or :class:`NotReplayableError` with the reason."""
     steps, topology = trace["steps"], trace["topology"]
     used = _used(steps)
     ccf = _one_ccf(used, topology)
     methods = _aef_methods(used, topology, ccf)
-    _check_dishonest_aefs(steps, topology)
+    dishonest = frozenset(entry["id"] for entry in topology["aefs"] if not entry["honest"])
+    _check_attacker_fetches(steps, dishonest)
     provider = target.providers(1)[0]
-    wanted = used.get(AEF, [])
-    offered = target.aefs(provider.name, len(wanted))
-    if len(offered) < len(wanted):
-        raise TargetLacksError(
-            f"AEFs: the steps use {len(wanted)} at {provider.name}, which has {len(offered)}"
-        )
-    aefs = dict(zip(wanted, offered, strict=False))
+    aefs, attacker_aefs = _map_aefs(used.get(AEF, []), dishonest, provider.name, target)
     apis = {api: index for index, api in enumerate(used.get(API, []))}
     for aef, api in _pairs(steps):
         if apis[api] >= len(aefs[aef].apis):
@@ -234,6 +257,7 @@ def plan_trace(trace: Mapping[str, Any], target: Target) -> Plan:
         ccf=ccf,
         provider=provider,
         aefs=aefs,
+        attacker_aefs=attacker_aefs,
         apis=apis,
         methods=methods,
         prefers=prefers,

@@ -26,6 +26,7 @@ from typing import Protocol
 
 from cryptography import x509
 
+from impl import pki
 from impl.apitypes.enums import SecurityMethod
 from impl.invoker import CcfEndpoint
 from impl.settings import AefpskDerivation
@@ -74,6 +75,18 @@ class TargetProvider:
     ca_certificate: x509.Certificate
 
 
+@dataclass(frozen=True)
+class AttackerAef:
+    """An AEF whose keys the attacker holds: registered at a provider's CCF like any AEF (a real
+    instance serving its interfaces), its CCF-issued CAPIF-3 certificate and key in the attacker's
+    hands, so that the attacker can ask the CCF for what the CCF gives that AEF (TS 29.222 clause
+    8.5.2.2.3.2)."""
+
+    aef: TargetAef
+    ccf_capif3: CcfEndpoint
+    credential: pki.CertifiedKey
+
+
 class Target(Protocol):
     """A CAPIF deployment of one or more providers, as the replayer drives it."""
 
@@ -98,6 +111,11 @@ class Target(Protocol):
 
     def aefs(self, provider: str, wanted: int) -> Sequence[TargetAef]:
         """The AEFs of ``provider``: at least ``wanted`` if it can provide them, otherwise all it has."""
+        ...
+
+    def attacker_aefs(self, provider: str, wanted: int) -> Sequence[AttackerAef]:
+        """AEFs registered at ``provider``'s CCF whose keys the attacker holds: at least ``wanted`` if
+        the target can provide them, otherwise all it has."""
         ...
 
     def onboarding_secret(self, provider: str) -> str:

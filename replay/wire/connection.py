@@ -29,6 +29,14 @@ def attempt(call: Callable[[], _Result]) -> tuple[_Result | None, Observation | 
         return None, failed(str(error))
 
 
+def refusal_of(response: ClientResponse) -> Observation:
+    """The refusal a response carries: its status and ProblemDetails ``cause``."""
+    problem = response.problem()
+    if problem is not None and problem.cause is not None:
+        return refused(refusal_name(response.status, problem.cause), problem.detail)
+    return refused(str(response.status))
+
+
 def _answer(response: ClientResponse) -> Observation:
     """200 with its JSON body, or the refusal the response carries."""
     if response.status == 200:
@@ -36,10 +44,17 @@ def _answer(response: ClientResponse) -> Observation:
             return accepted("200 OK", response.json())
         except HttpClientError:
             return failed("200 without a JSON body")
-    problem = response.problem()
-    if problem is not None and problem.cause is not None:
-        return refused(refusal_name(response.status, problem.cause), problem.detail)
-    return refused(str(response.status))
+    return refusal_of(response)
+
+
+def exchanged(exchange: Callable[[], ClientResponse]) -> tuple[ClientResponse | None, Observation | None]:
+    """Run one exchange; a refused handshake or a transport failure becomes the observation."""
+    try:
+        return exchange(), None
+    except TlsHandshakeError as error:
+        return None, refused(HANDSHAKE_REFUSED, error.reason)
+    except (TlsError, HttpClientError, OSError) as error:
+        return None, failed(f"no answer: {error}")
 
 
 class Session:
@@ -50,12 +65,8 @@ class Session:
         self._client = HttpsClient(tls, target.host, target.port, timeout=timeout)
 
     def _exchange(self, exchange: Callable[[], ClientResponse]) -> Observation:
-        try:
-            return _answer(exchange())
-        except TlsHandshakeError as error:
-            return refused(HANDSHAKE_REFUSED, error.reason)
-        except (TlsError, HttpClientError, OSError) as error:
-            return failed(f"no answer: {error}")
+        response, problem = exchanged(exchange)
+        return _answer(response) if response is not None else problem or failed("no answer")
 
     def open(self) -> Observation:
         """The TLS handshake."""

@@ -17,8 +17,10 @@ import pytest
 from cryptography.hazmat.primitives.serialization import Encoding
 from jsonschema import Draft202012Validator
 
+from impl.credential_files import save_credential
 from impl.settings import Settings
 from replay import ExternalTarget, LocalTarget, LocalTargets, Mode, Status, TraceError, main, replay_on
+from tests.replay.traces import with_dishonest_aef
 
 Trace = dict[str, Any]
 ROOT = Path(__file__).resolve().parents[2]
@@ -175,3 +177,35 @@ def test_the_documented_description_is_one() -> None:
     schema = json.loads((ROOT / "spec" / "schema" / "target.schema.json").read_text("utf-8"))
     errors = list(Draft202012Validator(schema).iter_errors(json.loads(example.group(1))))
     assert errors == []
+
+
+def test_an_attacker_aef_of_the_description_plays_an_aef_the_attacker_controls(
+    witness: Callable[[str, str], Trace], local: LocalTarget, tmp_path: Path
+) -> None:
+    """The operator registered an AEF for the tester and handed over its certificate and key (here:
+    one the reference implementation registered); the dishonest-AEF trace of
+    ``test_dishonest_parties`` (edited on purpose) replays on the description."""
+    held = local.attacker_aefs(local.provider.name, 1)[0]
+    save_credential(tmp_path, "attacker-aef", held.credential)
+    entry = {
+        "aefId": held.aef.aef_id,
+        "apis": [{"name": api.name, "resource": api.resource} for api in held.aef.apis],
+        "interfaces": [{"name": i.name, "securityMethods": sorted(i.methods)} for i in held.aef.interfaces],
+        "capif3": f"https://{held.ccf_capif3.host}:{held.ccf_capif3.port}",
+        "certificate": "attacker-aef.pem",
+        "privateKey": "attacker-aef-key.pem",
+    }
+    path = _describe(local, tmp_path, [local.onboarding_secret(local.provider.name) for _ in range(2)])
+    document = json.loads(path.read_text("utf-8"))
+    document["providers"][0]["attackerAefs"] = [entry]
+    path.write_text(json.dumps(document), "utf-8")
+    target = ExternalTarget.from_file(path)
+    trace = with_dishonest_aef(witness("ts33122-rel18", "psk-one-provider"))
+    replay = replay_on(trace, target, Mode.RECOMMENDED)
+    assert replay.status is Status.REPLAYED, "\n".join(replay.lines())
+    assert "whose keys the attacker holds" in replay.steps[-1].observed
+    document["providers"][0]["attackerAefs"] = []
+    path.write_text(json.dumps(document), "utf-8")
+    lacking = replay_on(trace, ExternalTarget.from_file(path), Mode.RECOMMENDED)
+    assert lacking.status is Status.TARGET_LACKS
+    assert lacking.reason.startswith("target lacks AEFs whose keys the attacker holds")
