@@ -7,7 +7,8 @@
 - :class:`PskServerTls` / :class:`PskClientTls`: TLS-PSK on CAPIF-2e (TS 33.122 clause 6.5.2.1).
 
 Certificate validity is checked by OpenSSL against the system clock, as in any deployed TLS stack.
-Session tickets are off: every connection is a full handshake that verifies the peer afresh.
+Servers resume no session (no tickets, no session cache, :mod:`impl.tls.stdlib_lowlevel`): every
+connection is a full handshake that runs the PSK callback or verifies the certificate afresh.
 """
 
 import secrets
@@ -41,6 +42,7 @@ from impl.tls.psk import (
     new_psk_context,
     psk_client_callback,
 )
+from impl.tls.stdlib_lowlevel import disable_session_cache
 
 TrustAnchors = x509.Certificate | Sequence[x509.Certificate]
 _STDLIB_VERSIONS = {TlsVersion.TLS1_2: ssl.TLSVersion.TLSv1_2, TlsVersion.TLS1_3: ssl.TLSVersion.TLSv1_3}
@@ -91,6 +93,7 @@ def _harden_server(context: ssl.SSLContext) -> None:
     context.options |= ssl.OP_NO_TICKET | ssl.OP_NO_COMPRESSION | ssl.OP_NO_RENEGOTIATION
     context.options |= ssl.OP_CIPHER_SERVER_PREFERENCE
     context.num_tickets = 0
+    disable_session_cache(context)
 
 
 def _negotiated(tls_socket: ssl.SSLSocket) -> tuple[TlsVersion, str]:
