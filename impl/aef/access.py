@@ -42,6 +42,10 @@ from impl.settings import AefMethodCheck, PkiRootBinding, Settings
 from impl.tls import PskLookup
 from impl.tokens import InvalidToken, TokenVerifier
 
+CERTIFICATE_RECHECK_INTERVAL = 1.0
+"""Seconds: how often at most the AEF asks its CCF again about an invoker whose client certificate is
+not the one it cached."""
+
 
 @dataclass(frozen=True)
 class Invocation:
@@ -111,13 +115,16 @@ class AccessCheck:
 
     def psk_lookup(self, interface: AefInterface) -> PskLookup:
         """The TLS-PSK callback of ``interface``: the cached AEFPSK of the identity (the API invoker ID)
-        for this interface. It never asks the CCF: check-authentication comes first (clause 6.5.2.1),
-        and an unknown identity costs nothing."""
+        for this interface. It never asks the CCF about an identity it holds nothing of:
+        check-authentication comes first (clause 6.5.2.1), and an unknown identity costs nothing."""
 
         def lookup(identity: str) -> bytes | None:
             if not self._method_accepted(SecurityMethod.PSK, interface):
                 return None
-            security = self._cache.cached(identity)
+            try:
+                security = self._cache.known(identity)
+            except CcfUnavailableError:
+                return None
             for entry in () if security is None else security.entries:
                 if entry.method is SecurityMethod.PSK and entry.psk and interface.covers(entry, self._aef_id):
                     return entry.psk
@@ -181,7 +188,9 @@ class AccessCheck:
         if method is SecurityMethod.PKI and not any(
             self._certifies(entry, peer.certificate) for entry in matching
         ):
-            raise _rejected(interface)
+            matching = self._after_certificate_change(api_invoker_id, interface, method)
+            if not any(self._certifies(entry, peer.certificate) for entry in matching):
+                raise _rejected(interface)
         if not any(entry.grants(self._aef_id, api_name) for entry in matching):
             raise refusals.not_authorized(f"API {api_name}")
         return Invocation(api_invoker_id, method)
@@ -200,6 +209,22 @@ class AccessCheck:
         if self._settings.pki_root_binding is PkiRootBinding.UNSAFE_GLOBAL_TRUST_ANCHOR:
             return any(issued_by(presented, anchor) for anchor in self._cache.anchors())
         return False
+
+    def _after_certificate_change(
+        self, api_invoker_id: str, interface: AefInterface, method: SecurityMethod
+    ) -> list[KnownEntry]:
+        """The invoker's entries asked again of the CCF, when the certificate it presents is not the
+        one cached (it may have a new one, TS 29.222 ``PUT onboardedInvokers``): at most once per
+        ``CERTIFICATE_RECHECK_INTERVAL`` per invoker, so an old certificate cannot make the AEF ask
+        its CCF on every request."""
+        age = self._cache.age(api_invoker_id)
+        if age is not None and age < CERTIFICATE_RECHECK_INTERVAL:
+            return []
+        try:
+            _, current = self._cache.refresh(api_invoker_id)
+        except CcfUnavailableError:
+            raise ccf_unavailable() from None
+        return [entry for entry in self._covering(current, interface) if entry.method is method]
 
     def _known_entries(self, api_invoker_id: str, interface: AefInterface) -> list[KnownEntry]:
         try:

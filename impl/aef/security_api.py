@@ -8,8 +8,9 @@
   another provider names (``ccfId``, contribution 001 6.X.3.1) is passed on to the AEF's CCF.
 * ``POST /aef-security/v1/revoke-authorization`` on the AEF's CAPIF-3 endpoint (mutual TLS): only the
   AEF's own CCF (certificate URI ``urn:capifsec:ccf:<ccfId>``) may call it. The AEF records the
-  revocation and forgets the invoker's security information (TS 33.122 clauses 6.2 and 6.6). 200 with
-  ``RevokeAuthorizationRsp``.
+  revocation and forgets the invoker's security information (TS 33.122 clauses 6.2 and 6.6); for the
+  CCF's ``CREDENTIAL_UPDATED`` (the invoker has a new certificate) it only forgets the security
+  information, which it then asks again. 200 with ``RevokeAuthorizationRsp``.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from impl.aef.interfaces import AefInterface
 from impl.aef.revocations import RevocationList
 from impl.aef.security_info import SecurityInfoCache
 from impl.apitypes.aef_security import CheckAuthenticationReq, RevokeAuthorizationReq, answered_features
+from impl.apitypes.enums import RevocationCause
 from impl.apitypes.problems import Cause, invalid_body
 from impl.clock import Clock, epoch_seconds
 from impl.http import ProblemDetails, Request, Response, Router
@@ -93,7 +95,11 @@ class RevokeAuthorization:
         notification = body.revoke_info
         if notification.aef_id is not None and notification.aef_id != self._aef_id:
             raise invalid_body(Cause.MANDATORY_IE_INCORRECT, "/revokeInfo/aefId", "names another AEF")
-        self.record(notification.api_invoker_id, self._api_names_of(notification.api_ids))
+        if notification.cause is RevocationCause.CREDENTIAL_UPDATED:
+            _LOG.info("credential of %s updated: security information forgotten", notification.api_invoker_id)
+            self._cache.drop(notification.api_invoker_id)
+        else:
+            self.record(notification.api_invoker_id, self._api_names_of(notification.api_ids))
         return Response.json(answered_features(body.supported_features))
 
     def record(self, api_invoker_id: str, api_names: frozenset[str] | None) -> None:

@@ -4,7 +4,7 @@
 (TS 29.222 clause 8.5.2.2.3.2; TS 33.122 clauses 6.5.2.1 and 6.5.2.2): the methods negotiated for this
 AEF, AEFPSK per interface (PSK), the invoker's certificate (PKI) and the APIs it may invoke
 (``authorizationInfo``, TS 33.122 Annex C scope syntax), and the selections a method update withdrew
-(method only, contribution 004). The cache keeps one answer per invoker; each
+(method only, contribution 004). The cache keeps one answer per invoker, for a bounded lifetime; each
 entry is parsed once (PSK octets, certificate, scope). ``revoke-authorization`` drops an invoker's
 entry, and a fetch that was in flight when it happened is not stored (a generation per invoker).
 """
@@ -12,8 +12,11 @@ entry, and a fetch that was in flight when it happened is not stored (a generati
 from __future__ import annotations
 
 import threading
+import time
 import urllib.parse
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
@@ -34,6 +37,9 @@ InterfaceKey = tuple[str, int | None, str]
 """An interface's (host, port, apiPrefix): :meth:`InterfaceDescription.address_key`."""
 _WITH_EVERYTHING = {"authenticationInfo": "true", "authorizationInfo": "true"}
 HOME_CCF_QUERY = "ccf-id"
+DEFAULT_LIFETIME = 60.0
+"""Seconds an answer of the CCF is used before it is asked again (the bounded default until the
+catalogue's caching option is a setting)."""
 
 
 class CcfUnavailableError(Exception):
@@ -166,26 +172,65 @@ class CcfSecurityClient:
         self._client.close()
 
 
-class SecurityInfoCache:
-    """Per-invoker security information, filled from the CCF on demand."""
+class SecurityInformationSource(Protocol):
+    """Where the cache asks: the CCF (:class:`CcfSecurityClient`)."""
 
-    def __init__(self, ccf: CcfSecurityClient) -> None:
+    def security_information(
+        self, api_invoker_id: str, home_ccf_id: str | None = None
+    ) -> InvokerSecurity | None: ...
+
+
+class SecurityInfoCache:
+    """Per-invoker security information, filled from the CCF on demand, each answer kept at most
+    ``lifetime`` seconds (so that what the AEF missed, a notification lost on the way, say, stops
+    counting after a bounded time); ``clock`` is monotonic seconds."""
+
+    def __init__(
+        self,
+        ccf: SecurityInformationSource,
+        *,
+        lifetime: float = DEFAULT_LIFETIME,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        if lifetime <= 0:
+            raise ValueError("the lifetime of cached security information must be positive")
         self._ccf = ccf
+        self._lifetime = lifetime
+        self._clock = clock
         self._lock = threading.Lock()
-        self._known: dict[str, InvokerSecurity] = {}
+        self._known: dict[str, tuple[InvokerSecurity, float]] = {}
         self._generation: dict[str, int] = {}
         self._home_ccf: dict[str, str] = {}
         self._anchors: dict[bytes, x509.Certificate] = {}
 
-    def cached(self, api_invoker_id: str) -> InvokerSecurity | None:
-        """What is cached, without asking the CCF (the TLS-PSK callback's view)."""
+    def _fresh(self, api_invoker_id: str) -> tuple[InvokerSecurity | None, bool]:
+        """(the cached answer if still within its lifetime, whether any answer is cached at all)."""
         with self._lock:
-            return self._known.get(api_invoker_id)
+            found = self._known.get(api_invoker_id)
+        if found is None:
+            return None, False
+        security, fetched_at = found
+        return (security if self._clock() - fetched_at < self._lifetime else None), True
+
+    def known(self, api_invoker_id: str) -> InvokerSecurity | None:
+        """The TLS-PSK callback's view: the cached answer, asked again of the CCF when its lifetime
+        is over; None for an invoker the AEF holds nothing of (it never asks the CCF for one, so an
+        unknown PSK identity costs nothing: check-authentication comes first)."""
+        security, cached = self._fresh(api_invoker_id)
+        if security is not None or not cached:
+            return security
+        return self.refresh(api_invoker_id)[1]
 
     def get(self, api_invoker_id: str) -> InvokerSecurity | None:
-        """The cached entry, or a fresh one from the CCF (None when it has none)."""
-        found = self.cached(api_invoker_id)
-        return found if found is not None else self.refresh(api_invoker_id)[1]
+        """The cached answer within its lifetime, or a fresh one from the CCF (None when it has none)."""
+        security, _ = self._fresh(api_invoker_id)
+        return security if security is not None else self.refresh(api_invoker_id)[1]
+
+    def age(self, api_invoker_id: str) -> float | None:
+        """Seconds since the cached answer was fetched; None when nothing is cached."""
+        with self._lock:
+            found = self._known.get(api_invoker_id)
+        return None if found is None else self._clock() - found[1]
 
     def refresh(
         self, api_invoker_id: str, home_ccf_id: str | None = None
@@ -194,18 +239,20 @@ class SecurityInfoCache:
         for later fetches); ``(previously cached, now cached)``."""
         with self._lock:
             generation = self._generation.get(api_invoker_id, 0)
-            previous = self._known.get(api_invoker_id)
+            found = self._known.get(api_invoker_id)
             if home_ccf_id is not None:
                 self._home_ccf[api_invoker_id] = home_ccf_id
             named = self._home_ccf.get(api_invoker_id)
+        previous = None if found is None else found[0]
+        fetched_at = self._clock()
         current = self._ccf.security_information(api_invoker_id, named)
         with self._lock:
             if self._generation.get(api_invoker_id, 0) != generation:
-                return previous, None  # revoked while asking: the answer may predate the revocation
+                return previous, None  # dropped while asking: the answer may predate the drop
             if current is None:
                 self._known.pop(api_invoker_id, None)
             else:
-                self._known[api_invoker_id] = current
+                self._known[api_invoker_id] = (current, fetched_at)
                 for entry in current.entries:
                     if entry.root is not None:
                         self._anchors.setdefault(entry.root.fingerprint(hashes.SHA256()), entry.root)

@@ -26,7 +26,7 @@ from impl.aef.hello_api import API_NAME, add_hello_routes, hello_api_description
 from impl.aef.interfaces import AefInterface, InterfaceSpec, interface_tls
 from impl.aef.revocations import RevocationList
 from impl.aef.security_api import RevokeAuthorization, add_check_authentication, api_names_by_id
-from impl.aef.security_info import CcfSecurityClient, SecurityInfoCache
+from impl.aef.security_info import DEFAULT_LIFETIME, CcfSecurityClient, SecurityInfoCache
 from impl.apitypes.enums import RevocationCause, SecurityMethod
 from impl.apitypes.reader import JsonObject
 from impl.apitypes.security import SecurityNotification
@@ -59,7 +59,8 @@ class AefConfig:
     ``api_names`` the names the example API is served under, each published as its own service API;
     ``peer_ca_certificates`` the CAs of the providers its CCF is interconnected with, trusted for the
     client certificates of their invokers on CAPIF-2e (TS 23.222 clause 8.25; which certificate
-    authenticates which invoker is still decided by the security information from its CCF).
+    authenticates which invoker is still decided by the security information from its CCF);
+    ``security_info_lifetime`` how many seconds an answer of the CCF about an invoker is used.
     """
 
     aef_id: str
@@ -76,6 +77,7 @@ class AefConfig:
     capif3_port: int = 0
     clock: Clock = system_clock
     peer_ca_certificates: tuple[x509.Certificate, ...] = ()
+    security_info_lifetime: float = DEFAULT_LIFETIME
 
 
 def token_verifier(config: AefConfig) -> TokenVerifier:
@@ -104,7 +106,7 @@ class AefService(Service):
             server_name=config.ccf.server_name,
             ccf_id=config.ccf_id,
         )
-        self._cache = SecurityInfoCache(self._ccf)
+        self._cache = SecurityInfoCache(self._ccf, lifetime=config.security_info_lifetime)
         self._revocations = RevocationList()
         self._api_ids: dict[str, str] = {}
         self._api_ids_lock = threading.Lock()

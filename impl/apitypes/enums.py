@@ -59,10 +59,17 @@ class Operation(StrEnum):
 
 
 class RevocationCause(StrEnum):
-    """TS 29.222 ``Cause`` of a ``SecurityNotification`` (revoked authorization)."""
+    """TS 29.222 ``Cause`` of a ``SecurityNotification`` (revoked authorization).
+
+    ``CREDENTIAL_UPDATED`` is this implementation's extension of the (extensible) enumeration, sent by
+    the CCF to an AEF only: the invoker's credential changed (a new certificate at
+    ``PUT onboardedInvokers/{id}``), so the AEF must forget the security information it cached, and
+    revokes no authorization. A CCF refuses it in a revocation request.
+    """
 
     OVERLIMIT_USAGE = "OVERLIMIT_USAGE"
     UNEXPECTED_REASON = "UNEXPECTED_REASON"
+    CREDENTIAL_UPDATED = "CREDENTIAL_UPDATED"
 
 
 class AuthorizationFlow(StrEnum):

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from impl.apitypes.enums import RevocationCause
 from impl.apitypes.invoker import APIInvokerEnrolmentDetails
 from impl.apitypes.problems import (
     Cause,
@@ -85,9 +86,11 @@ class InvokerManagement:
 
     def update(
         self, caller: Caller, onboarding_id: str, body: object, *, now: datetime
-    ) -> APIInvokerEnrolmentDetails:
+    ) -> tuple[APIInvokerEnrolmentDetails, tuple[PendingNotification, ...]]:
         """``PUT /onboardedInvokers/{onboardingId}`` by the invoker itself; a new CSR gets a new
-        certificate and the previous one is revoked."""
+        certificate and the previous one is revoked. Returns the enrolment and, when the certificate
+        changed, a ``CREDENTIAL_UPDATED`` notification for every AEF that may hold the old one (in its
+        cached security information), to be delivered before the answer."""
         require_invoker_itself(caller, onboarding_id)
         request = APIInvokerEnrolmentDetails.read(body, creating=False)
         require_deliverable(request.notification_destination)
@@ -100,7 +103,11 @@ class InvokerManagement:
             serial = current.certificate_serial
             pem = current.enrolment.onboarding_information.api_invoker_certificate
             new_key = request.onboarding_information.api_invoker_public_key
+            notifications: tuple[PendingNotification, ...] = ()
             if new_key != current.enrolment.onboarding_information.api_invoker_public_key:
+                notifications = aef_notifications(
+                    tx, onboarding_id, self._parts.config.ccf_id, RevocationCause.CREDENTIAL_UPDATED
+                )
                 certificate = issue_certificate(
                     self._parts,
                     tx,
@@ -115,9 +122,10 @@ class InvokerManagement:
             assert pem is not None
             enrolment = request.assigned(onboarding_id, pem, ())
             update_invoker(tx, enrolment, certificate_serial=serial)
-            return enrolment.assigned(
+            answer = enrolment.assigned(
                 onboarding_id, pem, usable_apis(tx, self._parts.config.ccf_id, onboarding_id)
             )
+        return answer, notifications
 
     def offboard(
         self, caller: Caller, onboarding_id: str, *, now: datetime

@@ -191,6 +191,9 @@ class SecurityService:
         if notification.api_invoker_id != api_invoker_id:
             reason = "must be the apiInvokerId of the URI"
             raise invalid_body(Cause.MANDATORY_IE_INCORRECT, "/apiInvokerId", reason)
+        if notification.cause is RevocationCause.CREDENTIAL_UPDATED:
+            reason = "is a notification of the CCF, not a revocation cause"
+            raise invalid_body(Cause.MANDATORY_IE_INCORRECT, "/cause", reason)
         if notification.aef_id is not None and notification.aef_id != caller.id:
             raise ForbiddenError(
                 Cause.REQUEST_NOT_AUTHORIZED, "an AEF revokes authorizations for itself only"
@@ -292,7 +295,9 @@ class SecurityService:
         now: datetime,
     ) -> tuple[PendingNotification, ...]:
         """Deny (invoker, AEF, API) for each API, delete the entries at the AEF that cover nothing
-        usable any more, mark the invoker's tokens for the AEF revoked, notify the invoker."""
+        usable any more, mark the invoker's tokens for the AEF revoked; notify the AEF (whichever
+        process of it sent the revocation, every one must stop accepting the invoker, TS 33.122
+        clause 6.6) and the invoker."""
         for api_id in api_ids:
             policy.deny(tx, api_invoker_id, aef_id, api_id, cause=str(cause), now=epoch(now))
         usable = usable_apis(tx, self._parts.config.ccf_id, api_invoker_id)
@@ -301,14 +306,18 @@ class SecurityService:
             if entry.aef_id == aef_id and resolve_or_none(entry.information, usable) is None:
                 contexts.delete_entry(tx, entry.entry_id)
         tokens.revoke_tokens_at(tx, api_invoker_id, aef_id, now=epoch(now))
-        if context is None or not api_ids:
+        if not api_ids:
             return ()
         body = SecurityNotification(
             api_invoker_id=api_invoker_id, api_ids=api_ids, cause=cause, aef_id=aef_id
         )
-        return (
-            PendingNotification(Caller(Role.INVOKER, api_invoker_id), context.notification_destination, body),
+        to_aef = PendingNotification(Caller(Role.AEF, aef_id), None, body)
+        if context is None:
+            return (to_aef,)
+        to_invoker = PendingNotification(
+            Caller(Role.INVOKER, api_invoker_id), context.notification_destination, body
         )
+        return to_aef, to_invoker
 
 
 def _usable_target(

@@ -108,11 +108,17 @@ def mark_stale_entries(tx: Transaction, ccf_id: str, aef_ids: Iterable[str]) -> 
     return marked
 
 
-def aef_notifications(tx: Transaction, api_invoker_id: str, ccf_id: str) -> tuple[PendingNotification, ...]:
+def aef_notifications(
+    tx: Transaction,
+    api_invoker_id: str,
+    ccf_id: str,
+    cause: RevocationCause = RevocationCause.UNEXPECTED_REASON,
+) -> tuple[PendingNotification, ...]:
     """One ``SecurityNotification`` per AEF that may hold security information of the invoker, stale
     entries included (an AEF that caches security information must drop it too): offboarding
-    (TS 33.122 clause 6.2) and a deleted security context. ``apiIds`` are the APIs the entry covers;
-    for an entry that no longer resolves, its ``apiId`` or else every API now published at the AEF."""
+    (TS 33.122 clause 6.2), a deleted security context, and a new certificate (``CREDENTIAL_UPDATED``).
+    ``apiIds`` are the APIs the entry covers; for an entry that no longer resolves, its ``apiId`` or
+    else every API now published at the AEF."""
     record = contexts.context(tx, api_invoker_id)
     if record is None:
         return ()
@@ -134,7 +140,7 @@ def aef_notifications(tx: Transaction, api_invoker_id: str, ccf_id: str) -> tupl
             body=SecurityNotification(
                 api_invoker_id=api_invoker_id,
                 api_ids=tuple(api_ids),
-                cause=RevocationCause.UNEXPECTED_REASON,
+                cause=cause,
                 aef_id=aef_id,
             ),
         )

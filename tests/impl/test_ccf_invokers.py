@@ -95,7 +95,7 @@ def test_update_with_a_new_csr_replaces_and_revokes_the_certificate(world: World
     old_pem = before.enrolment.onboarding_information.api_invoker_certificate
     assert old_pem is not None
     body = {**_enrolment(), "apiInvokerId": invoker_id}
-    updated = world.ccf.invokers.update(invoker_caller(invoker_id), invoker_id, body, now=NOW)
+    updated, _ = world.ccf.invokers.update(invoker_caller(invoker_id), invoker_id, body, now=NOW)
     new_pem = updated.onboarding_information.api_invoker_certificate
     assert new_pem is not None and new_pem != old_pem
     old = x509.load_pem_x509_certificate(old_pem.encode())
@@ -112,7 +112,7 @@ def test_update_keeps_the_certificate_when_the_key_is_unchanged(world: World) ->
     invoker_id = created.body.api_invoker_id
     assert invoker_id is not None
     body = {**_enrolment(csr), "apiInvokerId": invoker_id, "apiInvokerInformation": "renamed"}
-    updated = world.ccf.invokers.update(invoker_caller(invoker_id), invoker_id, body, now=NOW)
+    updated, _ = world.ccf.invokers.update(invoker_caller(invoker_id), invoker_id, body, now=NOW)
     assert updated.onboarding_information.api_invoker_certificate == (
         created.body.onboarding_information.api_invoker_certificate
     )

@@ -371,7 +371,7 @@ def test_update_merges_by_target_and_needs_a_context(world: World) -> None:
     assert _count(world, "security_entries") == 2
 
 
-def test_revocation_by_the_aef_denies_for_good_and_notifies_the_invoker(world: World) -> None:
+def test_revocation_by_the_aef_denies_for_good_and_notifies_the_aef_and_the_invoker(world: World) -> None:
     provider = world.register()
     aef = provider.aefs[0]
     api_a = world.publish(provider, "api-a", [profile(aef, methods=["PSK"])])
@@ -382,10 +382,12 @@ def test_revocation_by_the_aef_denies_for_good_and_notifies_the_invoker(world: W
 
     notifications = world.ccf.security.revoke(provider.aef_caller(0), invoker_id, revocation, now=NOW)
 
-    assert len(notifications) == 1
-    assert notifications[0].recipient == invoker_caller(invoker_id)
-    assert notifications[0].destination == NOTIFY
-    assert notifications[0].body.to_json() == {**revocation, "aefId": aef}
+    assert [notification.recipient for notification in notifications] == [
+        Caller(Role.AEF, aef),
+        invoker_caller(invoker_id),
+    ]
+    assert [notification.destination for notification in notifications] == [None, NOTIFY]
+    assert all(notification.body.to_json() == {**revocation, "aefId": aef} for notification in notifications)
     still = world.ccf.security.get_context(
         provider.aef_caller(0), invoker_id, [("authorizationInfo", "true")]
     )

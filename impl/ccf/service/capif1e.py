@@ -45,9 +45,13 @@ class Capif1eApi(EndpointApi):
         return created(result.body.to_json(), self._locate(result.location))
 
     def update_invoker(self, request: Request, caller: Caller) -> Response:
-        """TS 29.222 clause 8.4.2.3.3.2 (PUT): a new CSR gets a new certificate."""
+        """TS 29.222 clause 8.4.2.3.3.2 (PUT): a new CSR gets a new certificate; the AEFs that may
+        hold the old one are told before the answer."""
         onboarding_id = request.path_params["onboardingId"]
-        result = self._core.invokers.update(caller, onboarding_id, request.json(), now=self._clock())
+        result, notifications = self._core.invokers.update(
+            caller, onboarding_id, request.json(), now=self._clock()
+        )
+        self._notifier.deliver(notifications)
         return ok(result.to_json())
 
     def offboard(self, request: Request, caller: Caller) -> Response:
