@@ -3,8 +3,9 @@ the sort of each parameter, and why it cannot drive the others.
 
 The single-provider actions are those of TS 33.122 Rel-18 (onboarding, negotiation, the three CAPIF-2e
 methods, offboarding), the method update of contribution 004, and the attacker acting as the
-dishonest invokers it controls. CAPIF-6/6e (TS 23.222 clause 8.25, contributions 000-002), CAPIF-8
-(contribution 003) and CCFs the attacker controls have no counterpart in a one-provider deployment.
+dishonest invokers it controls (including asking the CCF to revoke another invoker's
+authorization). CAPIF-6/6e (TS 23.222 clause 8.25, contributions 000-002), CAPIF-8 (contribution 003)
+and CCFs the attacker controls have no counterpart in a one-provider deployment.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ INVOKER, CCF, AEF, API, METHOD, KEY, CERT, TOKEN = (
 PARAMETERS: Mapping[str, Mapping[str, str]] = {
     "onboard": {"i": INVOKER, "c": CCF, "ct": CERT},
     "offboard": {"i": INVOKER, "c": CCF},
+    "revoke-another": {"j": INVOKER, "c": CCF, "i": INVOKER, "a": AEF},
     "negotiate": {"i": INVOKER, "h": CCF, "a": AEF, "m": METHOD, "k": KEY},
     "aef-fetch-psk": {"a": AEF, "c": CCF, "i": INVOKER, "b": AEF, "k": KEY},
     "aef-fetch-policy": {"a": AEF, "c": CCF, "i": INVOKER},

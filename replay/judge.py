@@ -56,6 +56,7 @@ DOCUMENTED_REFUSALS: Mapping[str, frozenset[str]] = {
     "ccf-releases-to-that-aef": frozenset({"403 REQUEST_NOT_AUTHORIZED", "404 RESOURCE_NOT_FOUND"}),
     "pki-negotiated": frozenset({_NOT_AUTHORIZED}),
     "subscribed-apis": frozenset({_NOT_AUTHORIZED}),
+    "revoker-is-the-aef": frozenset({"403 REQUEST_NOT_AUTHORIZED"}),
 }
 """Check id (``spec/checks.yaml``) -> the refusals (``"<status> <cause>"``) the implementation documents
 for it."""

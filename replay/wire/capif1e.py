@@ -1,14 +1,17 @@
 """The CAPIF-1e steps of a trace, between an API invoker and its CCF: onboarding, security method
-negotiation, access tokens and offboarding (TS 33.122 clauses 6.1 to 6.3 and 6.5.2.3; TS 29.222
-clauses 8.4 and 8.5)."""
+negotiation, access tokens, offboarding, and an invoker asking to revoke another's authorization
+(TS 33.122 clauses 6.1 to 6.3 and 6.5.2.3; TS 29.222 clauses 8.4 and 8.5)."""
 
 from __future__ import annotations
 
+import urllib.parse
 from collections.abc import Mapping, Sequence
 
 from impl.apitypes.enums import SecurityMethod
+from impl.http import HttpClientError, HttpsClient
 from impl.invoker import AefTarget
-from replay.observation import Observation, accepted, failed
+from impl.tls import Capif1eClientTls, TlsError
+from replay.observation import Observation, accepted, failed, refusal_name, refused
 from replay.target import TargetApi
 from replay.wire.actors import Actors, Invoker, Key, choose
 from replay.wire.connection import attempt
@@ -79,6 +82,30 @@ def offboard(actors: Actors, args: Args) -> Observation:
         return failed(f"{args['i']} is not onboarded")
     _, problem = attempt(invoker.client.offboard)
     return problem or accepted("204 No Content: offboarded")
+
+
+def revoke_another(actors: Actors, args: Args) -> Observation:
+    """``DELETE trustedInvokers/{i}`` by invoker ``j`` with its own certificate on CAPIF-1e: it asks
+    for Revoke_Authorization, which TS 29.222 Table 5.1-1 serves to the AEF only. The request names
+    no AEF: the CCF would revoke ``i`` wherever it revokes, the model's ``a`` among them."""
+    invoker = actors.onboarded(args["j"])
+    if invoker is None:
+        return failed(f"{args['j']} is not onboarded")
+    provider = actors.plan.provider
+    tls = Capif1eClientTls(provider.ca_certificate, credential=invoker.client.identity.credential)
+    path = "/capif-security/v1/trustedInvokers/" + urllib.parse.quote(actors.id_of(args["i"]), safe="")
+    try:
+        with HttpsClient(
+            tls, provider.ccf.host, provider.ccf.port, server_name=provider.ccf.server_name
+        ) as ccf:
+            response = ccf.delete(path)
+    except (TlsError, HttpClientError, OSError) as error:
+        return failed(f"no answer: {error}")
+    if response.status == 204:
+        return accepted("204 No Content: revoked")
+    problem = response.problem()
+    cause, detail = (None, None) if problem is None else (problem.cause, problem.detail)
+    return refused(refusal_name(response.status, cause), detail)
 
 
 def token_request(actors: Actors, args: Args) -> Observation:

@@ -23,6 +23,7 @@ Handler = Callable[[Actors, Args], Observation | None]
 HANDLERS: Mapping[str, Handler] = {
     "onboard": capif1e.onboard,
     "offboard": capif1e.offboard,
+    "revoke-another": capif1e.revoke_another,
     "negotiate": capif1e.negotiate,
     "token-request": capif1e.token_request,
     "aef-fetch-psk": capif3.fetch,

@@ -15,7 +15,7 @@ from .conftest import SPEC
 
 
 def test_shipped_catalogue(catalogue: Catalogue) -> None:
-    assert len(catalogue.properties) == 13
+    assert len(catalogue.properties) == 14
     assert {"recommended", "ts33122-rel18", "opencapif-observed"} <= set(catalogue.profiles)
     for prop in catalogue.properties.values():
         assert prop.statement and prop.sources and prop.witnesses

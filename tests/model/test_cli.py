@@ -122,7 +122,7 @@ def test_check_is_the_main_job(tmp_path: Path, capsys: pytest.CaptureFixture[str
     assert status == 0, printed
     results = json.loads((tmp_path / "results.json").read_text(encoding="utf-8"))
     replay = json.loads((tmp_path / "replay.json").read_text(encoding="utf-8"))
-    assert len(results["results"]) == 8 * 13
+    assert len(results["results"]) == 8 * 14
     assert replay["replays"] and "replayed" in printed
     check = json.loads((tmp_path / "check.json").read_text(encoding="utf-8"))
     assert check["results"] == results["results"]

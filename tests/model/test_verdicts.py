@@ -34,6 +34,8 @@ TABLE = {
     "method-selection": "P P P P P P P P",
     "no-downgrade": "W W W W W P W P",
     "revocation": "P V V V P P P P",
+    # issue 12: a row of its own, no cell changed; every profile serves Revoke_Authorization to the AEF only
+    "revocation-origin": "P P P P P P P P",
     "rof-authorization": "W W W W P W W P",
     "interconnect-channel": "W P P P W W W P",
 }

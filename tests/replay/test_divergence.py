@@ -122,6 +122,7 @@ STOPPED_MUTANTS = [
     "ccf-ignores-preferences",
     "aef-skips-psk-match",
     "aef-skips-revocation",
+    "ccf-lets-invokers-revoke",
 ]
 
 
