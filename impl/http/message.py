@@ -34,7 +34,7 @@ class HttpLimits:
     max_field_line: int = 8 * 1024
     max_fields: int = 100
     max_body: int = 1024 * 1024
-    handshake_timeout: float = 10.0
+    handshake_timeout: float = 5.0
     head_timeout: float = 10.0
     idle_timeout: float = 30.0
     io_timeout: float = 30.0
@@ -125,6 +125,35 @@ class MessageReader:
         self._limits = limits
         self._buffer = bytearray()
         self._chunk = bytearray(_READ_SIZE)
+
+    @property
+    def buffered(self) -> bool:
+        """Whether octets of the next message have been read and not yet consumed."""
+        return bool(self._buffer)
+
+    def fill_available(self) -> int | None:
+        """Read what the peer has sent so far without waiting: the number of octets added, 0 when the
+        peer closed, None when nothing is there yet."""
+        try:
+            received = self._channel.recv_into(self._chunk, 0.0)
+        except TimeoutError:
+            return None
+        self._buffer += memoryview(self._chunk)[:received]
+        return received
+
+    def head_ready(self) -> bool:
+        """Whether reading a request head can end without waiting for the peer: a whole head is
+        buffered (an empty line ends it), or what is buffered already breaks a limit."""
+        buffer = self._buffer
+        if not buffer:
+            return False
+        if b"\n\r\n" in buffer or b"\n\n" in buffer:
+            return True
+        lines = buffer.split(b"\n")
+        limit = max(self._limits.max_start_line, self._limits.max_field_line) + 1
+        return len(lines) > self._limits.max_fields + _MAX_LEADING_EMPTY_LINES + 1 or any(
+            len(line) > limit for line in lines
+        )
 
     def _fill(self, deadline: float) -> bool:
         remaining = deadline - time.monotonic()

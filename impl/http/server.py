@@ -1,22 +1,36 @@
-"""A threaded HTTPS/1.1 server: each connection is served by one pooled worker thread, TLS handshake
-included.
+"""A threaded HTTPS/1.1 server in which a connection holds a thread only while it has work to do.
 
-The accept loop only accepts; the TLS handshake (bounded by ``handshake_timeout``), request reading
-(``head_timeout``, ``io_timeout``, size limits) and the handler run in the connection's worker, so a
-stalled or hostile client holds one worker at most, never the listener. At most ``max_connections``
-connections are served at once; further clients wait in the listen backlog. Expected bad input is
-answered with a 4xx ``ProblemDetails``; a failing handler is logged and answered 500, and the
-connection stays usable. :meth:`HttpsServer.stop` closes the listener, shuts every open connection
-and joins every thread.
+A pool of ``workers`` threads waits on one shared epoll set holding the listener and every connection
+that waits for its peer. The thread an event wakes does the work itself: it accepts a new connection,
+then drives it as far as the peer's octets allow (TLS handshake in steps, request head, handler,
+response). When the peer keeps it waiting longer than a short linger, the connection is *parked* back
+in the epoll set, so that connections that send nothing (before, during or after the handshake, or
+between requests) cost a descriptor and no thread. A request's body, the handler and the response
+run without parking, each within its limits (``HttpLimits``).
+
+Bounds, so that idle or slow peers cannot crowd out others: at most ``max_connections`` connections at
+once and ``max_connections_per_peer`` from one IP address. A connection over either bound evicts a
+parked connection of the same scope, in this order: handshakes not completed (unauthenticated), then
+connections without an authenticated TLS identity (no client certificate, no PSK) and partial request
+heads, then idle authenticated ones, the longest waiting first within each class; when none is parked
+the newcomer is refused. Deadlines while parked: ``handshake_timeout`` from accept, ``head_timeout`` for
+a request head once begun (408), ``idle_timeout`` between requests; a reaper thread enforces them.
+
+Expected bad input is answered with a 4xx ``ProblemDetails``; a failing handler is logged and answered
+500, and the connection stays usable. :meth:`HttpsServer.stop` closes the listener and every
+connection and joins every thread.
 """
 
 import contextlib
+import enum
 import logging
 import select
 import socket
 import threading
+import time
+from collections import Counter
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
 
 from impl.http.message import (
     HttpLimits,
@@ -32,21 +46,58 @@ from impl.http.request import Request, parse_query
 from impl.http.response import Response
 from impl.http.router import Router
 from impl.lifecycle import Service
-from impl.tls import ServerTls, TlsChannel, TlsError, TlsHandshakeError
+from impl.tls import ServerHandshake, ServerTls, TlsChannel, TlsError, TlsHandshakeError
 
 ErrorTranslator = Callable[[Exception], Response | None]
 """Maps an exception a handler raised to its answer, or ``None`` for "not mine" (a logged 500)."""
 
 _LOG = logging.getLogger(__name__)
 _CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
-_SLOT_WAIT = 0.2
+_LISTEN_BACKLOG = 512
+_LINGER = 0.05
+"""Seconds a worker waits in place for the peer before parking the connection: a client on a fast
+path answers well within it, so a connection normally never leaves its worker."""
+_REAP_INTERVAL = 0.1
 _ACCEPT_BACKOFF = 0.05
-_LISTEN_BACKLOG = 128
+_WAKE = select.EPOLLIN
+_PARK = select.EPOLLIN | select.EPOLLONESHOT
 
 
 def _problem_for(error: MessageError) -> Response:
     cause = "INVALID_MSG_FORMAT" if error.status == 400 else None
     return ProblemDetails(error.status, detail=error.detail, cause=cause).to_response()
+
+
+class _Stage(enum.IntEnum):
+    """Where a connection is; as a parked connection also its eviction class (lowest first)."""
+
+    HANDSHAKE = 0
+    HEAD = 1  # a request head begun and not complete
+    UNAUTHENTICATED_IDLE = 2  # between requests, no TLS identity
+    IDLE = 3  # between requests, a client certificate or PSK identity
+
+
+@dataclass(eq=False)
+class _Connection:
+    """One accepted connection and what the server knows of it."""
+
+    descriptor: int
+    peer_address: str
+    accepted_at: float
+    handshake: ServerHandshake | None
+    channel: TlsChannel | None = None
+    reader: MessageReader | None = None
+    authenticated: bool = False
+    stage: _Stage = _Stage.HANDSHAKE
+    deadline: float = 0.0
+    parked_at: float = 0.0
+    registered: bool = field(default=False)
+
+    def close(self) -> None:
+        if self.channel is not None:
+            self.channel.close()
+        elif self.handshake is not None:
+            self.handshake.abort()
 
 
 class HttpsServer(Service):
@@ -66,26 +117,30 @@ class HttpsServer(Service):
         host: str = "127.0.0.1",
         port: int = 0,
         limits: HttpLimits | None = None,
-        max_connections: int = 64,
+        workers: int = 32,
+        max_connections: int = 1024,
+        max_connections_per_peer: int = 256,
         error_response: ErrorTranslator | None = None,
     ) -> None:
-        if max_connections < 1:
-            raise ValueError("max_connections must be at least 1")
+        if workers < 1 or max_connections < 1 or max_connections_per_peer < 1:
+            raise ValueError("workers and connection bounds must be at least 1")
         self._router = router
         self._tls = tls
         self._error_response = error_response
         self._requested_address = (host, port)
         self._limits = limits or HttpLimits()
-        self._slots = threading.BoundedSemaphore(max_connections)
+        self._worker_count = workers
+        self._max_connections = max_connections
+        self._max_per_peer = max_connections_per_peer
         self._stopping = threading.Event()
         self._lock = threading.Lock()
-        self._max_connections = max_connections
-        self._pool: ThreadPoolExecutor | None = None
-        self._in_flight: set[Future[None]] = set()
-        self._connections: set[socket.socket] = set()
+        self._parked: dict[int, _Connection] = {}
+        self._busy: set[_Connection] = set()
+        self._per_peer: Counter[str] = Counter()
         self._listener: socket.socket | None = None
+        self._poller: select.epoll | None = None
         self._wakeup: tuple[socket.socket, socket.socket] | None = None
-        self._acceptor: threading.Thread | None = None
+        self._threads: list[threading.Thread] = []
 
     @property
     def address(self) -> tuple[str, int]:
@@ -107,116 +162,283 @@ class HttpsServer(Service):
         return f"https://[{host}]:{port}" if ":" in host else f"https://{host}:{port}"
 
     def start(self) -> None:
-        """Bind, listen and start accepting."""
+        """Bind, listen and start the workers and the reaper."""
         if self._listener is not None:
             raise RuntimeError("the server is already running")
         host, port = self._requested_address
         listener = socket.create_server((host, port), backlog=_LISTEN_BACKLOG)
+        listener.setblocking(False)
         self._stopping.clear()
         self._listener = listener
         self._wakeup = socket.socketpair()
-        self._pool = ThreadPoolExecutor(self._max_connections, thread_name_prefix=f"https-{self.port}")
-        self._acceptor = threading.Thread(target=self._accept_loop, name=f"https-accept-{self.port}")
-        self._acceptor.start()
+        self._poller = select.epoll()
+        self._poller.register(listener.fileno(), _PARK)
+        self._poller.register(self._wakeup[0].fileno(), _WAKE)
+        name = f"https-{self.port}"
+        self._threads = [
+            threading.Thread(target=self._work, name=f"{name}-{index}") for index in range(self._worker_count)
+        ]
+        self._threads.append(threading.Thread(target=self._reap, name=f"{name}-reaper"))
+        for thread in self._threads:
+            thread.start()
 
     def stop(self, timeout: float = 5.0) -> None:
-        """Stop accepting, shut every open connection, join every thread. Idempotent.
+        """Stop accepting, close every connection, join every thread. Idempotent.
 
         A handler still running after ``timeout`` seconds is logged and left to finish on its own.
         """
-        if self._listener is None or self._wakeup is None or self._acceptor is None or self._pool is None:
+        if self._listener is None or self._poller is None or self._wakeup is None:
             return
         self._stopping.set()
         self._wakeup[1].send(b"\0")
-        self._acceptor.join(timeout)
         with self._lock:
-            for connection in self._connections:
-                with contextlib.suppress(OSError):
-                    connection.shutdown(socket.SHUT_RDWR)
-            in_flight = list(self._in_flight)
-        _, still_running = wait(in_flight, timeout)
+            parked = list(self._parked.values())
+            self._parked.clear()
+            for connection in self._busy:
+                _shut_down(connection.descriptor)
+        for connection in parked:
+            self._close(connection, counted=True)
+        deadline = time.monotonic() + timeout
+        for thread in self._threads:
+            thread.join(max(0.0, deadline - time.monotonic()))
+        still_running = [thread.name for thread in self._threads if thread.is_alive()]
         if still_running:
-            _LOG.warning("%d connection(s) still busy after %.1f s; not waiting", len(still_running), timeout)
-        self._pool.shutdown(wait=not still_running)
+            _LOG.warning("%d thread(s) still busy after %.1f s; not waiting", len(still_running), timeout)
+        self._poller.close()
         self._listener.close()
         for end in self._wakeup:
             end.close()
-        self._listener, self._wakeup, self._acceptor, self._pool = None, None, None, None
+        self._listener, self._poller, self._wakeup, self._threads = None, None, None, []
 
-    def _accept_loop(self) -> None:
-        assert self._listener is not None and self._wakeup is not None
-        poller = select.poll()
-        poller.register(self._listener, select.POLLIN)
-        poller.register(self._wakeup[0], select.POLLIN)
+    # -- the workers -----------------------------------------------------------------------------
+
+    def _work(self) -> None:
+        poller, listener = self._poller, self._listener
+        assert poller is not None and listener is not None
+        listener_descriptor = listener.fileno()
         while not self._stopping.is_set():
-            if not self._slots.acquire(timeout=_SLOT_WAIT):
-                continue
-            ready = {descriptor for descriptor, _ in poller.poll()}
-            if self._wakeup[0].fileno() in ready or self._stopping.is_set():
-                self._slots.release()
-                return
             try:
-                sock, _ = self._listener.accept()
-            except OSError as error:  # e.g. out of file descriptors: back off, do not spin
-                _LOG.warning("accept failed: %s", error)
-                self._slots.release()
-                self._stopping.wait(_ACCEPT_BACKOFF)
-                continue
-            self._start_worker(sock)
+                events = poller.poll(-1, 1)
+            except OSError:  # the set was closed by stop()
+                return
+            for descriptor, _ in events:
+                if self._stopping.is_set():
+                    return
+                if descriptor == listener_descriptor:
+                    connection = self._accept(listener, poller)
+                else:
+                    with self._lock:
+                        connection = self._parked.pop(descriptor, None)
+                        if connection is not None:
+                            self._busy.add(connection)
+                if connection is not None:
+                    self._drive(connection)
 
-    def _start_worker(self, sock: socket.socket) -> None:
-        assert self._pool is not None
-        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        shutdown_handle = sock.dup()
-        with self._lock:
-            self._connections.add(shutdown_handle)
-            future = self._pool.submit(self._serve, sock, shutdown_handle)
-            self._in_flight.add(future)
-        future.add_done_callback(self._forget)
-
-    def _forget(self, future: Future[None]) -> None:
-        with self._lock:
-            self._in_flight.discard(future)
-
-    def _serve(self, sock: socket.socket, shutdown_handle: socket.socket) -> None:
+    def _accept(self, listener: socket.socket, poller: select.epoll) -> _Connection | None:
         try:
-            channel = self._tls.accept(sock, timeout=self._limits.handshake_timeout)
+            sock, address = listener.accept()
+        except BlockingIOError:
+            return None
+        except OSError as error:  # e.g. out of file descriptors: back off, do not spin
+            _LOG.warning("accept failed: %s", error)
+            self._stopping.wait(_ACCEPT_BACKOFF)
+            return None
+        finally:
+            with contextlib.suppress(OSError, ValueError):
+                poller.modify(listener.fileno(), _PARK)  # another worker takes the next one
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        peer_address = str(address[0])
+        now = time.monotonic()
+        try:
+            handshake = self._tls.start(sock)
+        except TlsHandshakeError as error:
+            _LOG.info("TLS refused at start: %s", error.reason)
+            return None
+        connection = _Connection(handshake.fileno(), peer_address, now, handshake)
+        connection.deadline = now + self._limits.handshake_timeout
+        victims = self._admit(connection)
+        for victim in victims:
+            self._close(victim, counted=False)
+        if connection not in self._busy:
+            _LOG.info("connection from %s refused: every slot is busy", peer_address)
+            handshake.abort()
+            return None
+        return connection
+
+    def _admit(self, connection: _Connection) -> list[_Connection]:
+        """Count the connection in, evicting parked ones over the bounds (see the module note). The
+        connection is busy afterwards unless it was refused; the evicted ones, out of every set and
+        count, are returned to be closed."""
+        victims: list[_Connection] = []
+        with self._lock:
+            address = connection.peer_address
+            while self._per_peer[address] >= self._max_per_peer:
+                victim = self._evictable(address)
+                if victim is None:
+                    return victims
+                victims.append(self._evict(victim))
+            while len(self._parked) + len(self._busy) >= self._max_connections:
+                victim = self._evictable(None)
+                if victim is None:
+                    return victims
+                victims.append(self._evict(victim))
+            self._per_peer[address] += 1
+            self._busy.add(connection)
+        for victim in victims:
+            _LOG.info("evicted a waiting connection from %s (%s)", victim.peer_address, victim.stage.name)
+        return victims
+
+    def _evictable(self, peer_address: str | None) -> _Connection | None:
+        candidates = [
+            parked
+            for parked in self._parked.values()
+            if peer_address is None or parked.peer_address == peer_address
+        ]
+        return min(candidates, key=lambda parked: (parked.stage, parked.parked_at), default=None)
+
+    def _evict(self, connection: _Connection) -> _Connection:
+        """Take a parked connection out of the set and the counts (the lock is held)."""
+        self._unpark(connection)
+        self._uncount(connection.peer_address)
+        return connection
+
+    def _uncount(self, peer_address: str) -> None:
+        self._per_peer[peer_address] -= 1
+        if not self._per_peer[peer_address]:
+            del self._per_peer[peer_address]
+
+    def _unpark(self, connection: _Connection) -> _Connection:
+        """Take a parked connection out of the set (the lock is held)."""
+        del self._parked[connection.descriptor]
+        self._forget_registration(connection)
+        return connection
+
+    def _forget_registration(self, connection: _Connection) -> None:
+        if connection.registered and self._poller is not None:
+            with contextlib.suppress(OSError, ValueError):
+                self._poller.unregister(connection.descriptor)
+            connection.registered = False
+
+    def _drive(self, connection: _Connection) -> None:
+        """Work on a busy connection until it closes or waits for its peer (then it is parked)."""
+        try:
+            if connection.stage is _Stage.HANDSHAKE and not self._handshake(connection):
+                return self._park(connection)
+            while not self._stopping.is_set():
+                if not self._request_arrived(connection):
+                    return self._park(connection)
+                if not self._serve_request(connection):
+                    break
         except TlsHandshakeError as error:
             _LOG.info("TLS handshake refused: %s", error.reason)
+            connection.handshake = None  # the handshake closed the socket
+        except (TlsError, OSError, PeerClosedError) as error:
+            _LOG.debug("connection ended: %r", error)
         except Exception:
-            _LOG.exception("TLS accept failed")
-            sock.close()
-        else:
-            try:
-                self._exchange(channel)
-            except (TlsError, OSError, PeerClosedError) as error:
-                _LOG.debug("connection ended: %r", error)
-            except Exception:
-                _LOG.exception("connection failed")
-            finally:
-                channel.close()
-        finally:
-            with self._lock:
-                self._connections.discard(shutdown_handle)
-            shutdown_handle.close()
-            self._slots.release()
+            _LOG.exception("connection failed")
+        self._close(connection, counted=True)
+        return None
 
-    def _exchange(self, channel: TlsChannel) -> None:
-        reader = MessageReader(channel, self._limits)
-        while not self._stopping.is_set():
-            try:
-                head = reader.read_request_head()
-                if head is None:
-                    return
-                body = self._read_body(reader, channel, head)
-            except MessageError as error:
-                self._send(channel, _problem_for(error), keep_alive=False, include_body=True)
-                return
-            response = self._dispatch(head, body, channel)
-            keep_alive = head.keep_alive and not self._stopping.is_set()
-            self._send(channel, response, keep_alive=keep_alive, include_body=head.method != "HEAD")
-            if not keep_alive:
-                return
+    def _handshake(self, connection: _Connection) -> bool:
+        """Advance the handshake; True once complete, False when the peer keeps it waiting."""
+        handshake = connection.handshake
+        assert handshake is not None
+        while True:
+            channel = handshake.advance()
+            if channel is not None:
+                break
+            if not _readable_within(connection.descriptor, _LINGER):
+                return False
+        peer = channel.peer
+        connection.channel, connection.handshake = channel, None
+        connection.reader = MessageReader(channel, self._limits)
+        connection.authenticated = peer.certificate is not None or peer.psk_identity is not None
+        self._waiting_for_request(connection)
+        return True
+
+    def _waiting_for_request(self, connection: _Connection) -> None:
+        connection.stage = _Stage.IDLE if connection.authenticated else _Stage.UNAUTHENTICATED_IDLE
+        connection.deadline = time.monotonic() + self._limits.idle_timeout
+
+    def _request_arrived(self, connection: _Connection) -> bool:
+        """Whether a whole request head is there to read (reading what arrived, waiting at most the
+        linger); the reader decides. A peer that closed counts as arrived (the read ends it)."""
+        reader, channel = connection.reader, connection.channel
+        assert reader is not None and channel is not None
+        while not reader.head_ready():
+            received = reader.fill_available()
+            if received == 0:
+                return True  # closed: read_request_head answers None
+            if received is None and not _readable_within(connection.descriptor, _LINGER):
+                if reader.buffered and connection.stage is not _Stage.HEAD:
+                    connection.stage = _Stage.HEAD
+                    connection.deadline = time.monotonic() + self._limits.head_timeout
+                return False
+        return True
+
+    def _serve_request(self, connection: _Connection) -> bool:
+        """Read, handle and answer one request; whether the connection stays open for another."""
+        reader, channel = connection.reader, connection.channel
+        assert reader is not None and channel is not None
+        try:
+            head = reader.read_request_head()
+            if head is None:
+                return False
+            body = self._read_body(reader, channel, head)
+        except MessageError as error:
+            self._send(channel, _problem_for(error), keep_alive=False, include_body=True)
+            return False
+        response = self._dispatch(head, body, channel)
+        keep_alive = head.keep_alive and not self._stopping.is_set()
+        self._send(channel, response, keep_alive=keep_alive, include_body=head.method != "HEAD")
+        self._waiting_for_request(connection)
+        return keep_alive
+
+    def _park(self, connection: _Connection) -> None:
+        """Hand a connection that waits for its peer back to the epoll set."""
+        poller = self._poller
+        with self._lock:
+            self._busy.discard(connection)
+            if self._stopping.is_set() or poller is None:
+                self._uncount(connection.peer_address)
+                parked = False
+            else:
+                connection.parked_at = time.monotonic()
+                self._parked[connection.descriptor] = connection
+                if connection.registered:
+                    poller.modify(connection.descriptor, _PARK)
+                else:
+                    poller.register(connection.descriptor, _PARK)
+                    connection.registered = True
+                parked = True
+        if not parked:
+            self._close(connection, counted=False)
+
+    def _close(self, connection: _Connection, *, counted: bool) -> None:
+        """Close a connection that is parked in no set any more; ``counted``: still in the counts."""
+        with self._lock:
+            self._busy.discard(connection)
+            self._forget_registration(connection)
+            if counted:
+                self._uncount(connection.peer_address)
+        with contextlib.suppress(OSError, TlsError):
+            connection.close()
+
+    # -- deadlines ---------------------------------------------------------------------------------
+
+    def _reap(self) -> None:
+        while not self._stopping.wait(_REAP_INTERVAL):
+            now = time.monotonic()
+            with self._lock:
+                expired = [self._unpark(c) for c in list(self._parked.values()) if c.deadline <= now]
+            for connection in expired:
+                if connection.stage is _Stage.HEAD and connection.channel is not None:
+                    with contextlib.suppress(OSError, TlsError):
+                        problem = _problem_for(MessageError(408, "request head not received in time"))
+                        self._send(connection.channel, problem, keep_alive=False, include_body=True)
+                self._close(connection, counted=True)
+
+    # -- requests ----------------------------------------------------------------------------------
 
     def _read_body(self, reader: MessageReader, channel: TlsChannel, head: RequestHead) -> bytes:
         expectation = head.headers.get("expect")
@@ -275,3 +497,19 @@ class HttpsServer(Service):
             fields.append(("Connection", "close"))
         body = response.body if include_body else b""
         channel.send_all(serialize_response(response.status, fields, body), self._limits.io_timeout)
+
+
+def _readable_within(descriptor: int, timeout: float) -> bool:
+    poller = select.poll()
+    poller.register(descriptor, select.POLLIN)
+    return bool(poller.poll(timeout * 1000))
+
+
+def _shut_down(descriptor: int) -> None:
+    """Shut a connection down by its descriptor (the TLS layer owns the socket object)."""
+    with contextlib.suppress(OSError):
+        sock = socket.socket(fileno=descriptor)
+        try:
+            sock.shutdown(socket.SHUT_RDWR)
+        finally:
+            sock.detach()

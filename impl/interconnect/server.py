@@ -46,7 +46,7 @@ from impl.interconnect.messages import (
 from impl.interconnect.peers import PeerCaller, Peers
 from impl.interconnect.publications import Publications
 from impl.settings import Capif6Protection, InterconnectAgreementCheck, Settings
-from impl.tls import CertificateServerTls, ClientAuth, ServerTls, TlsChannel
+from impl.tls import CertificateServerTls, ClientAuth, ServerHandshake, ServerTls, TlsChannel
 from impl.tls.plaintext import PlaintextServer
 
 
@@ -73,10 +73,15 @@ class Capif6ServerTls:
         with self._lock:
             self._current = tls
 
-    def accept(self, sock: socket.socket, *, timeout: float) -> TlsChannel:
+    def _now(self) -> ServerTls:
         with self._lock:
-            current = self._current
-        return current.accept(sock, timeout=timeout)
+            return self._current
+
+    def start(self, sock: socket.socket) -> ServerHandshake:
+        return self._now().start(sock)
+
+    def accept(self, sock: socket.socket, *, timeout: float) -> TlsChannel:
+        return self._now().accept(sock, timeout=timeout)
 
 
 class Capif6Api:

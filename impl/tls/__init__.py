@@ -13,7 +13,7 @@ connected one (``connect``); the channel's :class:`TlsPeer` says who is on the o
 """
 
 from impl.tls.capif1e import Capif1eClientTls, Capif1eServerTls, OpenSslChannel, matches_server_name
-from impl.tls.channel import ClientTls, ServerTls, StdlibChannel, TlsChannel
+from impl.tls.channel import ClientTls, ServerHandshake, ServerTls, StdlibChannel, TlsChannel
 from impl.tls.errors import TlsConfigurationError, TlsError, TlsHandshakeError
 from impl.tls.peer import Capif1eKeying, TlsPeer
 from impl.tls.profile import ClientAuth, TlsVersion
@@ -32,6 +32,7 @@ __all__ = [
     "PskClientTls",
     "PskLookup",
     "PskServerTls",
+    "ServerHandshake",
     "ServerTls",
     "StdlibChannel",
     "TlsChannel",

@@ -25,7 +25,9 @@ from OpenSSL import SSL, crypto
 
 from impl.pki import CertifiedKey
 from impl.tls.channel import (
+    HANDSHAKE_WRITE_WAIT,
     close_after_refusal,
+    complete_handshake,
     readable_now,
     tls_failure,
     unconfirmed_reset,
@@ -190,16 +192,21 @@ class OpenSslChannel:
             self._socket.close()
 
 
+def _refusal(connection: SSL.Connection, sock: socket.socket, error: Exception) -> TlsHandshakeError:
+    """Close a refused handshake's socket; the error, with the certificate failures recorded."""
+    failures: list[str] = connection.get_app_data()
+    reason = _openssl_reason(error) if isinstance(error, SSL.Error) else str(error)
+    if isinstance(error, TimeoutError):
+        reason = "handshake timed out"
+    close_after_refusal(sock)
+    return TlsHandshakeError("; ".join([reason, *failures]))
+
+
 def _handshake(connection: SSL.Connection, sock: socket.socket, deadline: float) -> None:
     try:
         _retry(connection.do_handshake, sock, deadline)
     except (SSL.Error, OSError) as error:
-        failures: list[str] = connection.get_app_data()
-        reason = _openssl_reason(error) if isinstance(error, SSL.Error) else str(error)
-        if isinstance(error, TimeoutError):
-            reason = "handshake timed out"
-        close_after_refusal(sock)
-        raise TlsHandshakeError("; ".join([reason, *failures])) from error
+        raise _refusal(connection, sock, error) from error
 
 
 def _keying(connection: SSL.Connection, sock: socket.socket) -> tuple[TlsVersion, str, Capif1eKeying]:
@@ -238,18 +245,55 @@ class Capif1eServerTls:
         self._context.set_session_id(SESSION_ID_CONTEXT)
         self._context.set_verify(_VERIFY_MODES[client_auth], _verify_callback)
 
-    def accept(self, sock: socket.socket, *, timeout: float) -> OpenSslChannel:
-        """See :meth:`impl.tls.channel.ServerTls.accept`."""
-        deadline = time.monotonic() + timeout
+    def start(self, sock: socket.socket) -> "Capif1eServerHandshake":
+        """See :meth:`impl.tls.channel.ServerTls.start`."""
         sock.setblocking(False)
         connection = SSL.Connection(self._context, sock)
         connection.set_app_data([])
         connection.set_accept_state()
-        _handshake(connection, sock, deadline)
-        version, cipher, keying = _keying(connection, sock)
-        certificate = connection.get_peer_certificate(as_cryptography=True)
+        return Capif1eServerHandshake(connection, sock)
+
+    def accept(self, sock: socket.socket, *, timeout: float) -> OpenSslChannel:
+        """See :meth:`impl.tls.channel.ServerTls.accept`."""
+        channel = complete_handshake(self.start(sock), time.monotonic() + timeout)
+        assert isinstance(channel, OpenSslChannel)
+        return channel
+
+
+class Capif1eServerHandshake:
+    """:class:`~impl.tls.channel.ServerHandshake` of the CAPIF-1e endpoint (pyOpenSSL)."""
+
+    def __init__(self, connection: SSL.Connection, sock: socket.socket) -> None:
+        self._connection = connection
+        self._socket = sock
+        self._descriptor = sock.fileno()
+
+    def fileno(self) -> int:
+        """See :meth:`impl.tls.channel.ServerHandshake.fileno`."""
+        return self._descriptor
+
+    def advance(self) -> OpenSslChannel | None:
+        """See :meth:`impl.tls.channel.ServerHandshake.advance`."""
+        try:
+            while True:
+                try:
+                    self._connection.do_handshake()
+                    break
+                except SSL.WantReadError:
+                    return None
+                except SSL.WantWriteError:
+                    deadline = time.monotonic() + HANDSHAKE_WRITE_WAIT
+                    wait_until_ready(self._socket, for_write=True, deadline=deadline)
+        except (SSL.Error, OSError) as error:
+            raise _refusal(self._connection, self._socket, error) from error
+        version, cipher, keying = _keying(self._connection, self._socket)
+        certificate = self._connection.get_peer_certificate(as_cryptography=True)
         peer = TlsPeer(version, cipher, certificate=certificate, capif1e_keying=keying)
-        return OpenSslChannel(connection, sock, peer, client_side=False)
+        return OpenSslChannel(self._connection, self._socket, peer, client_side=False)
+
+    def abort(self) -> None:
+        """See :meth:`impl.tls.channel.ServerHandshake.abort`."""
+        close_after_refusal(self._socket)
 
 
 class Capif1eClientTls:

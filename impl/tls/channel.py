@@ -3,7 +3,9 @@
 A :class:`TlsChannel` is an established, authenticated TLS connection: every read and write takes its
 own timeout, a read returning 0 means the peer closed. A :class:`ServerTls` turns an accepted TCP
 socket into a channel, a :class:`ClientTls` a connected one; both finish the handshake within a total
-deadline (a stalled peer cannot hold a worker longer) or raise :class:`TlsHandshakeError`.
+deadline (a stalled peer cannot hold a worker longer) or raise :class:`TlsHandshakeError`. A server may
+also run a handshake in steps (:meth:`ServerTls.start`, :class:`ServerHandshake`), each step going as
+far as the octets already received allow, so that a peer that sends nothing holds no thread meanwhile.
 """
 
 import contextlib
@@ -30,8 +32,8 @@ class TlsChannel(Protocol):
         ...
 
     def recv_into(self, buffer: bytearray | memoryview, timeout: float) -> int:
-        """Read up to ``len(buffer)`` octets; 0 when the peer closed. Raises :class:`TimeoutError`,
-        :class:`TlsError` or :class:`OSError`."""
+        """Read up to ``len(buffer)`` octets; 0 when the peer closed. Raises :class:`TimeoutError`
+        (nothing within ``timeout``; with 0, nothing there now), :class:`TlsError` or :class:`OSError`."""
         ...
 
     def send_all(self, data: bytes, timeout: float) -> None:
@@ -47,13 +49,55 @@ class TlsChannel(Protocol):
         ...
 
 
+class ServerHandshake(Protocol):
+    """A server handshake in progress on a non-blocking socket."""
+
+    def fileno(self) -> int:
+        """The socket's descriptor (to wait until the peer sends more)."""
+        ...
+
+    def advance(self) -> TlsChannel | None:
+        """Go as far as the octets received so far allow, without waiting for the peer: the channel
+        once the handshake is complete, None while it needs more from the peer. A refused handshake
+        raises :class:`TlsHandshakeError`, the socket closed."""
+        ...
+
+    def abort(self) -> None:
+        """Give up (a deadline passed): close the socket."""
+        ...
+
+
 class ServerTls(Protocol):
     """The TLS mode of a listening endpoint."""
 
-    def accept(self, sock: socket.socket, *, timeout: float) -> TlsChannel:
-        """Run the server handshake on an accepted socket within ``timeout`` seconds in total.
-        The socket belongs to the channel afterwards; on :class:`TlsHandshakeError` the caller closes it."""
+    def start(self, sock: socket.socket) -> ServerHandshake:
+        """Begin the server handshake on an accepted socket, which belongs to the handshake from now
+        on (and then to the channel). Raises :class:`TlsHandshakeError` (socket closed) if TLS cannot
+        even start."""
         ...
+
+    def accept(self, sock: socket.socket, *, timeout: float) -> TlsChannel:
+        """Run the server handshake on an accepted socket within ``timeout`` seconds in total
+        (:func:`complete_handshake`). The socket belongs to the channel afterwards."""
+        ...
+
+
+HANDSHAKE_WRITE_WAIT = 5.0
+"""Seconds a handshake step may wait to write (the socket buffer full: never, in practice)."""
+
+
+def complete_handshake(handshake: ServerHandshake, deadline: float) -> TlsChannel:
+    """Drive ``handshake`` to its end, waiting for the peer between steps, by ``deadline``
+    (``time.monotonic``); :class:`TlsHandshakeError` when it is refused or the deadline passes."""
+    while True:
+        channel = handshake.advance()
+        if channel is not None:
+            return channel
+        try:
+            wait_until_ready(handshake.fileno(), for_write=False, deadline=deadline)
+        except TimeoutError as error:
+            handshake.abort()
+            raise TlsHandshakeError("handshake timed out") from error
 
 
 class ClientTls(Protocol):
@@ -65,8 +109,9 @@ class ClientTls(Protocol):
         ...
 
 
-def wait_until_ready(sock: socket.socket, *, for_write: bool, deadline: float) -> None:
-    """Block until ``sock`` is readable (or writable) or ``deadline`` (``time.monotonic``) passes."""
+def wait_until_ready(sock: socket.socket | int, *, for_write: bool, deadline: float) -> None:
+    """Block until ``sock`` (a socket or descriptor) is readable (or writable) or ``deadline``
+    (``time.monotonic``) passes; :class:`TimeoutError` then."""
     remaining = deadline - time.monotonic()
     if remaining <= 0:
         raise TimeoutError("TLS operation timed out")
@@ -172,6 +217,8 @@ class StdlibChannel:
             received = self._socket.recv_into(buffer)
         except (ssl.SSLZeroReturnError, ssl.SSLEOFError):
             return 0
+        except ssl.SSLWantReadError as error:  # timeout 0: nothing there yet
+            raise TimeoutError("nothing to read") from error
         except ssl.SSLError as error:
             raise self._tls_error(error) from error
         except ConnectionError as error:

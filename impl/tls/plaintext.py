@@ -32,7 +32,10 @@ class PlaintextChannel:
 
     def recv_into(self, buffer: bytearray | memoryview, timeout: float) -> int:
         self._socket.settimeout(timeout)
-        return self._socket.recv_into(buffer)
+        try:
+            return self._socket.recv_into(buffer)
+        except BlockingIOError as error:  # timeout 0: nothing there yet
+            raise TimeoutError("nothing to read") from error
 
     def send_all(self, data: bytes, timeout: float) -> None:
         self._socket.settimeout(timeout)
@@ -50,8 +53,27 @@ class PlaintextChannel:
         self._socket.close()
 
 
+class PlaintextHandshake:
+    """The ``ServerHandshake`` of an unprotected endpoint: complete before it begins."""
+
+    def __init__(self, sock: socket.socket) -> None:
+        self._socket = sock
+
+    def fileno(self) -> int:
+        return self._socket.fileno()
+
+    def advance(self) -> PlaintextChannel:
+        return PlaintextChannel(self._socket)
+
+    def abort(self) -> None:
+        self._socket.close()
+
+
 class PlaintextServer:
     """The ``ServerTls`` of an unprotected endpoint: every accepted connection is used as it is."""
+
+    def start(self, sock: socket.socket) -> PlaintextHandshake:
+        return PlaintextHandshake(sock)
 
     def accept(self, sock: socket.socket, *, timeout: float) -> PlaintextChannel:
         return PlaintextChannel(sock)

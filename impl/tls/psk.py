@@ -14,6 +14,7 @@ import tempfile
 import threading
 from collections.abc import Callable
 from pathlib import Path
+from typing import Protocol
 
 from impl.tls.errors import TlsConfigurationError
 from impl.tls.ffdhe import ffdhe3072_pem
@@ -63,20 +64,29 @@ def load_ffdhe_parameters(context: ssl.SSLContext) -> None:
         context.load_dh_params(str(parameters))
 
 
-class PskServerCallback:
-    """The server callback: looks the identity up, remembers per thread which identity was asked for.
+class PskIdentityRecorder(Protocol):
+    """Where a handshake keeps the PSK identity the client asked for."""
 
-    The handshake runs in the calling thread, so after a successful PSK handshake
-    :meth:`last_identity` is the identity the client proved. It never raises into the TLS library:
-    a failing lookup is logged and refuses the identity.
+    psk_identity: str | None
+
+
+class PskServerCallback:
+    """The server callback: looks the identity up and records it in the handshake that asked.
+
+    A handshake step runs in the calling thread, so the step binds its handshake (:meth:`bind`) before
+    it calls into TLS, and the callback, called from within that step, records the identity there:
+    after a successful PSK handshake it is the identity the client proved. It never raises into the
+    TLS library: a failing lookup is logged and refuses the identity.
     """
 
     def __init__(self, lookup: PskLookup) -> None:
         self._lookup = lookup
-        self._last = threading.local()
+        self._bound = threading.local()
 
     def __call__(self, identity: str | None) -> bytes:
-        self._last.identity = identity
+        recorder: PskIdentityRecorder | None = getattr(self._bound, "recorder", None)
+        if recorder is not None:
+            recorder.psk_identity = identity
         if not identity or len(identity) > MAX_PSK_IDENTITY_LENGTH:
             return b""
         try:
@@ -88,14 +98,9 @@ class PskServerCallback:
             return b""
         return key
 
-    def forget(self) -> None:
-        """Clear this thread's last identity (before a handshake)."""
-        self._last.identity = None
-
-    def last_identity(self) -> str | None:
-        """The identity this thread's last handshake asked for."""
-        identity: str | None = getattr(self._last, "identity", None)
-        return identity
+    def bind(self, recorder: PskIdentityRecorder | None) -> None:
+        """Record identities asked for in this thread into ``recorder`` (None: nowhere)."""
+        self._bound.recorder = recorder
 
 
 def psk_client_callback(identity: str, key: bytes) -> Callable[[str | None], tuple[str, bytes]]:

@@ -16,14 +16,23 @@ import socket
 import ssl
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
 from impl.pki import CertifiedKey
-from impl.tls.channel import StdlibChannel, close_after_refusal, peer_certificate, stdlib_handshake
+from impl.tls.channel import (
+    HANDSHAKE_WRITE_WAIT,
+    StdlibChannel,
+    close_after_refusal,
+    complete_handshake,
+    peer_certificate,
+    ssl_error_reason,
+    stdlib_handshake,
+    wait_until_ready,
+)
 from impl.tls.errors import TlsConfigurationError, TlsHandshakeError
 from impl.tls.peer import TlsPeer
 from impl.tls.profile import (
@@ -126,6 +135,72 @@ def _wrap(context: ssl.SSLContext, sock: socket.socket, server_name: str | None)
         raise TlsHandshakeError(f"cannot start TLS: {error}") from error
 
 
+PeerOf = Callable[[ssl.SSLSocket, str | None], TlsPeer]
+"""What a completed server handshake yields: the peer, from the socket and the PSK identity asked for
+(or a :class:`TlsHandshakeError`, the socket then closed)."""
+
+
+class StdlibServerHandshake:
+    """:class:`~impl.tls.channel.ServerHandshake` over an ``ssl.SSLSocket``."""
+
+    def __init__(self, tls_socket: ssl.SSLSocket, peer_of: PeerOf, psk_callback: PskServerCallback | None):
+        self._socket = tls_socket
+        self._descriptor = tls_socket.fileno()
+        self._peer_of = peer_of
+        self._psk_callback = psk_callback
+        self.psk_identity: str | None = None
+
+    def fileno(self) -> int:
+        """See :meth:`impl.tls.channel.ServerHandshake.fileno`."""
+        return self._descriptor
+
+    def advance(self) -> StdlibChannel | None:
+        """See :meth:`impl.tls.channel.ServerHandshake.advance`."""
+        if self._psk_callback is not None:
+            self._psk_callback.bind(self)
+        try:
+            while True:
+                try:
+                    # The unbound call skips sslpsk3's per-call re-setup, which would reset a
+                    # handshake in progress; its callbacks were installed once (see psk.py).
+                    ssl.SSLSocket.do_handshake(self._socket)
+                    break
+                except ssl.SSLWantReadError:
+                    return None
+                except ssl.SSLWantWriteError:
+                    deadline = time.monotonic() + HANDSHAKE_WRITE_WAIT
+                    wait_until_ready(self._socket, for_write=True, deadline=deadline)
+        except ssl.SSLError as error:
+            raise self._refused(ssl_error_reason(error)) from error
+        except TimeoutError as error:
+            raise self._refused("handshake timed out") from error
+        except OSError as error:
+            raise self._refused(f"connection failed during handshake: {error}") from error
+        finally:
+            if self._psk_callback is not None:
+                self._psk_callback.bind(None)
+        return StdlibChannel(self._socket, self._peer_of(self._socket, self.psk_identity), client_side=False)
+
+    def _refused(self, reason: str) -> TlsHandshakeError:
+        self.abort()
+        return TlsHandshakeError(reason)
+
+    def abort(self) -> None:
+        """See :meth:`impl.tls.channel.ServerHandshake.abort`: the peer reads our alert, if any, and
+        an orderly close."""
+        if self._socket.fileno() >= 0:
+            close_after_refusal(socket.socket(fileno=self._socket.detach()))
+
+
+def _start(
+    context: ssl.SSLContext, sock: socket.socket, peer_of: PeerOf, psk: PskServerCallback | None
+) -> StdlibServerHandshake:
+    tls_socket = _wrap(context, sock, None)
+    if psk is not None:
+        install_psk_callbacks(tls_socket)
+    return StdlibServerHandshake(tls_socket, peer_of, psk)
+
+
 class CertificateServerTls:
     """Server with a certificate; asks for a client certificate per ``client_auth`` and verifies it
     against ``client_cas``. With ``psk_lookup`` it accepts TLS 1.2 PSK clients on the same port too
@@ -157,20 +232,21 @@ class CertificateServerTls:
             _trust(self._context, client_cas)
         self._context.verify_mode = _VERIFY_MODES[client_auth]
 
+    def start(self, sock: socket.socket) -> StdlibServerHandshake:
+        """See :meth:`impl.tls.channel.ServerTls.start`."""
+        return _start(self._context, sock, self._peer, self._psk_callback)
+
     def accept(self, sock: socket.socket, *, timeout: float) -> StdlibChannel:
         """See :meth:`impl.tls.channel.ServerTls.accept`."""
-        deadline = time.monotonic() + timeout
-        tls_socket = _wrap(self._context, sock, None)
-        if self._psk_callback:
-            install_psk_callbacks(tls_socket)
-            self._psk_callback.forget()
-        _run_handshake(tls_socket, deadline)
+        channel = complete_handshake(self.start(sock), time.monotonic() + timeout)
+        assert isinstance(channel, StdlibChannel)
+        return channel
+
+    def _peer(self, tls_socket: ssl.SSLSocket, psk_identity: str | None) -> TlsPeer:
         version, cipher = _negotiated(tls_socket)
         if self._psk_callback and is_psk_cipher(cipher):
-            peer = TlsPeer(version, cipher, psk_identity=self._psk_callback.last_identity())
-        else:
-            peer = TlsPeer(version, cipher, certificate=peer_certificate(tls_socket))
-        return StdlibChannel(tls_socket, peer, client_side=False)
+            return TlsPeer(version, cipher, psk_identity=psk_identity)
+        return TlsPeer(version, cipher, certificate=peer_certificate(tls_socket))
 
 
 class PskServerTls:
@@ -184,19 +260,23 @@ class PskServerTls:
         _harden_server(self._context)
         self._context.set_psk_server_callback(self._psk_callback, identity_hint)  # type: ignore[attr-defined]
 
+    def start(self, sock: socket.socket) -> StdlibServerHandshake:
+        """See :meth:`impl.tls.channel.ServerTls.start`."""
+        return _start(self._context, sock, _psk_peer, self._psk_callback)
+
     def accept(self, sock: socket.socket, *, timeout: float) -> StdlibChannel:
         """See :meth:`impl.tls.channel.ServerTls.accept`."""
-        deadline = time.monotonic() + timeout
-        tls_socket = _wrap(self._context, sock, None)
-        install_psk_callbacks(tls_socket)
-        self._psk_callback.forget()
-        _run_handshake(tls_socket, deadline)
-        version, cipher = _negotiated(tls_socket)
-        identity = self._psk_callback.last_identity()
-        if not is_psk_cipher(cipher) or identity is None:
-            tls_socket.close()
-            raise TlsHandshakeError(f"negotiated {cipher} without a PSK")
-        return StdlibChannel(tls_socket, TlsPeer(version, cipher, psk_identity=identity), client_side=False)
+        channel = complete_handshake(self.start(sock), time.monotonic() + timeout)
+        assert isinstance(channel, StdlibChannel)
+        return channel
+
+
+def _psk_peer(tls_socket: ssl.SSLSocket, psk_identity: str | None) -> TlsPeer:
+    version, cipher = _negotiated(tls_socket)
+    if not is_psk_cipher(cipher) or psk_identity is None:
+        tls_socket.close()
+        raise TlsHandshakeError(f"negotiated {cipher} without a PSK")
+    return TlsPeer(version, cipher, psk_identity=psk_identity)
 
 
 class CertificateClientTls:

@@ -34,6 +34,7 @@ from impl.tls import (
     ClientTls,
     PskClientTls,
     PskServerTls,
+    ServerHandshake,
     ServerTls,
     TlsChannel,
     TlsHandshakeError,
@@ -192,9 +193,31 @@ class CountingServerTls:
         self.handshakes = 0
         self.closed = threading.Event()
 
+    def start(self, sock: socket.socket) -> ServerHandshake:
+        self.handshakes += 1
+        return ObservedHandshake(self.inner.start(sock), self.closed)
+
     def accept(self, sock: socket.socket, *, timeout: float) -> TlsChannel:
         self.handshakes += 1
         return ObservedChannel(self.inner.accept(sock, timeout=timeout), self.closed)
+
+
+class ObservedHandshake:
+    """Wraps a server handshake so that its channel signals its close."""
+
+    def __init__(self, inner: ServerHandshake, closed: threading.Event) -> None:
+        self.inner = inner
+        self.closed = closed
+
+    def fileno(self) -> int:
+        return self.inner.fileno()
+
+    def advance(self) -> TlsChannel | None:
+        channel = self.inner.advance()
+        return None if channel is None else ObservedChannel(channel, self.closed)
+
+    def abort(self) -> None:
+        self.inner.abort()
 
 
 def test_keep_alive_reuses_one_session(pki: TestPki) -> None:

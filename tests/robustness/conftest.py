@@ -7,11 +7,13 @@ test that needs it, it is never skipped.
 """
 
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from impl.deployment import Deployment
+from tests.impl.conftest import TestPki, build_test_pki
 from tests.impl.test_e2e_world import Ready, ready_invoker, running
 
 SHARED = Path(__file__).resolve().parents[3] / "shared"
@@ -38,3 +40,9 @@ def ready(deployment: Deployment) -> Iterator[Ready]:
     invoker = ready_invoker(deployment)
     yield invoker
     invoker.invoker.close()
+
+
+@pytest.fixture(scope="session")
+def pki() -> Iterator[TestPki]:
+    """The CAs and credentials of the TLS tests (``tests/impl/conftest.py``), issued from now."""
+    yield build_test_pki(datetime.now(UTC))

@@ -1,0 +1,139 @@
+"""Issue 13, defect 3: idle connections cannot crowd out legitimate ones. A connection that sends nothing
+(before, during or after its TLS handshake) holds no worker, and connections over the per-peer or total
+bound evict parked ones, unauthenticated first (``impl.http.server``). The 1 s p99 target under 200 idle
+connections is measured in ``benchmarks/bench_load.py``; here the requests must simply be answered,
+each well within the client's timeout, while the idle connections stay open."""
+
+import socket
+import ssl
+import time
+import urllib.parse
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+
+from impl.deployment import HELLO_API, Deployment
+from impl.http import HttpsClient, HttpsServer, Request, Response, Router
+from impl.pki import certificate_pem
+from impl.tls import CertificateClientTls, CertificateServerTls, ClientAuth
+from tests.impl.conftest import TestPki
+from tests.impl.test_e2e_world import RESOURCE, Ready, capif1e_client, server_only_tls
+
+IDLE = 200
+LEGITIMATE = 20
+PROMPT = 5.0
+"""Seconds a legitimate request may take here (the code this replaced made them wait for the idle
+connections' 10 s handshake deadline)."""
+
+
+def server_only_context(ca_pem: str) -> ssl.SSLContext:
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    context.load_verify_locations(cadata=ca_pem)
+    return context
+
+
+@contextmanager
+def idle_connections(port: int, ca_pem: str, count: int) -> Iterator[list[socket.socket]]:
+    """``count`` idle connections: a third silent after TCP, a third stalled inside the TLS handshake
+    (half a ClientHello), a third with a finished server-authenticated handshake and no request."""
+    with ExitStack() as stack:
+        held: list[socket.socket] = []
+        context = server_only_context(ca_pem)
+        for index in range(count):
+            sock = stack.enter_context(socket.create_connection(("127.0.0.1", port), timeout=PROMPT))
+            kind = index % 3
+            if kind == 1:
+                sock.sendall(b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03")
+            elif kind == 2:
+                sock = stack.enter_context(context.wrap_socket(sock, server_hostname="127.0.0.1"))
+            held.append(sock)
+        yield held
+
+
+def answered_promptly(call: object) -> float:
+    assert callable(call)
+    started = time.monotonic()
+    assert call() == 200
+    elapsed = time.monotonic() - started
+    assert elapsed < PROMPT
+    return elapsed
+
+
+def test_legitimate_requests_are_answered_while_200_idle_connections_are_held(
+    deployment: Deployment, ready: Ready
+) -> None:
+    ca_pem = certificate_pem(deployment.ca.certificate)
+    aef_port = deployment.aef.interfaces["oauth"].port
+    assert aef_port is not None
+    greeting = f"/oauth/{HELLO_API}/v1{RESOURCE}"
+    bearer = {"Authorization": f"Bearer {ready.token}"}
+    query = urllib.parse.urlencode({"api-invoker-id": ready.api_invoker_id})
+
+    def aef_request() -> int:
+        with HttpsClient(server_only_tls(deployment), "127.0.0.1", aef_port, timeout=PROMPT) as client:
+            return client.get(greeting, headers=bearer).status
+
+    def ccf_request() -> int:
+        with capif1e_client(deployment, ready.invoker.identity.credential) as client:
+            return client.get(f"/service-apis/v1/allServiceAPIs?{query}").status
+
+    with (
+        idle_connections(aef_port, ca_pem, IDLE) as aef_idle,
+        idle_connections(deployment.ccf.capif1e_port, ca_pem, IDLE) as ccf_idle,
+    ):
+        answered_promptly(aef_request)
+        answered_promptly(ccf_request)
+        assert all(still_open(sock) for sock in aef_idle + ccf_idle)  # held, not timed out or evicted
+        for _ in range(LEGITIMATE - 1):
+            answered_promptly(aef_request)
+            answered_promptly(ccf_request)
+
+
+def still_open(sock: socket.socket) -> bool:
+    """Whether the server has not closed the connection (nothing to read, no end of stream)."""
+    sock.setblocking(False)
+    try:
+        return sock.recv(1) != b""
+    except (BlockingIOError, ssl.SSLWantReadError):
+        return True
+    except OSError:
+        return False
+
+
+def _ok(request: Request) -> Response:
+    return Response.json({"ok": True})
+
+
+def test_over_the_per_peer_bound_unauthenticated_idle_connections_are_evicted_first(pki: TestPki) -> None:
+    router = Router()
+    router.add("GET", "/ok", _ok)
+    tls = CertificateServerTls(pki.server, client_cas=pki.ca.certificate, client_auth=ClientAuth.OPTIONAL)
+    with HttpsServer(router, tls, max_connections_per_peer=8) as server:
+        mutual = CertificateClientTls(pki.ca.certificate, credential=pki.client)
+        authenticated = [HttpsClient(mutual, "127.0.0.1", server.port, timeout=PROMPT) for _ in range(4)]
+        for client in authenticated:
+            assert client.get("/ok").status == 200
+        first_peers = [client.peer for client in authenticated]
+        silent = []
+        for _ in range(12):  # each parked (after the server's short linger) before the next arrives
+            silent.append(socket.create_connection(("127.0.0.1", server.port), timeout=PROMPT))
+            time.sleep(0.15)
+        with HttpsClient(CertificateClientTls(pki.ca.certificate), "127.0.0.1", server.port) as newcomer:
+            assert answered_promptly(lambda: newcomer.get("/ok").status) < PROMPT
+        evicted = sum(1 for sock in silent if _closed_by_server(sock))
+        assert evicted >= 8  # 4 authenticated + 12 silent + the newcomer over a bound of 8
+        for client, peer in zip(authenticated, first_peers, strict=True):
+            assert client.get("/ok").status == 200
+            assert client.peer is peer  # still the same session: not evicted
+            client.close()
+        for sock in silent:
+            sock.close()
+
+
+def _closed_by_server(sock: socket.socket) -> bool:
+    sock.settimeout(PROMPT)
+    try:
+        return sock.recv(1) == b""
+    except ConnectionResetError:
+        return True
+    except TimeoutError:
+        return False
