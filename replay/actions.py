@@ -1,11 +1,11 @@
-"""The actions of the catalogue (``spec/actions``) the replayer can drive on one CAPIF provider, with
-the sort of each parameter, and why it cannot drive the others.
+"""The actions of the catalogue (``spec/actions``) the replayer can drive, with the sort of each
+parameter, and why it cannot drive the others.
 
-The single-provider actions are those of TS 33.122 Rel-18 (onboarding, negotiation, the three CAPIF-2e
-methods, offboarding), the method update of contribution 004, and the attacker acting as the
-dishonest invokers it controls (including asking the CCF to revoke another invoker's
-authorization). CAPIF-6/6e (TS 23.222 clause 8.25, contributions 000-002), CAPIF-8 (contribution 003)
-and CCFs the attacker controls have no counterpart in a one-provider deployment.
+They are those of TS 33.122 Rel-18 (onboarding, negotiation, the three CAPIF-2e methods, offboarding),
+the method update of contribution 004, the honest procedures of interconnection (TS 23.222 clause
+8.25, contributions 000-002: relayed or home-selected negotiation, security information and policy
+from the home CCF, token relay), and the attacker acting as the dishonest invokers and AEFs it
+controls (including asking the CCF to revoke another invoker's authorization).
 """
 
 from __future__ import annotations
@@ -28,9 +28,14 @@ PARAMETERS: Mapping[str, Mapping[str, str]] = {
     "offboard": {"i": INVOKER, "c": CCF},
     "revoke-another": {"j": INVOKER, "c": CCF, "i": INVOKER, "a": AEF},
     "negotiate": {"i": INVOKER, "h": CCF, "a": AEF, "m": METHOD, "k": KEY},
+    "negotiate-relayed": {"i": INVOKER, "h": CCF, "c": CCF, "a": AEF, "m": METHOD, "k": KEY},
+    "negotiate-home-selects": {"i": INVOKER, "h": CCF, "c": CCF, "a": AEF, "m": METHOD, "k": KEY},
     "aef-fetch-psk": {"a": AEF, "c": CCF, "i": INVOKER, "b": AEF, "k": KEY},
     "aef-fetch-policy": {"a": AEF, "c": CCF, "i": INVOKER},
     "aef-fetch-certificate": {"a": AEF, "c": CCF, "i": INVOKER},
+    "aef-fetch-root": {"a": AEF, "c": CCF, "i": INVOKER, "r": CCF},
+    "aef-fetch-policy-from-home": {"a": AEF, "c": CCF, "i": INVOKER, "h": CCF, "x": API},
+    "fetch-from-home": {"a": AEF, "c": CCF, "i": INVOKER, "h": CCF, "m": METHOD, "k": KEY},
     "psk-session": {"a": AEF, "i": INVOKER, "k": KEY},
     "psk-session-attacker": {"a": AEF, "i": INVOKER, "k": KEY},
     "pki-session": {"a": AEF, "i": INVOKER, "ct": CERT, "r": CCF},
@@ -38,6 +43,8 @@ PARAMETERS: Mapping[str, Mapping[str, str]] = {
     "invoke": {"a": AEF, "i": INVOKER, "x": API, "m": METHOD},
     "invoke-attacker": {"a": AEF, "i": INVOKER, "x": API, "m": METHOD},
     "token-request": {"j": INVOKER, "c": CCF, "s": INVOKER, "a": AEF, "x": API, "t": TOKEN},
+    "token-relayed": {"j": INVOKER, "h": CCF, "c": CCF, "s": INVOKER, "a": AEF, "x": API, "t": TOKEN},
+    "token-home-issued": {"j": INVOKER, "h": CCF, "c": CCF, "s": INVOKER, "a": AEF, "x": API, "t": TOKEN},
     "token-expires": {"t": TOKEN},
     "oauth-invoke": {"a": AEF, "j": INVOKER, "t": TOKEN, "x": API, "c": CCF, "i": INVOKER},
     "oauth-invoke-attacker": {"a": AEF, "j": INVOKER, "t": TOKEN, "x": API, "c": CCF, "i": INVOKER},
@@ -49,22 +56,12 @@ PARAMETERS: Mapping[str, Mapping[str, str]] = {
 """Every action the replayer drives, and the sort of each of its parameters."""
 
 
-INTERCONNECTION_ONLY = frozenset({"negotiate-home-selects", "token-home-issued", "aef-fetch-root"})
-"""Interconnection actions that do not themselves travel on CAPIF-6/6e: they concern an AEF of another
-provider, or security information that only CAPIF-6/6e brings."""
-
-
 def unsupported_reason(action: str, via: str) -> str:
-    """Why a step of ``action`` (over ``via``) cannot be driven on one CAPIF provider."""
-    if "CAPIF-6" in via:
-        return f"{action} crosses CAPIF-6/6e between two CCFs; the target is one CAPIF provider"
-    if action in INTERCONNECTION_ONLY:
-        return (
-            f"{action} concerns an AEF or a CA of another provider (interconnection);"
-            " the target is one CAPIF provider"
-        )
+    """Why a step of ``action`` (over ``via``) cannot be driven."""
     if "CAPIF-8" in via or action.startswith(("rof-", "ro-")):
-        return f"{action} belongs to CAPIF-8 (resource owner function), which the target does not offer"
-    if action.startswith("attacker-ccf-"):
-        return f"{action} needs a CCF the attacker controls; the target's CCF is honest"
-    return f"{action} has no single-provider REST mapping"
+        return f"{action} belongs to CAPIF-8 (resource owner function), which the replayer does not drive yet"
+    if action.startswith("attacker-ccf-") or action.endswith(("-attacker", "-by-attacker")):
+        return f"{action} needs a CCF the attacker controls, which the replayer does not play yet"
+    if action.endswith(("-spoofed", "-tampered")):
+        return f"{action} needs the network attacker on CAPIF-6/6e, which the replayer does not play yet"
+    return f"{action} has no wire translation in the replayer"

@@ -27,7 +27,7 @@ from replay.errors import TraceError
 from replay.external import ExternalTarget
 from replay.judge import Mode
 from replay.report import ReplayReport
-from replay.run import BOTH_MODES, recommended_settings, replay_all, replay_on
+from replay.run import BOTH_MODES, recommended_profile, replay_all, replay_on
 
 USAGE_ERROR = 2
 DIVERGED = 1
@@ -50,7 +50,7 @@ def _replay(arguments: argparse.Namespace) -> ReplayReport:
     traces = TraceChecker(arguments.spec_dir).read(arguments.files)
     modes = _MODES[arguments.mode]
     if arguments.target is None:
-        recommended = recommended_settings(arguments.spec_dir)
+        recommended = recommended_profile(arguments.spec_dir)
         with tempfile.TemporaryDirectory(prefix="capifsec-replay-") as workdir:
             return replay_all(traces, Path(workdir), modes=modes, recommended=recommended)
     if len(modes) != 1:
@@ -59,7 +59,8 @@ def _replay(arguments: argparse.Namespace) -> ReplayReport:
         )
     target = ExternalTarget.from_file(arguments.target, arguments.spec_dir)
     target.check_reachable()
-    replays = tuple(replay_on(trace, target, modes[0]) for trace in traces)
+    reference = recommended_profile(arguments.spec_dir)
+    replays = tuple(replay_on(trace, target, modes[0], reference) for trace in traces)
     return ReplayReport(replays, sum(replay.seconds for replay in replays))
 
 

@@ -54,7 +54,7 @@ DEFAULT_NOTIFICATION_DESTINATION = "https://127.0.0.1:9/notifications"
 COMMAND_TIMEOUT_SECONDS = 60.0
 OPERATIONS: Mapping[str, tuple[Capability, frozenset[str]]] = {
     "setMethods": (Capability.METHOD_UPDATE, frozenset({"aefId", "interface", "methods"})),
-    "setAudience": (Capability.POLICY, frozenset({"aefId", "api", "invokers"})),
+    "setAudience": (Capability.POLICY, frozenset({"provider", "aefId", "api", "invokers"})),
     "advanceClock": (Capability.CLOCK, frozenset({"time"})),
 }
 """Operation -> the capability it gives and the placeholders its command may use."""
@@ -129,6 +129,7 @@ class ExternalTarget:
         providers: Sequence[ExternalProvider],
         *,
         operations: Mapping[str, Command] | None = None,
+        links: Sequence[tuple[str, str]] = (),
         aefpsk_derivation: AefpskDerivation = AefpskDerivation.ANNEX_A1_TLS12,
         notification_destination: str = DEFAULT_NOTIFICATION_DESTINATION,
     ) -> None:
@@ -137,8 +138,9 @@ class ExternalTarget:
         self.capabilities = frozenset(OPERATIONS[name][0] for name in self._operations)
         self.aefpsk_derivation = aefpsk_derivation
         self.notification_destination = notification_destination
+        self._links = frozenset(frozenset(pair) for pair in links)
         self._changed_methods: dict[tuple[str, str], frozenset[SecurityMethod]] = {}
-        self._restricted: set[tuple[str, str]] = set()
+        self._restricted: set[tuple[str, str, str]] = set()
 
     @classmethod
     def from_file(cls, path: Path, spec_dir: Path | None = None) -> ExternalTarget:
@@ -158,9 +160,14 @@ class ExternalTarget:
             name: _command(f"{name}", argv, OPERATIONS[name][1], path)
             for name, argv in document.get("operations", {}).items()
         }
+        links = [(first, second) for first, second in document.get("interconnections", [])]
+        unknown = sorted({name for pair in links for name in pair} - set(names))
+        if unknown:
+            raise TraceError(f"{path}: interconnections name no provider {', '.join(unknown)}")
         return cls(
             providers,
             operations=operations,
+            links=links,
             aefpsk_derivation=AefpskDerivation(
                 document.get("aefpskDerivation", AefpskDerivation.ANNEX_A1_TLS12)
             ),
@@ -190,6 +197,9 @@ class ExternalTarget:
     def providers(self, wanted: int) -> Sequence[TargetProvider]:
         return [entry.provider for entry in self._providers.values()]
 
+    def interconnected(self, first: str, second: str) -> bool:
+        return frozenset((first, second)) in self._links
+
     def aefs(self, provider: str, wanted: int) -> Sequence[TargetAef]:
         return self._providers[provider].aefs
 
@@ -204,8 +214,10 @@ class ExternalTarget:
         for (aef_id, interface), methods in list(self._changed_methods.items()):
             self.set_methods(aef_id, interface, methods)
         self._changed_methods.clear()
-        for aef_id, api in sorted(self._restricted):
-            self._operation("setAudience").run({"aefId": aef_id, "api": api, "invokers": EVERYONE})
+        for provider, aef_id, api in sorted(self._restricted):
+            self._operation("setAudience").run(
+                {"provider": provider, "aefId": aef_id, "api": api, "invokers": EVERYONE}
+            )
         self._restricted.clear()
 
     def set_methods(self, aef_id: str, interface: str, methods: frozenset[SecurityMethod]) -> None:
@@ -218,10 +230,12 @@ class ExternalTarget:
         else:
             self._changed_methods.setdefault((aef_id, interface), initial)
 
-    def set_audience(self, aef_id: str, api_name: str, invoker_ids: Sequence[str]) -> None:
+    def set_audience(self, provider: str, aef_id: str, api_name: str, invoker_ids: Sequence[str]) -> None:
         invokers = ",".join(invoker_ids)
-        self._operation("setAudience").run({"aefId": aef_id, "api": api_name, "invokers": invokers})
-        self._restricted.add((aef_id, api_name))
+        self._operation("setAudience").run(
+            {"provider": provider, "aefId": aef_id, "api": api_name, "invokers": invokers}
+        )
+        self._restricted.add((provider, aef_id, api_name))
 
     def advance_clock(self, moment: datetime) -> None:
         self._operation("advanceClock").run({"time": moment.isoformat()})
@@ -314,6 +328,7 @@ def _provider(entry: dict[str, Any], path: Path) -> ExternalProvider:
         name,
         _endpoint(entry["capif1e"], where),
         _certificate(path.parent / entry["caCertificate"], where),
+        entry.get("ccfId", name),
     )
     aefs = tuple(_aef(aef) for aef in entry["aefs"])
     attackers = tuple(_attacker_aef(aef, path, where) for aef in entry.get("attackerAefs", ()))

@@ -57,6 +57,9 @@ DOCUMENTED_REFUSALS: Mapping[str, frozenset[str]] = {
     "pki-negotiated": frozenset({_NOT_AUTHORIZED}),
     "subscribed-apis": frozenset({_NOT_AUTHORIZED}),
     "revoker-is-the-aef": frozenset({"403 REQUEST_NOT_AUTHORIZED"}),
+    "home-resolved": frozenset({"403 REQUEST_NOT_AUTHORIZED", _NOT_AUTHORIZED, "404 RESOURCE_NOT_FOUND"}),
+    "fetch-for-current-method": frozenset({"403 SECURITY_METHOD_MISMATCH", _NOT_AUTHORIZED}),
+    "relayer-is-home": frozenset({"401 invalid_client"}),
 }
 """Check id (``spec/checks.yaml``) -> the refusals (``"<status> <cause>"``) the implementation documents
 for it."""
@@ -70,26 +73,51 @@ def _missing(step: Mapping[str, Any]) -> list[str]:
     return [entry["check"] for entry in step["checks_missing"]]
 
 
+def _variants(step: Mapping[str, Any]) -> str:
+    """The options in play at a step, as ``option = value (recommended: reference)``."""
+    return (
+        "; ".join(
+            f"{entry['option']} = {entry['value']} (recommended: {entry['reference']})"
+            for entry in step["options_in_play"]
+        )
+        or "its action is not a procedure of recommended"
+    )
+
+
+def _diverged_at(step: Mapping[str, Any], seen: Observation) -> tuple[Status, str]:
+    return (
+        Status.DIVERGED,
+        f"step {step['n']} ({step['action']}): expected {EXPECTED.get(step['action'], 'accepted')},"
+        f" observed {seen.summary}",
+    )
+
+
 def judge(
-    trace: Mapping[str, Any], mode: Mode, observed: Sequence[tuple[Mapping[str, Any], Observation | None]]
+    trace: Mapping[str, Any],
+    mode: Mode,
+    observed: Sequence[tuple[Mapping[str, Any], Observation | None]],
+    variants: frozenset[int] = frozenset(),
 ) -> tuple[Status, str]:
     """The verdict on the steps run (each with its observation, None when folded), in order; the run
-    stops at the first step not accepted."""
+    stops at the first step not accepted. ``variants`` are the steps (by number) whose procedure the
+    ``recommended`` profile does not have (:class:`replay.catalogue.ActionConditions`).
+
+    Under ``recommended`` a trace may stop at a step whose ``checks_missing`` names a check, with a
+    refusal documented for one of them; or at one of ``variants`` (the recommended deployment runs its
+    own variant there, for example the home CCF relaying where the profile has it select), with a
+    refusal documented for one of the checks that step names. A witness with such steps but no
+    missing check may also run to the end."""
     stop = next(((step, seen) for step, seen in observed if seen is not None and not seen.accepted), None)
     counterexample = trace["kind"] == "counterexample"
     relies_on_missing = any(step["checks_missing"] for step in trace["steps"])
-    if mode is Mode.AS_PROFILE or not (counterexample or relies_on_missing):
-        if stop is None:
-            return Status.REPLAYED, "every step accepted"
-        step, seen = stop
-        return (
-            Status.DIVERGED,
-            f"step {step['n']} ({step['action']}): expected {EXPECTED.get(step['action'], 'accepted')},"
-            f" observed {seen.summary}",
-        )
+    varies = bool(variants)
+    if mode is Mode.AS_PROFILE or not (counterexample or relies_on_missing or varies):
+        return (Status.REPLAYED, "every step accepted") if stop is None else _diverged_at(*stop)
     named = [step["n"] for step in trace["steps"] if step["checks_missing"]]
     where = f"step(s) {', '.join(map(str, named))}" if named else "no step"
     if stop is None:
+        if not (counterexample or relies_on_missing):
+            return Status.REPLAYED, "every step accepted (the recommended variants of its procedures ran too)"
         stopped = "the attack is not stopped" if counterexample else "nothing refused what the profile lacks"
         return (
             Status.DIVERGED,
@@ -97,18 +125,27 @@ def judge(
         )
     step, seen = stop
     checks = _missing(step)
+    variant = step["n"] in variants and not checks
+    if variant:
+        checks = list(step["checks_passed"])
     if not checks:
         return (
             Status.DIVERGED,
             f"step {step['n']} ({step['action']}) refused with {seen.summary},"
-            f" but it lists no missing check ({where} do)",
+            f" but it lists no missing check and is a procedure of recommended too ({where} list a missing"
+            " check)",
         )
     documented = frozenset().union(*(DOCUMENTED_REFUSALS.get(check, frozenset()) for check in checks))
-    if seen.refusal in documented:
-        return (
-            Status.REPLAYED,
-            f"stopped at step {step['n']} ({step['action']}) by {', '.join(checks)}: {seen.refusal}",
-        )
+    matching = [check for check in checks if seen.refusal in DOCUMENTED_REFUSALS.get(check, frozenset())]
+    if matching:
+        by = f"by {', '.join(matching)}: {seen.refusal}"
+        if variant:
+            return (
+                Status.REPLAYED,
+                f"stopped at step {step['n']} ({step['action']}), whose procedure differs under"
+                f" recommended ({_variants(step)}), {by}",
+            )
+        return Status.REPLAYED, f"stopped at step {step['n']} ({step['action']}) {by}"
     expected = ", ".join(sorted(documented)) or "nothing documented"
     return (
         Status.DIVERGED,

@@ -1,25 +1,34 @@
 """The reference implementation as a replay :class:`~replay.target.Target`.
 
-A :class:`LocalTarget` runs :class:`impl.deployment.Deployment` (one CCF, one provider with its AEF and
-the example API published twice, as ``hello`` and ``hello-2``, so that a trace may use two APIs of one
-AEF) on 127.0.0.1 ephemeral ports in a data directory, with a :class:`ReplayClock`, and registers
-further providers with one AEF each when a trace names more AEFs than one (each publishes its own two
-APIs, so the access control policy is set per AEF and API), and for each AEF the attacker controls
-(their CAPIF-3 keys are the attacker's: :meth:`LocalTarget.attacker_aefs`). It offers every
-:class:`~replay.target.Capability`: method updates through the APF (contribution 004), the audience of
-an API (the operator's out-of-band policy, TS 23.222 clause 8.16) and the clock.
+A :class:`LocalTarget` runs the providers a trace needs (:class:`~replay.plan.Layout`) on 127.0.0.1
+ephemeral ports in a data directory, with one :class:`ReplayClock`:
 
-:class:`LocalTargets` keeps one running target per :class:`~impl.settings.Settings`, so that the
-traces of one profile share a deployment; each trace uses fresh invokers and starts from
-:meth:`LocalTarget.reset`.
+* one provider: :class:`impl.deployment.Deployment` (a CCF, one provider with its AEF and the example
+  API published twice, as ``hello`` and ``hello-2``, so that a trace may use two APIs of one AEF);
+* several: one such deployment per provider (``a``, ``b``, ...; CCF ``ccf-a`` in provider domain
+  ``provider-a``), each CCF serving CAPIF-6/6e too, with an interconnection agreement for each pair
+  the layout links (its CA, address and token key; token issuing delegated as the layout and the
+  settings say, TS 23.222 clause 8.25), every AEF trusting the CAs of its CCF's peers, and the
+  publications shared.
+
+Each provider registers further API providers with one AEF each when a trace names more AEFs than one
+there (each publishes its own two APIs, so the access control policy is set per AEF and API), and
+for each AEF the attacker controls (their CAPIF-3 keys are the attacker's:
+:meth:`LocalTarget.attacker_aefs`). It offers every :class:`~replay.target.Capability`: method updates
+through the APF (contribution 004), the audience of an API (the operator's out-of-band policy, TS
+23.222 clause 8.16; for another provider's API the home operator's) and the clock.
+
+:class:`LocalTargets` keeps one running target per settings and layout, so that the traces of one
+profile share deployments; each trace uses fresh invokers and starts from :meth:`LocalTarget.reset`.
 """
 
 from __future__ import annotations
 
+import string
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from ipaddress import ip_address
 from pathlib import Path
@@ -34,13 +43,15 @@ from impl.clock import system_clock
 from impl.deployment import CCF_ID, DEFAULT_INTERFACES, HELLO_API, Deployment, DeploymentError
 from impl.deployment.provider import ApfClient, register_provider
 from impl.http import HttpClientError, HttpsClient
+from impl.interconnect import Agreement, InterconnectConfig, PeerAddress, PeerError
 from impl.invoker import CcfEndpoint
-from impl.lifecycle import Closable, Service
-from impl.settings import AefpskDerivation, Settings
+from impl.lifecycle import Closable, Service, start_all
+from impl.settings import AefpskDerivation, AefTrustedTokenKeys, Interconnection, Settings
 from impl.store import StoreError
 from impl.store.secrets import SecretPurpose
 from impl.tls import Capif1eClientTls, CertificateClientTls, TlsError
 from impl.tokens import TrustedKeySet
+from replay.plan import Layout
 from replay.target import (
     AttackerAef,
     Capability,
@@ -54,9 +65,9 @@ from replay.target import (
 HOST = "127.0.0.1"
 NOTIFICATION_DESTINATION = "https://127.0.0.1:9/notifications"
 _INTERFACES = tuple(TargetInterface(spec.name, frozenset(spec.methods)) for spec in DEFAULT_INTERFACES)
-PROVIDER = "provider-1"
 API_NAMES = (HELLO_API, "hello-2")
 """The APIs each AEF of a local target exposes (the example API under two names), in rank order."""
+ONE_PROVIDER = Layout(1, frozenset(), frozenset())
 
 
 @contextmanager
@@ -71,6 +82,7 @@ def _failing_as_target(what: str) -> Iterator[None]:
         pki.PkiError,
         TlsError,
         HttpClientError,
+        PeerError,
         OSError,
     ) as error:
         raise TargetError(f"{what}: {error}") from error
@@ -99,28 +111,38 @@ class ReplayClock:
             return self._offset > timedelta(0)
 
 
+def _description(service: AefService, api_name: str, *, shareable: bool) -> dict[str, object]:
+    """The example API as the APF publishes it; shareable with the interconnected providers when the
+    CCF interconnects (TS 29.222 ``shareableInfo``)."""
+    description: dict[str, object] = dict(service.service_api_description(api_name))
+    if shareable:
+        description["shareableInfo"] = {"isShareable": True}
+    return description
+
+
 @dataclass
-class _ExtraAef:
-    """An AEF of a further provider registered at the deployment's CCF, with its APF."""
+class _FurtherAef:
+    """An AEF of a further API provider registered at a deployment's CCF, with its APF."""
 
     service: AefService
     apf: ApfClient
     api_ids: dict[str, str]
     capif3_credential: pki.CertifiedKey
+    shareable: bool
 
     def set_methods(self, interface: str, methods: frozenset[SecurityMethod]) -> None:
         self.service.set_methods(interface, methods)
         for api_name, api_id in self.api_ids.items():
-            self.apf.update(api_id, self.service.service_api_description(api_name))
+            self.apf.update(api_id, _description(self.service, api_name, shareable=self.shareable))
 
     def stop(self) -> None:
         self.apf.close()
         self.service.stop()
 
 
-def _start_extra_aef(deployment: Deployment, settings: Settings, clock: ReplayClock) -> _ExtraAef:
-    """Register a provider (AMF, APF, AEF) at the CCF, start its AEF, publish its APIs (TS 29.222
-    clauses 8.9 and 8.2) and tell the CCF where it receives revocations."""
+def _start_further_aef(deployment: Deployment, clock: ReplayClock) -> _FurtherAef:
+    """Register an API provider (AMF, APF, AEF) at the deployment's CCF, start its AEF, publish its
+    APIs (TS 29.222 clauses 8.9 and 8.2) and tell the CCF where it receives revocations."""
     secret = deployment.ccf.core.operator.create_secret(SecretPurpose.PROVIDER_REGISTRATION, now=clock())
     ca = deployment.ca
     with HttpsClient(Capif1eClientTls(ca.certificate), HOST, deployment.ccf.capif1e_port) as client:
@@ -132,17 +154,18 @@ def _start_extra_aef(deployment: Deployment, settings: Settings, clock: ReplayCl
     service = AefService(
         AefConfig(
             aef_id=aef_id,
-            ccf_id=CCF_ID,
+            ccf_id=deployment.ccf_id,
             ccf=CcfLocation(HOST, deployment.ccf.capif345_port, HOST),
             ca_certificate=ca.certificate,
             capif3_credential=provider.aef.credential,
             server_credential=ca.issue_certified_key(profile, now=clock() - timedelta(minutes=5)),
-            trusted_token_keys=TrustedKeySet([deployment.ccf.token_key]),
+            trusted_token_keys=TrustedKeySet([deployment.ccf.token_key, *deployment.peer_token_keys]),
             interfaces=DEFAULT_INTERFACES,
             api_names=API_NAMES,
-            settings=settings,
+            settings=deployment.settings,
             host=HOST,
             clock=clock,
+            peer_ca_certificates=deployment.peer_ca_certificates,
         )
     )
     service.start()
@@ -154,17 +177,18 @@ def _start_extra_aef(deployment: Deployment, settings: Settings, clock: ReplayCl
         server_name=HOST,
         apf_id=provider.apf.func_id,
     )
+    shareable = deployment.interconnect is not None
     api_ids = {}
     try:
         for api_name in API_NAMES:
-            api_ids[api_name] = apf.publish(service.service_api_description(api_name))
+            api_ids[api_name] = apf.publish(_description(service, api_name, shareable=shareable))
     except DeploymentError:
         apf.close()
         service.stop()
         raise
     for api_name, api_id in api_ids.items():
         service.bind_api_id(api_name, api_id)
-    return _ExtraAef(service, apf, api_ids, provider.aef.credential)
+    return _FurtherAef(service, apf, api_ids, provider.aef.credential, shareable)
 
 
 def _target_aef(service: AefService) -> TargetAef:
@@ -172,114 +196,225 @@ def _target_aef(service: AefService) -> TargetAef:
     return TargetAef(service.config.aef_id, apis, _INTERFACES)
 
 
+@dataclass
+class _Provider:
+    """One provider of a local target: its deployment, the further AEFs registered at its CCF and those
+    whose keys the attacker holds."""
+
+    name: str
+    deployment: Deployment
+    further: list[_FurtherAef] = field(default_factory=list)
+    attackers: list[_FurtherAef] = field(default_factory=list)
+
+    @property
+    def target(self) -> TargetProvider:
+        deployment = self.deployment
+        ccf = CcfEndpoint(HOST, deployment.ccf.capif1e_port, HOST)
+        return TargetProvider(self.name, ccf, deployment.ca.certificate, deployment.ccf_id)
+
+    def services(self) -> list[tuple[AefService, dict[str, str]]]:
+        """Each AEF with the ``apiId`` of each of its APIs, by name."""
+        main = (self.deployment.aef, {name: self.deployment.api_id(name) for name in API_NAMES})
+        return [main, *((extra.service, extra.api_ids) for extra in self.further + self.attackers)]
+
+    def api_id(self, aef_id: str, api_name: str) -> str | None:
+        return next(
+            (ids.get(api_name) for service, ids in self.services() if service.config.aef_id == aef_id), None
+        )
+
+    def set_methods(self, aef_id: str, interface: str, methods: frozenset[SecurityMethod]) -> None:
+        if aef_id == self.deployment.aef.config.aef_id:
+            self.deployment.update_methods(interface, methods)
+            return
+        extra = next(item for item in self.further + self.attackers if item.service.config.aef_id == aef_id)
+        extra.set_methods(interface, methods)
+
+    def stop(self) -> None:
+        for extra in self.further + self.attackers:
+            extra.stop()
+        self.further.clear()
+        self.attackers.clear()
+        self.deployment.stop()
+
+
+def _names(count: int) -> list[str]:
+    return list(string.ascii_lowercase[:count])
+
+
 class LocalTarget(Service):
-    """``with LocalTarget(data_dir, settings) as target:`` the reference implementation on loopback."""
+    """``with LocalTarget(data_dir, settings, layout) as target:`` the reference implementation on
+    loopback, with the providers ``layout`` asks for."""
 
     capabilities = frozenset(Capability)
     notification_destination = NOTIFICATION_DESTINATION
 
-    def __init__(self, data_dir: Path, settings: Settings) -> None:
+    def __init__(self, data_dir: Path, settings: Settings, layout: Layout = ONE_PROVIDER) -> None:
         self.data_dir = data_dir
         self.settings = settings
+        self.layout = layout
         self.clock = ReplayClock()
-        self._deployment = Deployment(data_dir, settings, host=HOST, clock=self.clock, api_names=API_NAMES)
-        self._extra: list[_ExtraAef] = []
-        self._attackers: list[_ExtraAef] = []
-        """AEFs whose CAPIF-3 keys the replayer hands to the attacker"""
+        interconnecting = layout.providers > 1 and settings.interconnection is Interconnection.SUPPORTED
+        self._providers = {
+            name: _Provider(
+                name,
+                Deployment(
+                    data_dir if layout.providers == 1 else data_dir / name,
+                    settings,
+                    host=HOST,
+                    clock=self.clock,
+                    api_names=API_NAMES,
+                    ccf_id=f"ccf-{name}" if layout.providers > 1 else CCF_ID,
+                    interconnect=InterconnectConfig(f"provider-{name}") if interconnecting else None,
+                ),
+            )
+            for name in _names(layout.providers)
+        }
 
     def start(self) -> None:
-        """Start the CCF and the AEF of the deployment."""
-        self._deployment.start()
+        """Start every provider; interconnect those the layout links and share their publications."""
+        deployments = {name: provider.deployment for name, provider in self._providers.items()}
+        if self.layout.providers > 1:
+            authorities = {name: deployment.ensure_authority() for name, deployment in deployments.items()}
+            keys = {name: deployment.token_key() for name, deployment in deployments.items()}
+            for name, deployment in deployments.items():
+                peers = self._peers(name)
+                deployment.peer_ca_certificates = tuple(authorities[peer].certificate for peer in peers)
+                deployment.peer_token_keys = tuple(keys[peer] for peer in peers if self._trusts(name, peer))
+        start_all(deployments.values())
+        try:
+            for name, deployment in deployments.items():
+                for peer in self._peers(name):
+                    deployment.agree(self._agreement(name, peer))
+            for name, deployment in deployments.items():
+                if self._peers(name):
+                    deployment.interconnected_ccf.interconnect.sync()
+        except BaseException:
+            self.stop()
+            raise
+
+    def _peers(self, name: str) -> list[str]:
+        names = _names(self.layout.providers)
+        return [other for other in names if other != name and self.interconnected(name, other)]
+
+    def _trusts(self, name: str, peer: str) -> bool:
+        """Whether the AEFs of ``name`` accept tokens ``peer``'s CCF signs (``aef-trusted-token-keys``;
+        own-ccf-and-delegated: only where the layout says ``name`` delegated token issuing to it)."""
+        names = _names(self.layout.providers)
+        trusted = self.settings.aef_trusted_token_keys
+        if trusted is AefTrustedTokenKeys.OWN_CCF:
+            return False
+        if trusted is AefTrustedTokenKeys.OWN_CCF_AND_DELEGATED:
+            return (names.index(name), names.index(peer)) in self.layout.delegations
+        return True
+
+    def _agreement(self, name: str, peer: str) -> Agreement:
+        """What ``name``'s CCF agrees with ``peer``'s CCF."""
+        deployment = self._providers[peer].deployment
+        return Agreement(
+            ccf_id=deployment.ccf_id,
+            provider_domain=f"provider-{peer}",
+            address=PeerAddress(HOST, deployment.interconnected_ccf.capif6_port, HOST),
+            ca_certificates=(deployment.ca.certificate,),
+            relays_tokens=True,
+            issues_tokens=self._trusts(name, peer),
+            token_key=deployment.token_key(),
+        )
 
     def stop(self) -> None:
-        """Stop every AEF and the CCF. Idempotent."""
-        for extra in self._extra + self._attackers:
-            extra.stop()
-        self._extra.clear()
-        self._attackers.clear()
-        self._deployment.stop()
+        """Stop every AEF and CCF. Idempotent."""
+        for provider in reversed(list(self._providers.values())):
+            provider.stop()
 
     @property
     def provider(self) -> TargetProvider:
-        """The deployment's provider (its CCF; the further AEFs register there too)."""
-        ccf = CcfEndpoint(HOST, self._deployment.ccf.capif1e_port, HOST)
-        return TargetProvider(PROVIDER, ccf, self._deployment.ca.certificate)
+        """The first provider."""
+        return next(iter(self._providers.values())).target
 
     def providers(self, wanted: int) -> Sequence[TargetProvider]:
-        return [self.provider]
+        return [provider.target for provider in self._providers.values()]
+
+    def interconnected(self, first: str, second: str) -> bool:
+        names = _names(self.layout.providers)
+        pair = sorted((names.index(first), names.index(second)))
+        return (pair[0], pair[1]) in self.layout.links
 
     @property
     def aefpsk_derivation(self) -> AefpskDerivation:
         return self.settings.aefpsk_derivation
 
-    def _services(self) -> list[tuple[AefService, dict[str, str]]]:
-        """Each AEF with the ``apiId`` of each of its APIs, by name."""
-        main = (self._deployment.aef, {name: self._deployment.api_id(name) for name in API_NAMES})
-        further = self._extra + self._attackers
-        return [main, *((extra.service, extra.api_ids) for extra in further)]
-
     def aefs(self, provider: str, wanted: int) -> Sequence[TargetAef]:
-        while len(self._extra) + 1 < wanted:
+        held = self._providers[provider]
+        while len(held.further) + 1 < wanted:
             with _failing_as_target("starting a further AEF"):
-                self._extra.append(_start_extra_aef(self._deployment, self.settings, self.clock))
-        services = [self._deployment.aef, *(extra.service for extra in self._extra)]
+                held.further.append(_start_further_aef(held.deployment, self.clock))
+        services = [held.deployment.aef, *(extra.service for extra in held.further)]
         return [_target_aef(service) for service in services]
 
     def attacker_aefs(self, provider: str, wanted: int) -> Sequence[AttackerAef]:
-        """Further providers' AEFs, registered and serving like any other, whose CCF-issued CAPIF-3
+        """Further API providers' AEFs, registered and serving like any other, whose CCF-issued CAPIF-3
         certificate and key the attacker holds."""
-        while len(self._attackers) < wanted:
+        held = self._providers[provider]
+        while len(held.attackers) < wanted:
             with _failing_as_target("starting an AEF for the attacker"):
-                self._attackers.append(_start_extra_aef(self._deployment, self.settings, self.clock))
-        ccf = CcfEndpoint(HOST, self._deployment.ccf.capif345_port, HOST)
+                held.attackers.append(_start_further_aef(held.deployment, self.clock))
+        ccf = CcfEndpoint(HOST, held.deployment.ccf.capif345_port, HOST)
         return [
-            AttackerAef(_target_aef(extra.service), ccf, extra.capif3_credential) for extra in self._attackers
+            AttackerAef(_target_aef(extra.service), ccf, extra.capif3_credential) for extra in held.attackers
         ]
 
     def onboarding_secret(self, provider: str) -> str:
         with _failing_as_target("minting an onboarding secret"):
-            return self._deployment.onboarding_secret()
+            return self._providers[provider].deployment.onboarding_secret()
 
     def reset(self) -> None:
-        for service, api_ids in self._services():
-            for interface in _INTERFACES:
-                if service.interfaces[interface.name].methods != interface.methods:
-                    self.set_methods(service.config.aef_id, interface.name, interface.methods)
-            with _failing_as_target("opening the APIs to every invoker"):
-                for api_id in api_ids.values():
-                    self._deployment.ccf.core.operator.set_api_audience(api_id, None)
+        for provider in self._providers.values():
+            for service, api_ids in provider.services():
+                for interface in _INTERFACES:
+                    if service.interfaces[interface.name].methods != interface.methods:
+                        self.set_methods(service.config.aef_id, interface.name, interface.methods)
+                with _failing_as_target("opening the APIs to every invoker"):
+                    for api_id in api_ids.values():
+                        provider.deployment.ccf.core.operator.set_api_audience(api_id, None)
+                        for other in self._providers.values():
+                            if other is not provider and self._peers(other.name):
+                                remote = other.deployment.interconnected_ccf.interconnect
+                                remote.set_remote_audience(api_id, None)
 
     def set_methods(self, aef_id: str, interface: str, methods: frozenset[SecurityMethod]) -> None:
+        host = self._host(aef_id)
         with _failing_as_target(f"changing the methods of {aef_id} {interface}"):
-            if aef_id == self._deployment.aef.config.aef_id:
-                self._deployment.update_methods(interface, methods)
-            else:
-                self._extra_aef(aef_id).set_methods(interface, methods)
+            host.set_methods(aef_id, interface, methods)
 
-    def set_audience(self, aef_id: str, api_name: str, invoker_ids: Sequence[str]) -> None:
-        api_id = next(
-            (
-                api_ids.get(api_name)
-                for service, api_ids in self._services()
-                if service.config.aef_id == aef_id
-            ),
-            None,
-        )
+    def set_audience(self, provider: str, aef_id: str, api_name: str, invoker_ids: Sequence[str]) -> None:
+        host = self._host(aef_id)
+        api_id = host.api_id(aef_id, api_name)
         if api_id is None:
             raise TargetError(f"{aef_id} exposes no API {api_name}")
-        with _failing_as_target(f"restricting {api_name} at {aef_id}"):
-            self._deployment.ccf.core.operator.set_api_audience(api_id, invoker_ids)
+        with _failing_as_target(f"restricting {api_name} at {aef_id} for {provider}"):
+            if provider == host.name:
+                host.deployment.ccf.core.operator.set_api_audience(api_id, invoker_ids)
+            else:
+                ccf = self._providers[provider].deployment.interconnected_ccf
+                ccf.interconnect.set_remote_audience(api_id, invoker_ids)
 
     def advance_clock(self, moment: datetime) -> None:
         self.clock.advance_to(moment)
 
-    def _extra_aef(self, aef_id: str) -> _ExtraAef:
-        return next(extra for extra in self._extra + self._attackers if extra.service.config.aef_id == aef_id)
+    def _host(self, aef_id: str) -> _Provider:
+        for provider in self._providers.values():
+            if provider.api_id(aef_id, API_NAMES[0]) is not None:
+                return provider
+        raise TargetError(f"no provider of this target has the AEF {aef_id}")
+
+    @property
+    def deployments(self) -> Mapping[str, Deployment]:
+        """Each provider's deployment, by provider name."""
+        return {name: provider.deployment for name, provider in self._providers.items()}
 
 
 class LocalTargets(Closable):
-    """One running :class:`LocalTarget` per settings, in subfolders of ``workdir``; ``close()`` (or
-    ``with``) stops them all.
+    """One running :class:`LocalTarget` per settings and layout, in subfolders of ``workdir``;
+    ``close()`` (or ``with``) stops them all.
 
     A target whose clock was moved is replaced by a fresh one before its next use: the CCF certifies
     invokers at the moved time, while TLS checks certificates against the system time, so a later
@@ -288,20 +423,21 @@ class LocalTargets(Closable):
 
     def __init__(self, workdir: Path) -> None:
         self._workdir = workdir
-        self._running: dict[Settings, LocalTarget] = {}
+        self._running: dict[tuple[Settings, Layout], LocalTarget] = {}
         self._started = 0
 
-    def get(self, settings: Settings) -> LocalTarget:
-        """The target with these settings, started on first use."""
-        target = self._running.get(settings)
+    def get(self, settings: Settings, layout: Layout = ONE_PROVIDER) -> LocalTarget:
+        """The target with these settings and providers, started on first use."""
+        key = (settings, layout)
+        target = self._running.get(key)
         if target is not None and target.clock.moved:
             target.stop()
             target = None
         if target is None:
             self._started += 1
-            target = LocalTarget(self._workdir / f"deployment-{self._started}", settings)
+            target = LocalTarget(self._workdir / f"deployment-{self._started}", settings, layout)
             target.start()
-            self._running[settings] = target
+            self._running[key] = target
         return target
 
     def close(self) -> None:

@@ -6,18 +6,20 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from impl.catalogue_profiles import ProfileError, settings_for_profile
 from impl.deployment import DeploymentError
 from impl.settings import Settings, SettingsError
+from replay.catalogue import ActionConditions
 from replay.documents import TraceChecker
 from replay.errors import NotReplayableError, TargetLacksError, TraceError
 from replay.judge import Mode, Status, judge
-from replay.local import LocalTargets
+from replay.local import ONE_PROVIDER, LocalTargets
 from replay.observation import Observation
-from replay.plan import plan_trace
+from replay.plan import layout_of, plan_trace
 from replay.report import ReplayReport, StepOutcome, StepReplay, TraceReplay
 from replay.target import Target, TargetError
 from replay.wire import StepDriver
@@ -72,8 +74,29 @@ def _drive(
     return observed
 
 
-def replay_on(trace: Mapping[str, Any], target: Target, mode: Mode) -> TraceReplay:
-    """Replay a checked trace on ``target``, which is configured as ``mode`` says."""
+@dataclass(frozen=True)
+class Recommended:
+    """The ``recommended`` profile as the replayer uses it: the implementation's settings, and which
+    actions are procedures of it."""
+
+    settings: Settings
+    procedures: ActionConditions
+
+
+def recommended_profile(spec_dir: Path | None = None) -> Recommended:
+    """The catalogue's ``recommended`` profile (:class:`TraceError` when it cannot be read)."""
+    try:
+        settings = settings_for_profile(RECOMMENDED_PROFILE, spec_dir)
+    except ProfileError as error:
+        raise TraceError(f"cannot read the {RECOMMENDED_PROFILE} profile: {error}") from None
+    return Recommended(settings, ActionConditions(RECOMMENDED_PROFILE, spec_dir))
+
+
+def replay_on(
+    trace: Mapping[str, Any], target: Target, mode: Mode, recommended: Recommended | None = None
+) -> TraceReplay:
+    """Replay a checked trace on ``target``, which is configured as ``mode`` says (``recommended``:
+    the profile, read from the installed catalogue unless given)."""
     start = time.perf_counter()
     if mode is Mode.AS_PROFILE and "mutant" in trace:
         removed = ", ".join(
@@ -101,47 +124,47 @@ def replay_on(trace: Mapping[str, Any], target: Target, mode: Mode) -> TraceRepl
         for step, seen in observed
     ]
     steps += [_step(step, StepOutcome.NOT_RUN, "") for step in trace["steps"][len(observed) :]]
-    status, reason = judge(trace, mode, observed)
+    variants: frozenset[int] = frozenset()
+    if mode is Mode.RECOMMENDED:
+        procedures = (recommended or recommended_profile()).procedures
+        variants = frozenset(step["n"] for step in trace["steps"] if not procedures.enabled(step["action"]))
+    status, reason = judge(trace, mode, observed, variants)
     return _result(trace, mode, status, reason, start=start, steps=steps)
 
 
-def recommended_settings(spec_dir: Path | None = None) -> Settings:
-    """The implementation's settings of the catalogue's ``recommended`` profile."""
-    try:
-        return settings_for_profile(RECOMMENDED_PROFILE, spec_dir)
-    except ProfileError as error:
-        raise TraceError(f"cannot read the {RECOMMENDED_PROFILE} profile: {error}") from None
-
-
 def replay_locally(
-    trace: Mapping[str, Any], mode: Mode, targets: LocalTargets, recommended: Settings
+    trace: Mapping[str, Any], mode: Mode, targets: LocalTargets, recommended: Recommended
 ) -> TraceReplay:
     """Replay a checked trace on the reference implementation from ``targets``: configured with the
     trace's options (``as-profile``) or with ``recommended``."""
     start = time.perf_counter()
     try:
         settings = (
-            recommended
+            recommended.settings
             if mode is Mode.RECOMMENDED
             else Settings.from_options(trace["options"], ignore_unknown=True, allow_unsafe=True)
         )
     except SettingsError as error:
         return _result(trace, mode, Status.NOT_REPLAYABLE, f"the trace's options: {error}", start=start)
     try:
-        target = targets.get(settings)
+        layout = layout_of(trace)
+    except NotReplayableError:
+        layout = ONE_PROVIDER  # replay_on says why, after what a mutant trace must say first
+    try:
+        target = targets.get(settings, layout)
     except (DeploymentError, OSError) as error:
         return _result(trace, mode, Status.DIVERGED, f"the deployment failed to start: {error}", start=start)
-    return replay_on(trace, target, mode)
+    return replay_on(trace, target, mode, recommended)
 
 
 def replay_trace(
-    trace: dict[str, Any], *, mode: Mode, workdir: Path, recommended: Settings | None = None
+    trace: dict[str, Any], *, mode: Mode, workdir: Path, recommended: Recommended | None = None
 ) -> TraceReplay:
     """Replay one trace on the reference implementation, started in ``workdir`` and stopped after:
     configured with the trace's options (``as-profile``) or the recommended settings."""
     checked = TraceChecker().check(trace, "the trace")
     with LocalTargets(workdir) as targets:
-        return replay_locally(checked, mode, targets, recommended or recommended_settings())
+        return replay_locally(checked, mode, targets, recommended or recommended_profile())
 
 
 def replay_all(
@@ -149,13 +172,13 @@ def replay_all(
     workdir: Path,
     *,
     modes: Sequence[Mode] = BOTH_MODES,
-    recommended: Settings | None = None,
+    recommended: Recommended | None = None,
 ) -> ReplayReport:
     """Replay every trace in every mode; the traces with the same settings share one deployment."""
     start = time.perf_counter()
     checker = TraceChecker()
     checked = [checker.check(trace, f"trace {index + 1}") for index, trace in enumerate(traces)]
-    reference = recommended or recommended_settings()
+    reference = recommended or recommended_profile()
     with LocalTargets(workdir) as targets:
         replays = tuple(
             replay_locally(trace, mode, targets, reference) for trace in checked for mode in modes

@@ -67,12 +67,13 @@ class TargetAef:
 
 @dataclass(frozen=True)
 class TargetProvider:
-    """A CAPIF provider of the target: its name, its CCF's CAPIF-1e endpoint and the CA its CCF's and
-    AEFs' server certificates chain to."""
+    """A CAPIF provider of the target: its name, its CCF's CAPIF-1e endpoint, the CA its CCF's and
+    AEFs' server certificates chain to, and its CCF's identifier (``ccfId``, TS 29.222)."""
 
     name: str
     ccf: CcfEndpoint
     ca_certificate: x509.Certificate
+    ccf_id: str
 
 
 @dataclass(frozen=True)
@@ -109,6 +110,11 @@ class Target(Protocol):
         """The optional operations this target offers."""
         ...
 
+    def interconnected(self, first: str, second: str) -> bool:
+        """Whether the CCFs of the two providers are interconnected over CAPIF-6/6e (TS 23.222
+        clause 8.25): each has an interconnection agreement with the other."""
+        ...
+
     def aefs(self, provider: str, wanted: int) -> Sequence[TargetAef]:
         """The AEFs of ``provider``: at least ``wanted`` if it can provide them, otherwise all it has."""
         ...
@@ -132,8 +138,9 @@ class Target(Protocol):
         :attr:`Capability.METHOD_UPDATE`."""
         ...
 
-    def set_audience(self, aef_id: str, api_name: str, invoker_ids: Sequence[str]) -> None:
-        """Only ``invoker_ids`` may use the API at that AEF (TS 23.222 clause 8.16);
+    def set_audience(self, provider: str, aef_id: str, api_name: str, invoker_ids: Sequence[str]) -> None:
+        """The policy of ``provider``'s CCF lets only ``invoker_ids`` use the API at that AEF (TS 23.222
+        clause 8.16; for an AEF of another provider, what the home CCF lets its invokers use);
         :attr:`Capability.POLICY`."""
         ...
 

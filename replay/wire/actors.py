@@ -17,7 +17,7 @@ from impl.invoker import AefTarget, ApiInvoker, Negotiated
 from impl.tls import ClientTls
 from replay.observation import Observation, accepted, failed
 from replay.plan import Plan
-from replay.target import Capability, Target, TargetApi
+from replay.target import Capability, Target, TargetApi, TargetProvider
 from replay.wire.connection import Session, attempt
 
 SessionKey = tuple[str, str, SecurityMethod, bool]
@@ -80,23 +80,35 @@ class Actors:
         self.held: dict[tuple[str, str], str] = {}
         self._versions: dict[tuple[str, str], str] = {}
         self._sessions: dict[SessionKey, Session] = {}
-        self._scout: ApiInvoker | None = None
+        self._scouts: dict[str, ApiInvoker] = {}
+        self.cas = list(
+            {provider.name: provider.ca_certificate for provider in plan.providers.values()}.values()
+        )
+        """The CAs of every provider the trace uses (an invoker reaches the AEFs of all of them)."""
 
     def close(self) -> None:
         for session in self._sessions.values():
             session.close()
         for invoker in self.invokers.values():
             invoker.client.close()
-        if self._scout is not None:
-            self._scout.close()
+        for scout in self._scouts.values():
+            scout.close()
 
-    def new_invoker(self) -> ApiInvoker:
+    def new_invoker(self, home: TargetProvider) -> ApiInvoker:
+        """A new API invoker of ``home``'s CCF, trusting every provider's CA for AEFs."""
         return ApiInvoker(
-            self.plan.provider.ccf,
-            self.plan.provider.ca_certificate,
+            home.ccf,
+            home.ca_certificate,
             notification_destination=self.target.notification_destination,
             aefpsk_derivation=self.target.aefpsk_derivation,
+            aef_ca_certificates=[ca for ca in self.cas if ca != home.ca_certificate],
         )
+
+    def claimed_home(self, name: str, aef: str) -> str | None:
+        """The ``ccfId`` an invoker names in check-authentication at an AEF of another provider (its
+        home CCF, contribution 001 6.X.3.1); None at its own provider's AEF."""
+        home, host = self.plan.home_of(name), self.plan.provider_of_aef(aef)
+        return None if home.name == host.name else home.ccf_id
 
     def id_of(self, invoker: str) -> str:
         """The apiInvokerId playing ``invoker`` (its model name while it is not onboarded)."""
@@ -123,8 +135,8 @@ class Actors:
         return failed(f"discovery finds no interface at {self.aef_id(aef)}")
 
     def discover_as_scout(self, aef: str) -> tuple[list[AefTarget], Observation | None]:
-        """:meth:`discover` as the scout, which may discover every API."""
-        scout, problem = self.scout()
+        """:meth:`discover` as the scout of ``aef``'s provider, which may discover every API."""
+        scout, problem = self.scout(self.plan.provider_of_aef(aef))
         if scout is None:
             return [], problem
         found, problem = self.discover(aef, scout)
@@ -141,19 +153,20 @@ class Actors:
         version = self._versions.get((target.aef_id, api.name), target.api_version)
         return f"{target.api_prefix}/{api.name}/{version}{api.resource}"
 
-    def scout(self) -> tuple[ApiInvoker | None, Observation | None]:
-        """The replayer's own invoker, onboarded on first use and admitted to every API so that it
-        can discover interfaces for the attacker (their addresses are public; it never negotiates)."""
-        if self._scout is None:
-            scout = self.new_invoker()
-            secret = self.target.onboarding_secret(self.plan.provider.name)
+    def scout(self, provider: TargetProvider) -> tuple[ApiInvoker | None, Observation | None]:
+        """The replayer's own invoker at ``provider``, onboarded on first use and admitted to every API
+        there so that it can discover interfaces for the attacker (their addresses are public; it never
+        negotiates)."""
+        if provider.name not in self._scouts:
+            scout = self.new_invoker(provider)
+            secret = self.target.onboarding_secret(provider.name)
             identity, problem = attempt(lambda: scout.onboard(secret, information="capifsec replay scout"))
             if identity is None:
                 scout.close()
                 return None, problem
-            self._scout = scout
+            self._scouts[provider.name] = scout
             self.update_audiences()
-        return self._scout, None
+        return self._scouts[provider.name], None
 
     def interface(self, aef: str, method: SecurityMethod) -> tuple[AefTarget | None, Observation | None]:
         """An interface of ``aef`` offering ``method`` now, as the scout discovers it."""
@@ -168,7 +181,8 @@ class Actors:
         negotiated = invoker.negotiated.get(aef)
         if negotiated is None or aef in invoker.initiated:
             return None
-        _, problem = attempt(lambda: invoker.client.check_authentication(negotiated.target))
+        home = self.claimed_home(name, aef)
+        _, problem = attempt(lambda: invoker.client.check_authentication(negotiated.target, home_ccf_id=home))
         if problem is None:
             invoker.initiated.add(aef)
         return check_authentication_observed(problem)
@@ -186,12 +200,18 @@ class Actors:
         return session
 
     def update_audiences(self) -> None:
-        """Each (AEF, API) the steps use admits exactly the onboarded invokers the policy allows
-        (and the scout); the AEFs' other APIs stay open (no step reads the policy there)."""
+        """Each (AEF, API) the steps use admits, by the policy of the AEF's CCF and of each home CCF
+        of the trace's invokers, exactly the onboarded invokers that policy allows (and the scouts);
+        the AEFs' other APIs stay open (no step reads the policy there)."""
         if Capability.POLICY not in self.target.capabilities:
             return
         for aef, api in self.plan.pairs:
-            admitted = [self.ids[name] for name in self.ids if (name, aef, api) in self.plan.allowed]
-            if self._scout is not None:
-                admitted.append(self._scout.identity.api_invoker_id)
-            self.target.set_audience(self.aef_id(aef), self.plan.api(aef, api).name, admitted)
+            host = self.plan.aef_ccfs[aef]
+            for ccf in dict.fromkeys([host, *self.plan.homes.values()]):
+                provider = self.plan.providers[ccf]
+                admitted = [self.ids[name] for name in self.ids if (ccf, name, aef, api) in self.plan.allowed]
+                scout = self._scouts.get(provider.name)
+                if scout is not None:
+                    admitted.append(scout.identity.api_invoker_id)
+                name = self.plan.api(aef, api).name
+                self.target.set_audience(provider.name, self.aef_id(aef), name, admitted)

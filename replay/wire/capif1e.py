@@ -8,13 +8,13 @@ import urllib.parse
 from collections.abc import Mapping, Sequence
 
 from impl.apitypes.enums import SecurityMethod
-from impl.http import HttpClientError, HttpsClient
+from impl.http import HttpsClient
 from impl.invoker import AefTarget
-from impl.tls import Capif1eClientTls, TlsError
-from replay.observation import Observation, accepted, failed, refusal_name, refused
+from impl.tls import Capif1eClientTls
+from replay.observation import Observation, accepted, failed
 from replay.target import TargetApi
 from replay.wire.actors import Actors, Invoker, Key, choose
-from replay.wire.connection import attempt
+from replay.wire.connection import attempt, exchanged, refusal_of
 
 Args = Mapping[str, str]
 
@@ -22,8 +22,9 @@ Args = Mapping[str, str]
 def onboard(actors: Actors, args: Args) -> Observation:
     """``POST onboardedInvokers`` with a CSR and a fresh onboarding secret (TS 33.122 clause 6.1)."""
     name = args["i"]
-    invoker = actors.invokers.setdefault(name, Invoker(actors.new_invoker()))
-    secret = actors.target.onboarding_secret(actors.plan.provider.name)
+    home = actors.plan.providers[args["c"]]
+    invoker = actors.invokers.setdefault(name, Invoker(actors.new_invoker(home)))
+    secret = actors.target.onboarding_secret(home.name)
     identity, problem = attempt(lambda: invoker.client.onboard(secret))
     if identity is None:
         return problem or failed("onboarding gave no identity")
@@ -42,11 +43,13 @@ def _same_interface(found: list[AefTarget], chosen: AefTarget, apis: Sequence[Ta
     return [at_interface[api.name] for api in apis if api.name in at_interface] or [chosen]
 
 
-def negotiate(actors: Actors, args: Args) -> Observation:
-    """Discover, then negotiate the trace's method for the APIs :meth:`Plan.negotiated_apis` names
-    at the chosen interface (TS 33.122 clause 6.3.1.2). An invoker that may discover nothing at the
-    AEF negotiates at the interfaces the scout discovers (their addresses are public): the CCF
-    decides."""
+def negotiate(actors: Actors, args: Args, *, selector: str) -> Observation:
+    """Discover at the home CCF, then negotiate there the trace's method for the APIs
+    :meth:`Plan.negotiated_apis` names at the chosen interface (TS 33.122 clause 6.3.1.2), whether
+    the home CCF selects or relays to the AEF's CCF (contribution 001 6.X.2): the argument
+    ``selector`` names the CCF whose policy the selection follows. An invoker that may discover
+    nothing at the AEF negotiates at the interfaces the scout discovers (their addresses are public):
+    the CCF decides."""
     name, aef, method = args["i"], args["a"], SecurityMethod(args["m"])
     invoker = actors.onboarded(name)
     if invoker is None:
@@ -58,7 +61,7 @@ def negotiate(actors: Actors, args: Args) -> Observation:
         return problem
     previous = invoker.negotiated.get(aef)
     chosen = choose(found, method, None if previous is None else previous.target)
-    entries = _same_interface(found, chosen, actors.plan.negotiated_apis(aef, name))
+    entries = _same_interface(found, chosen, actors.plan.negotiated_apis(aef, name, args[selector]))
     prefers = actors.plan.prefers[name]
     preferred = [method, *(m for m in prefers if m is not method)] if method in prefers else list(prefers)
     result, problem = attempt(lambda: invoker.client.negotiate(entries, preferred=preferred))
@@ -91,21 +94,15 @@ def revoke_another(actors: Actors, args: Args) -> Observation:
     invoker = actors.onboarded(args["j"])
     if invoker is None:
         return failed(f"{args['j']} is not onboarded")
-    provider = actors.plan.provider
+    provider = actors.plan.providers[args["c"]]
     tls = Capif1eClientTls(provider.ca_certificate, credential=invoker.client.identity.credential)
     path = "/capif-security/v1/trustedInvokers/" + urllib.parse.quote(actors.id_of(args["i"]), safe="")
-    try:
-        with HttpsClient(
-            tls, provider.ccf.host, provider.ccf.port, server_name=provider.ccf.server_name
-        ) as ccf:
-            response = ccf.delete(path)
-    except (TlsError, HttpClientError, OSError) as error:
-        return failed(f"no answer: {error}")
-    if response.status == 204:
-        return accepted("204 No Content: revoked")
-    problem = response.problem()
-    cause, detail = (None, None) if problem is None else (problem.cause, problem.detail)
-    return refused(refusal_name(response.status, cause), detail)
+    ccf = provider.ccf
+    with HttpsClient(tls, ccf.host, ccf.port, server_name=ccf.server_name) as client:
+        response, problem = exchanged(lambda: client.delete(path))
+    if response is None:
+        return problem or failed("no answer")
+    return accepted("204 No Content: revoked") if response.status == 204 else refusal_of(response)
 
 
 def token_request(actors: Actors, args: Args) -> Observation:

@@ -54,12 +54,12 @@ def pki_session(actors: Actors, args: Args, *, attacker: bool) -> Observation:
         if target is None:
             return problem or failed("no interface")
     credential = owner.client.identity.credential
-    tls = CertificateClientTls(actors.plan.provider.ca_certificate, credential=credential)
+    tls = CertificateClientTls(actors.cas, credential=credential)
     session = actors.open_session((aef, name, SecurityMethod.PKI, attacker), target, tls)
     opened = session.open()
     if not opened.accepted:
         return opened
-    initiation = session.check_authentication(actors.id_of(name))
+    initiation = session.check_authentication(actors.id_of(name), actors.claimed_home(name, aef))
     if initiation.accepted and honest is not None:
         honest.initiated.add(aef)
     return then(opened, check_authentication_observed(None if initiation.accepted else initiation))
@@ -104,7 +104,7 @@ def oauth_invoke(actors: Actors, args: Args, *, attacker: bool) -> Observation:
         target, problem = actors.interface(aef, SecurityMethod.OAUTH)
         if target is None:
             return problem or failed("no interface")
-    tls = CertificateClientTls(actors.plan.provider.ca_certificate)
+    tls = CertificateClientTls(actors.cas)
     path = actors.path(target, actors.plan.api(aef, args["x"]))
     answer = one_request(target, tls, path, {"Authorization": f"Bearer {token}"})
     return served(actors, answer, args["i"], SecurityMethod.OAUTH)
@@ -122,7 +122,7 @@ def mismatch_failure(actors: Actors, args: Args) -> Observation:
     invoker.initiated.discard(aef)
     target = negotiated.target
     path = actors.path(target, actors.api_of(aef, target))
-    ca = actors.plan.provider.ca_certificate
+    ca = actors.cas
     first: Observation | None = None
     if method is SecurityMethod.PKI:
         tls = CertificateClientTls(ca, credential=invoker.client.identity.credential)
@@ -137,7 +137,8 @@ def mismatch_failure(actors: Actors, args: Args) -> Observation:
             probe.close()
             if first.accepted:
                 return failed("the TLS-PSK handshake with the old method succeeded")
-        _, problem = attempt(lambda: invoker.client.check_authentication(target))
+        home = actors.claimed_home(name, aef)
+        _, problem = attempt(lambda: invoker.client.check_authentication(target, home_ccf_id=home))
         answer = check_authentication_observed(problem)
     if answer.refusal == MISMATCH:
         return then(first, accepted(f"{answer.summary}: the mismatch failure"))

@@ -59,7 +59,8 @@ def fetch_certificate(actors: Actors, args: Args) -> Observation | None:
     target, problem = actors.interface(aef, SecurityMethod.PKI)
     if target is None:
         return problem or failed("no interface")
-    _, problem = attempt(lambda: invoker.client.check_authentication(target))
+    home = actors.claimed_home(name, aef)
+    _, problem = attempt(lambda: invoker.client.check_authentication(target, home_ccf_id=home))
     return check_authentication_observed(problem)
 
 
@@ -70,7 +71,9 @@ def fetch_as_attacker(actors: Actors, args: Args) -> Observation:
     attacker's key ``k``."""
     held = actors.plan.attacker_aefs[args["a"]]
     invoker_id = actors.id_of(args["i"])
-    tls = CertificateClientTls(actors.plan.provider.ca_certificate, credential=held.credential)
+    tls = CertificateClientTls(
+        actors.plan.provider_of_aef(args["a"]).ca_certificate, credential=held.credential
+    )
     ccf = held.ccf_capif3
     path = TRUSTED_INVOKERS + urllib.parse.quote(invoker_id, safe="")
     with HttpsClient(tls, ccf.host, ccf.port, server_name=ccf.server_name) as client:

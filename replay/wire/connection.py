@@ -82,11 +82,14 @@ class Session:
         """``GET`` a resource (its TS 29.122 clause 5.2.4 path) on this connection."""
         return self._exchange(lambda: self._client.get(path, headers=headers))
 
-    def check_authentication(self, api_invoker_id: str) -> Observation:
+    def check_authentication(self, api_invoker_id: str, home_ccf_id: str | None = None) -> Observation:
         """The Authentication Initiation Request on this connection (TS 33.122 clauses 6.5.2.1 and
-        6.5.2.2; TS 29.222 AEF_Security_API ``check-authentication``)."""
+        6.5.2.2; TS 29.222 AEF_Security_API ``check-authentication``), naming the invoker's home CCF
+        at an AEF of another provider (``ccfId``, non-standard; contribution 001 6.X.3.1)."""
         path = self.target.api_prefix + CHECK_AUTHENTICATION
         body = {"apiInvokerId": api_invoker_id, "supportedFeatures": "0"}
+        if home_ccf_id is not None:
+            body["ccfId"] = home_ccf_id
         return self._exchange(lambda: self._client.post_json(path, body))
 
     def close(self) -> None:

@@ -12,12 +12,11 @@ from typing import Any
 
 import pytest
 
-from impl.settings import Settings
 from model.catalogue import Catalogue, load_catalogue
 from model.system import Removal
 from model.verify import ProfileVerifier
 from replay import LocalTargets
-from replay.run import recommended_settings
+from replay.run import Recommended, recommended_profile
 
 SPEC = Path(__file__).resolve().parents[2] / "spec"
 Trace = dict[str, Any]
@@ -29,8 +28,8 @@ def catalogue() -> Catalogue:
 
 
 @pytest.fixture(scope="session")
-def recommended() -> Settings:
-    return recommended_settings(SPEC)
+def recommended() -> Recommended:
+    return recommended_profile(SPEC)
 
 
 @pytest.fixture(scope="session")

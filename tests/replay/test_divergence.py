@@ -23,7 +23,7 @@ from model.catalogue import Catalogue
 from model.system import Removal
 from replay import LocalTargets, Mode, Status, StepOutcome, TraceReplay, replay_on
 from replay.judge import DOCUMENTED_REFUSALS
-from replay.run import replay_locally
+from replay.run import Recommended, replay_locally
 
 Trace = dict[str, Any]
 ONE_PROVIDER = {"interconnection": "not-supported", "capif8": "not-supported"}
@@ -73,7 +73,7 @@ def test_an_attack_that_goes_through_under_recommended_is_a_divergence(
 
 
 def test_a_missing_mismatch_indication_is_a_divergence_of_the_update_witness(
-    witness: Callable[[str, str], Trace], targets: LocalTargets, recommended: Settings
+    witness: Callable[[str, str], Trace], targets: LocalTargets, recommended: Recommended
 ) -> None:
     trace = witness("cr-method-update", "method-update-recovery")
     profile = Settings.from_options(trace["options"], ignore_unknown=True, allow_unsafe=True)
@@ -86,7 +86,7 @@ def test_a_missing_mismatch_indication_is_a_divergence_of_the_update_witness(
 
 
 def test_an_expired_token_is_refused_and_the_next_trace_gets_a_fresh_deployment(
-    witness: Callable[[str, str], Trace], targets: LocalTargets, recommended: Settings
+    witness: Callable[[str, str], Trace], targets: LocalTargets, recommended: Recommended
 ) -> None:
     """Edited on purpose: the OAUTH witness with its token expiring before it is used."""
     trace = witness("ts33122-rel18", "oauth-one-provider")
@@ -102,7 +102,7 @@ def test_an_expired_token_is_refused_and_the_next_trace_gets_a_fresh_deployment(
 
 @pytest.mark.parametrize("mode", list(Mode))
 def test_an_offboarded_invoker_is_refused_on_its_open_psk_session(
-    mode: Mode, witness: Callable[[str, str], Trace], targets: LocalTargets, recommended: Settings
+    mode: Mode, witness: Callable[[str, str], Trace], targets: LocalTargets, recommended: Recommended
 ) -> None:
     """Edited on purpose: the PSK witness with the invoker offboarded between session and invocation."""
     trace = witness("ts33122-rel18", "psk-one-provider")
@@ -132,7 +132,7 @@ def test_the_implementation_stops_a_mutant_counterexample_at_the_removed_check(
     catalogue: Catalogue,
     counterexample: Callable[..., Trace],
     targets: LocalTargets,
-    recommended: Settings,
+    recommended: Recommended,
 ) -> None:
     mutant = catalogue.mutants[mutant_id]
     removal = (Removal(mutant.check, mutant.action),)
@@ -147,7 +147,10 @@ def test_the_implementation_stops_a_mutant_counterexample_at_the_removed_check(
 
 
 def test_the_implementation_stops_the_policy_mutant_at_the_policy_check(
-    catalogue: Catalogue, counterexample: Callable[..., Trace], targets: LocalTargets, recommended: Settings
+    catalogue: Catalogue,
+    counterexample: Callable[..., Trace],
+    targets: LocalTargets,
+    recommended: Recommended,
 ) -> None:
     """The invoker authenticates (it negotiated for the AEF, naming an API there the steps do not use
     if the policy grants it none they use), and the AEF refuses the API the policy does not grant it:
@@ -163,7 +166,7 @@ def test_the_implementation_stops_the_policy_mutant_at_the_policy_check(
 
 
 def test_a_certificate_fetch_without_pki_negotiated_is_refused_at_check_authentication(
-    witness: Callable[[str, str], Trace], targets: LocalTargets, recommended: Settings
+    witness: Callable[[str, str], Trace], targets: LocalTargets, recommended: Recommended
 ) -> None:
     """Edited on purpose: the PKI witness with its invoker negotiating OAUTH instead, so that its
     certificate fetch lists ``pki-negotiated`` as missing (what a mutant without that check gives):
@@ -185,7 +188,7 @@ def test_a_certificate_fetch_without_pki_negotiated_is_refused_at_check_authenti
 
 
 def test_garbled_arguments_end_in_a_verdict_never_an_exception(
-    counterexample: Callable[..., Trace], targets: LocalTargets, recommended: Settings
+    counterexample: Callable[..., Trace], targets: LocalTargets, recommended: Recommended
 ) -> None:
     """Edited on purpose: each argument of each step in turn replaced by a name no step creates."""
     trace = counterexample("opencapif-observed", "invoker-authentication")
