@@ -10,6 +10,7 @@ Failures: :class:`~impl.tls.TlsHandshakeError` / :class:`~impl.tls.TlsError` for
 for a malformed or oversized response. Any of them drops the connection.
 """
 
+import ipaddress
 import json
 import re
 import socket
@@ -76,6 +77,15 @@ class ClientResponse:
         return ProblemDetails.from_json(document, status=self.status)
 
 
+def _address_family(host: str) -> socket.AddressFamily | None:
+    """The family of an IP address literal; None for a host name."""
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return None
+    return socket.AF_INET if address.version == 4 else socket.AF_INET6
+
+
 def _host_field(host: str, port: int) -> str:
     return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
 
@@ -98,6 +108,7 @@ class HttpsClient(Closable):
         self._tls = tls
         self._host = host
         self._port = port
+        self._family = _address_family(host)
         self._server_name = server_name or host
         self._timeout = timeout
         self._limits = limits or HttpLimits()
@@ -130,13 +141,27 @@ class HttpsClient(Closable):
             return self._channel
         self._drop()
         try:
-            sock = socket.create_connection((self._host, self._port), timeout=self._timeout)
-            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            sock = self._connected_socket()
         except OSError as error:
             raise HttpConnectionError(f"cannot connect to {self._host}:{self._port}: {error}") from error
         channel = self._tls.connect(sock, server_name=self._server_name, timeout=self._timeout)
         self._channel, self._reader = channel, MessageReader(channel, self._limits)
         return channel
+
+    def _connected_socket(self) -> socket.socket:
+        """A TCP connection to the server, Nagle off; an IP literal needs no name resolution."""
+        if self._family is None:
+            sock = socket.create_connection((self._host, self._port), timeout=self._timeout)
+        else:
+            sock = socket.socket(self._family, socket.SOCK_STREAM)
+            try:
+                sock.settimeout(self._timeout)
+                sock.connect((self._host, self._port))
+            except OSError:
+                sock.close()
+                raise
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        return sock
 
     def request(
         self,

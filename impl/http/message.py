@@ -333,6 +333,20 @@ def serialize_request(method: str, target: str, fields: list[tuple[str, str]], b
     return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body
 
 
-def http_date() -> str:
-    """The current time as an IMF-fixdate for the ``Date`` field (RFC 9110 clause 6.6.1)."""
-    return email.utils.formatdate(usegmt=True)
+class _DateField:
+    """The ``Date`` value, formatted once per second (a second is its resolution)."""
+
+    def __init__(self) -> None:
+        self._cached: tuple[int, str] = (-1, "")
+
+    def __call__(self) -> str:
+        now = time.time()
+        second, text = self._cached
+        if int(now) != second:
+            text = email.utils.formatdate(now, usegmt=True)
+            self._cached = (int(now), text)
+        return text
+
+
+http_date = _DateField()
+"""The current time as an IMF-fixdate for the ``Date`` field (RFC 9110 clause 6.6.1)."""

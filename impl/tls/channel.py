@@ -155,18 +155,18 @@ def ssl_error_reason(error: ssl.SSLError) -> str:
 
 
 def stdlib_handshake(tls_socket: ssl.SSLSocket, *, deadline: float) -> None:
-    """Drive a non-blocking stdlib handshake to completion or raise :class:`TlsHandshakeError`."""
+    """Run a client handshake to completion or raise :class:`TlsHandshakeError`: the library waits
+    for the server itself, each wait bounded by the time left until ``deadline``."""
     try:
-        while True:
-            try:
-                # The unbound call skips sslpsk3's per-call re-setup, which would reset a
-                # handshake in progress; its callbacks were installed once before (see psk.py).
-                ssl.SSLSocket.do_handshake(tls_socket)
-                return
-            except ssl.SSLWantReadError:
-                wait_until_ready(tls_socket, for_write=False, deadline=deadline)
-            except ssl.SSLWantWriteError:
-                wait_until_ready(tls_socket, for_write=True, deadline=deadline)
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise TimeoutError("no time left for the handshake")
+        tls_socket.settimeout(remaining)
+        # The unbound call skips sslpsk3's per-call re-setup (its callbacks were installed once,
+        # see psk.py).
+        ssl.SSLSocket.do_handshake(tls_socket)
+        if time.monotonic() > deadline:
+            raise TimeoutError("the handshake ended after its deadline")
     except ssl.SSLError as error:
         raise TlsHandshakeError(ssl_error_reason(error)) from error
     except TimeoutError as error:
