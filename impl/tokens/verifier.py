@@ -22,7 +22,9 @@ from impl.tokens.keys import TrustedKey, TrustedKeySet
 from impl.tokens.scope import ScopeEntry, parse_scope, scope_grants
 
 MAX_CLOCK_SKEW = 30
-DEFAULT_MAX_TOKEN_LENGTH = 8192
+DEFAULT_MAX_TOKEN_LENGTH = 8000
+"""Characters; below the HTTP layer's 8 KiB header line, so that an AEF refuses an oversized token
+itself (401) rather than the line holding it (431)."""
 HEADER_CACHE_SIZE = 64
 SCOPE_CACHE_SIZE = 1024
 
