@@ -21,12 +21,14 @@ class AccessTokenRequest:
     """TS 29.222 ``AccessTokenReq`` with ``grant_type=client_credentials``.
 
     ``client_secret`` is ignored: the client authenticates with its CAPIF-1e certificate.
-    ``resOwnerId`` and ``authCode`` (resource-owner flows, CAPIF-8) are not supported and refused.
+    ``resOwnerId`` names the resource owner whose authorization (recorded over CAPIF-8) the token
+    carries; ``authCode`` (authorization code flows) is not supported and refused.
     Unknown parameters are ignored (RFC 6749 clause 3.2); repeated ones are refused (clause 3.1).
     """
 
     client_id: str
     scope: tuple[ScopeEntry, ...]
+    res_owner_id: str | None = None
 
     @classmethod
     def read(cls, pairs: Iterable[tuple[str, str]]) -> AccessTokenRequest:
@@ -47,9 +49,11 @@ class AccessTokenRequest:
         client_id = form.get("client_id")
         if not client_id:
             raise _invalid_request("client_id is required")
-        for unsupported in ("resOwnerId", "authCode"):
-            if unsupported in form:
-                raise _invalid_request(f"{unsupported} is not supported by this CAPIF core function")
+        if "authCode" in form:
+            raise _invalid_request("authCode is not supported by this CAPIF core function")
+        res_owner_id = form.get("resOwnerId")
+        if res_owner_id is not None and (not res_owner_id or any(char.isspace() for char in res_owner_id)):
+            raise _invalid_request("resOwnerId must be a non-empty identifier")
         scope = form.get("scope")
         if not scope:
             raise AccessTokenError(TokenErrorCode.INVALID_SCOPE, "scope is required")
@@ -58,7 +62,7 @@ class AccessTokenRequest:
             entries = parse_scope(scope, syntax)
         except ScopeSyntaxError as error:
             raise AccessTokenError(TokenErrorCode.INVALID_SCOPE, str(error)) from None
-        return cls(client_id=client_id, scope=entries)
+        return cls(client_id=client_id, scope=entries, res_owner_id=res_owner_id)
 
 
 def _invalid_request(description: str) -> AccessTokenError:

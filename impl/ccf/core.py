@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Generic, TypeVar
 
-from impl.ccf.ports import AccessTokenSigner, AefpskDeriver, CertificateAuthority
+from impl.ccf.ports import AccessTokenSigner, AefpskDeriver, CertificateAuthority, ResourceOwnerAuthorizations
 from impl.settings import Settings
 from impl.store import Database
 
@@ -37,6 +37,7 @@ class CoreParts:
     authority: CertificateAuthority
     token_signer: AccessTokenSigner
     aefpsk: AefpskDeriver
+    resource_owners: ResourceOwnerAuthorizations | None = None
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from impl.ccf.credentials import Credentials
 from impl.ccf.discovery import DiscoverService
 from impl.ccf.invokers import InvokerManagement
 from impl.ccf.operator import Operator
-from impl.ccf.ports import AccessTokenSigner, AefpskDeriver, CertificateAuthority
+from impl.ccf.ports import AccessTokenSigner, AefpskDeriver, CertificateAuthority, ResourceOwnerAuthorizations
 from impl.ccf.providers import ProviderManagement
 from impl.ccf.psk_deriver import SettingsAefpskDeriver
 from impl.ccf.publishing import PublishService
@@ -36,6 +36,7 @@ class CapifCoreFunction:
         token_signer: AccessTokenSigner,
         settings: Settings | None = None,
         aefpsk: AefpskDeriver | None = None,
+        resource_owners: ResourceOwnerAuthorizations | None = None,
     ) -> None:
         chosen = settings or Settings()
         self.parts = CoreParts(
@@ -45,6 +46,7 @@ class CapifCoreFunction:
             authority=authority,
             token_signer=token_signer,
             aefpsk=aefpsk or SettingsAefpskDeriver(chosen.aefpsk_derivation),
+            resource_owners=resource_owners,
         )
         self.invokers = InvokerManagement(self.parts)
         self.providers = ProviderManagement(self.parts)

@@ -13,6 +13,7 @@ from typing import Protocol
 
 from impl.aefpsk import ServiceApiInterface
 from impl.ccf.identity import Role
+from impl.store import Transaction
 from impl.tokens import IssuedToken, ScopeEntry
 
 
@@ -39,8 +40,23 @@ class AccessTokenSigner(Protocol):
     """
 
     def issue(
-        self, invoker_id: str, scope: Sequence[ScopeEntry], *, lifetime: int, now: int
+        self,
+        invoker_id: str,
+        scope: Sequence[ScopeEntry],
+        *,
+        lifetime: int,
+        now: int,
+        res_owner_id: str | None = None,
     ) -> IssuedToken: ...
+
+
+class ResourceOwnerAuthorizations(Protocol):
+    """What the AzF's CAPIF-8 records say (contribution 003): whether a resource owner authorized the
+    invoker for the API at the AEF; ``impl.capif8.azf.RecordedAuthorizations`` fits."""
+
+    def authorized(
+        self, tx: Transaction, res_owner_id: str, api_invoker_id: str, aef_id: str, api_name: str
+    ) -> bool: ...
 
 
 class TlsVersionName(Protocol):

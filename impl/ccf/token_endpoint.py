@@ -13,7 +13,10 @@ Checks, in order, each refusal an ``AccessTokenErr`` (RFC 6749 clause 5.2):
 4. the named invoker is onboarded with a security context, else ``invalid_client``;
 5. every (aefId, API name) of the scope is published at that AEF and allowed to the invoker by the
    access control policy, else ``invalid_scope``;
-6. the invoker negotiated OAUTH for a live entry covering each pair, else ``unauthorized_client``.
+6. the invoker negotiated OAUTH for a live entry covering each pair, else ``unauthorized_client``;
+7. with ``resOwnerId`` (CAPIF-8, contribution 003): the resource owner authorized the invoker for each
+   pair over CAPIF-8 (the AzF's records), else ``invalid_grant``; without CAPIF-8 the parameter is
+   refused (``invalid_request``). The token then carries ``resOwnerId``.
 
 The token is signed by the :class:`impl.ccf.ports.AccessTokenSigner` (claim set of the
 ``token-claims`` setting) for the CCF's ``token_lifetime``; a record of it (hash only) is stored.
@@ -62,8 +65,14 @@ class TokenEndpoint:
             self._check_client(tx, request.client_id)
             for entry in request.scope:
                 self._check_scope_entry(tx, request.client_id, entry)
+                if request.res_owner_id is not None:
+                    self._check_resource_owner(tx, request.res_owner_id, request.client_id, entry)
             token = self._parts.token_signer.issue(
-                request.client_id, request.scope, lifetime=lifetime, now=epoch(now)
+                request.client_id,
+                request.scope,
+                lifetime=lifetime,
+                now=epoch(now),
+                res_owner_id=request.res_owner_id,
             )
             tokens.insert_token(
                 tx,
@@ -101,6 +110,21 @@ class TokenEndpoint:
                 raise _error(
                     TokenErrorCode.UNAUTHORIZED_CLIENT,
                     f"the invoker did not negotiate OAUTH for {entry.aef_id}:{api_name}",
+                )
+
+    def _check_resource_owner(
+        self, tx: Transaction, res_owner_id: str, client_id: str, entry: ScopeEntry
+    ) -> None:
+        owners = self._parts.resource_owners
+        if owners is None:
+            raise _error(
+                TokenErrorCode.INVALID_REQUEST, "resOwnerId needs CAPIF-8, which this CCF does not offer"
+            )
+        for api_name in entry.api_names:
+            if not owners.authorized(tx, res_owner_id, client_id, entry.aef_id, api_name):
+                raise _error(
+                    TokenErrorCode.INVALID_GRANT,
+                    f"resource owner {res_owner_id} has not authorized {entry.aef_id}:{api_name}",
                 )
 
 

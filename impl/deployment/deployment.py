@@ -25,6 +25,9 @@ from cryptography import x509
 from impl import pki
 from impl.aef import AefConfig, AefService, CcfLocation, InterfaceSpec
 from impl.apitypes.enums import SecurityMethod
+from impl.capif8.azf import RofCredential
+from impl.capif8.rof import ResourceOwnerFunction, rof_client_tls
+from impl.capif8.server import AzfService, AzfServiceConfig
 from impl.ccf import CapifCoreFunction, CcfConfig
 from impl.ccf.authority import PkiCertificateAuthority
 from impl.ccf.service import CCF_URN_PREFIX, AefEndpoint, CcfService, CcfServiceConfig
@@ -43,7 +46,7 @@ from impl.http import HttpsClient
 from impl.interconnect import Agreement, InterconnectConfig, InterconnectedCcfService
 from impl.invoker import ApiInvoker, CcfEndpoint
 from impl.lifecycle import Service
-from impl.settings import Settings, log_unsafe
+from impl.settings import Capif8, Settings, log_unsafe
 from impl.store import Database, StoreError
 from impl.store.secrets import SecretPurpose
 from impl.tls import Capif1eClientTls, CertificateClientTls
@@ -68,6 +71,7 @@ class DeploymentPorts:
     ccf_capif345: int = 0
     aef_capif3: int = 0
     aef_interfaces: Mapping[str, int] = field(default_factory=dict)
+    azf_capif8: int = 0
 
 
 def _server_profile(common_name: str, host: str, uri: str | None = None) -> pki.CertificateProfile:
@@ -120,6 +124,7 @@ class Deployment(Service):
         self.clock = clock
         self.api_names = api_names
         self._ccf: CcfService | InterconnectedCcfService | None = None
+        self._azf: AzfService | None = None
         self._aef: AefService | None = None
         self._apf: ApfClient | None = None
         self._ca: pki.CertificateAuthority | None = None
@@ -142,6 +147,26 @@ class Deployment(Service):
         """Add an interconnection agreement (kept, and given again to the CCF after a restart)."""
         self.agreements = [item for item in self.agreements if item.ccf_id != agreement.ccf_id] + [agreement]
         self.interconnected_ccf.interconnect.agree(agreement)
+
+    @property
+    def azf(self) -> AzfService:
+        """The CCF's CAPIF-8 endpoint (contribution 003), when the settings have CAPIF-8."""
+        if self._azf is None:
+            raise DeploymentError("the deployment runs no CAPIF-8 (capif8=not-supported, or not running)")
+        return self._azf
+
+    def register_rof(self, rof_id: str, res_owner_ids: Iterable[str]) -> RofCredential:
+        """The operator registers a ROF for ``res_owner_ids``; its credential (``rof-authentication``)."""
+        return self.azf.azf.register_rof(rof_id, frozenset(res_owner_ids), now=self.clock())
+
+    def rof(self, credential: RofCredential) -> ResourceOwnerFunction:
+        """A ROF client with ``credential``, connecting to this CCF's CAPIF-8 as the settings say."""
+        return ResourceOwnerFunction(
+            self.host,
+            self.azf.port,
+            credential=credential,
+            tls=rof_client_tls(self.settings, credential, self.ca.certificate),
+        )
 
     @property
     def aef(self) -> AefService:
@@ -244,6 +269,9 @@ class Deployment(Service):
         )
         ccf.start()
         self._ccf = ccf
+        if self.settings.capif8 is Capif8.SUPPORTED:
+            self._azf = AzfService(ccf, AzfServiceConfig(self.host, self.ports.azf_capif8))
+            self._azf.start()
         for agreement in self.agreements:
             self.interconnected_ccf.interconnect.agree(agreement)
 
@@ -401,6 +429,10 @@ class Deployment(Service):
         signing_key = ccf.config.token_signing_key
         if isinstance(ccf, InterconnectedCcfService) and self.interconnect is not None:
             self.interconnect = replace(self.interconnect, capif6_port=ccf.capif6_port)
+        if self._azf is not None:
+            self.ports = replace(self.ports, azf_capif8=self._azf.port)
+            self._azf.stop()
+            self._azf = None
         ccf.stop()
         self._ccf = None
         self._start_ccf(signing_key, capif1e_port, capif345_port)
@@ -416,6 +448,9 @@ class Deployment(Service):
         if self._aef is not None:
             self._aef.stop()
             self._aef = None
+        if self._azf is not None:
+            self._azf.stop()
+            self._azf = None
         if self._ccf is not None:
             self._ccf.stop()
             self._ccf = None

@@ -12,7 +12,9 @@
   (``GET trustedInvokers/{id}`` on CAPIF-3; 001 6.X.3.1: "If it has no security information, the
   CCF-A shall request the security information (AEFPSK/root CA) from CCF-B over CAPIF-6/6e"; 002 steps
   5-9): it finds the home CCF as ``home-ccf-resolution`` says, asks it for the methods the AEF offers
-  now, and answers the AEF with what its policy authorizes (``authorizationInfo``). Under
+  now, and answers the AEF with what its policy authorizes (``authorizationInfo``); when the home
+  CCF cannot be found or refuses, the AEF gets 404 (it has no security information to go by, and
+  refuses the invoker), when it cannot be reached 503. Under
   ``access-policy-source=aef-ccf-fallback-home`` an API its own policy does not grant is asked of the
   home CCF's policy (contribution 000 7.2.3). It asks afresh on every request: what it learnt is
   recorded (which AEF got which invoker's information from which home CCF, so that a revocation
@@ -47,7 +49,7 @@ from impl.ccf.notifications import PendingNotification
 from impl.ccf.security_targets import resolve_or_none
 from impl.ccf.selection import select_method
 from impl.interconnect import store
-from impl.interconnect.client import PeerError, PeerUnavailableError
+from impl.interconnect.client import PeerError, PeerRefusedError, PeerUnavailableError
 from impl.interconnect.messages import (
     AccessControlPolicyRequest,
     AccessTokenRelayRequest,
@@ -186,7 +188,10 @@ class AefCcf:
         with_authentication = parameters.optional("authenticationInfo", boolean_text) or False
         with_authorization = parameters.optional("authorizationInfo", boolean_text) or False
         supplied = parameters.optional(HOME_HINT, non_empty)
-        home = resolve_home(self._parts.settings.home_ccf_resolution, api_invoker_id, supplied)
+        try:
+            home = resolve_home(self._parts.settings.home_ccf_resolution, api_invoker_id, supplied)
+        except ForbiddenError as refusal:
+            raise NotFoundError(Cause.RESOURCE_NOT_FOUND, refusal.detail) from None
         client = self._peers.require_client(home)
         aef_id = caller.id
         ccf_id = self._parts.config.ccf_id
@@ -198,6 +203,9 @@ class AefCcf:
         request = SecurityInformationRequest(api_invoker_id, aef_id, methods)
         try:
             answer = client.security_information(request)
+        except PeerRefusedError as refusal:  # the home CCF gives nothing: for the AEF, there is nothing
+            detail = f"the home CCF {home} gives no security information: {refusal.detail or refusal.code}"
+            raise NotFoundError(Cause.RESOURCE_NOT_FOUND, detail) from None
         except PeerError as error:
             raise peer_failure(error) from None
         if answer.api_invoker_id != api_invoker_id:

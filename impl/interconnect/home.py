@@ -313,6 +313,10 @@ class HomeCcf:
                 TokenErrorCode.INVALID_CLIENT, "the client is not an authenticated API invoker"
             )
         request = AccessTokenRequest.read(form)
+        if request.res_owner_id is not None:
+            raise AccessTokenError(
+                TokenErrorCode.INVALID_REQUEST, "resOwnerId is not supported for an AEF of another provider"
+            )
         if request.client_id != security_id:
             raise AccessTokenError(
                 TokenErrorCode.INVALID_CLIENT, "client_id does not name the security context"

@@ -53,8 +53,17 @@ class TokenIssuer:
         """The public key an AEF adds to its trusted key set to accept this CCF's tokens."""
         return self._signing_key.trusted_key(self._ccf_id)
 
-    def issue(self, invoker_id: str, scope: Sequence[ScopeEntry], *, lifetime: int, now: int) -> IssuedToken:
-        """A token for ``invoker_id`` granting ``scope``, valid from ``now`` for ``lifetime`` seconds.
+    def issue(
+        self,
+        invoker_id: str,
+        scope: Sequence[ScopeEntry],
+        *,
+        lifetime: int,
+        now: int,
+        res_owner_id: str | None = None,
+    ) -> IssuedToken:
+        """A token for ``invoker_id`` granting ``scope``, valid from ``now`` for ``lifetime`` seconds;
+        with ``res_owner_id`` it carries the claim ``resOwnerId`` (TS 29.222 ``AccessTokenClaims``).
 
         Raises ValueError (or its subclass ScopeSyntaxError) on an empty invoker id, an empty or
         malformed scope, or a lifetime that is not a positive number of seconds.
@@ -73,5 +82,7 @@ class TokenIssuer:
             issued_at=now,
             expires_at=now + lifetime,
         )
+        if res_owner_id is not None:
+            claims["resOwnerId"] = res_owner_id
         token = sign_compact(self._header_segment, encode_json(claims), self._signing_key)
         return IssuedToken(token, lifetime, claims["scope"])

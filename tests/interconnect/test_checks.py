@@ -18,6 +18,7 @@ from impl.apitypes.enums import RevocationCause, SecurityMethod
 from impl.ccf.service import CCF_URN_PREFIX
 from impl.deployment import HELLO_API
 from impl.deployment.interconnected import InterconnectedDeployment
+from impl.http import HttpsClient
 from impl.interconnect import PeerClient, PeerRefusedError
 from impl.interconnect.client import capif6_client_tls
 from impl.interconnect.messages import (
@@ -27,13 +28,19 @@ from impl.interconnect.messages import (
 )
 from impl.invoker import ConnectionFailedError, RefusedError
 from impl.settings import (
+    AccessPolicySource,
+    AefTrustedTokenKeys,
     Capif6Protection,
+    CrossDomainTokenIssuer,
     InfoReleaseCheck,
     InterconnectAgreementCheck,
+    InterconnectMethodSelection,
+    PkiRootBinding,
     RevocationPropagation,
     Settings,
     TokenRelayCheck,
 )
+from impl.tls import CertificateClientTls
 from impl.tls.plaintext import PlaintextClient
 from impl.tokens import ScopeEntry, ScopeSyntax, format_scope
 from tests.interconnect.conftest import visitor
@@ -203,3 +210,85 @@ def test_without_protection_capif6_is_plaintext_and_a_caller_names_itself(tmp_pa
         agreement = providers.agreement_with("a")
         with PeerClient("ccf-b", agreement, PlaintextClient(), authenticated=False) as anyone:
             assert [api.api_name for api in anyone.discover()] == [HELLO_API]
+
+
+@pytest.mark.parametrize(
+    ("trust", "accepted"),
+    [(AefTrustedTokenKeys.OWN_CCF_AND_DELEGATED, True), (AefTrustedTokenKeys.OWN_CCF, False)],
+)
+def test_a_token_the_home_ccf_signs_is_accepted_only_where_issuing_is_delegated(
+    tmp_path: Path, trust: AefTrustedTokenKeys, accepted: bool
+) -> None:
+    """``cross-domain-token-issuer=home-ccf`` (contribution 000 7.2.3, FFS): b signs for a's AEF; a's AEF
+    accepts b's signature only if a's agreement delegates token issuing to b (``issuesTokens``)."""
+    settings = Settings(
+        cross_domain_token_issuer=CrossDomainTokenIssuer.HOME_CCF, aef_trusted_token_keys=trust
+    )
+    with InterconnectedDeployment(tmp_path, settings) as providers:
+        guest = visitor(providers["b"], providers["a"])
+        negotiated = guest.negotiate("/oauth")
+        token = guest.invoker.obtain_token(negotiated.target.aef_id, [HELLO_API])
+        if accepted:
+            assert isinstance(guest.invoker.invoke(negotiated, "/greeting", token=token), dict)
+        else:
+            with pytest.raises(RefusedError) as refusal:
+                guest.invoker.invoke(negotiated, "/greeting", token=token)
+            assert refusal.value.status == 401
+
+
+@pytest.mark.parametrize(
+    ("source", "served"),
+    [(AccessPolicySource.AEF_CCF, False), (AccessPolicySource.UNSAFE_AEF_CCF_FALLBACK_HOME, True)],
+)
+def test_the_policy_of_the_aef_ccf_decides_unless_it_falls_back_to_the_home_ccf(
+    tmp_path: Path, source: AccessPolicySource, served: bool
+) -> None:
+    """a's operator closes ``hello`` to everyone; b's policy leaves it open. Under ``aef-ccf`` a's AEF
+    refuses b's invoker; under ``aef-ccf-fallback-home`` a's CCF asks b and serves it (000 7.2.3)."""
+    settings = unsafe(
+        access_policy_source=source,
+        interconnect_method_selection=InterconnectMethodSelection.HOME_CCF_SELECTS,
+    )
+    with InterconnectedDeployment(tmp_path, settings) as providers:
+        a = providers["a"]
+        a.ccf.core.operator.set_api_audience(a.hello_api_id, [])
+        guest = visitor(providers["b"], a)
+        negotiated = guest.negotiate("/pki")
+        if served:
+            assert isinstance(guest.invoke(negotiated), dict)
+        else:
+            with pytest.raises(RefusedError) as refusal:
+                guest.invoke(negotiated)
+            assert refusal.value.status == 403
+
+
+@pytest.mark.parametrize(
+    ("binding", "accepted"),
+    [(PkiRootBinding.BOUND_TO_INVOKER, False), (PkiRootBinding.UNSAFE_GLOBAL_TRUST_ANCHOR, True)],
+)
+def test_a_root_ca_is_trusted_only_for_its_invoker_unless_it_becomes_a_global_anchor(
+    tmp_path: Path, binding: PkiRootBinding, accepted: bool
+) -> None:
+    """``pki-root-binding``: c's invoker uses a's AEF with PKI, so a's AEF receives c's CA as that
+    invoker's root. c, dishonest, certifies a key of its own as b's invoker: bound to the invoker, c's
+    root authenticates only c's invoker; as a global trust anchor it authenticates b's invoker too."""
+    with InterconnectedDeployment(
+        tmp_path, unsafe(pki_root_binding=binding), providers=("a", "b", "c")
+    ) as trio:
+        victim = visitor(trio["b"], trio["a"])
+        victim_pki = victim.negotiate("/pki")
+        victim.invoke(victim_pki)
+        accomplice = visitor(trio["c"], trio["a"])
+        accomplice.invoke(accomplice.negotiate("/pki"))
+        profile = pki.CertificateProfile(
+            victim.api_invoker_id, uris=(f"urn:capifsec:invoker:{victim.api_invoker_id}",), client_auth=True
+        )
+        forged = trio["c"].ca.issue_certified_key(profile, now=datetime.now(UTC) - timedelta(minutes=5))
+        tls = CertificateClientTls([trio["a"].ca.certificate], credential=forged)
+        target = victim_pki.target
+        with HttpsClient(tls, target.host, target.port) as client:
+            response = client.get(target.resource_path("/greeting"))
+        if accepted:
+            assert response.status == 200 and response.json()["apiInvokerId"] == victim.api_invoker_id  # type: ignore[index]
+        else:
+            assert response.status == 401

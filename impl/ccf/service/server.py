@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from impl import pki
+from impl.capif8 import store as capif8_store
+from impl.capif8.azf import RecordedAuthorizations
 from impl.ccf import CapifCoreFunction, CcfConfig
 from impl.ccf.authority import PkiCertificateAuthority
 from impl.ccf.service.capif1e import Capif1eApi
@@ -28,7 +30,7 @@ from impl.clock import Clock, system_clock
 from impl.http import HttpsServer, Router
 from impl.lifecycle import Service, start_all
 from impl.problem_responses import domain_error_response
-from impl.settings import AefpskDerivation, Settings
+from impl.settings import AefpskDerivation, Capif8, Settings
 from impl.store import Database
 from impl.tls import Capif1eServerTls, CertificateClientTls, CertificateServerTls, ClientAuth, TlsVersion
 from impl.tokens import ClaimSet, SigningKey, TokenIssuer, TrustedKey
@@ -70,12 +72,16 @@ class CcfService(Service):
             ccf_id=config.ccf_id,
             claim_set=ClaimSet(str(config.settings.token_claims)),
         )
+        capif8 = config.settings.capif8 is Capif8.SUPPORTED
+        if capif8:
+            capif8_store.create_tables(self._database)
         self.core = CapifCoreFunction(
             config=CcfConfig(ccf_id=config.ccf_id, api_root=""),
             database=self._database,
             authority=PkiCertificateAuthority(config.ca),
             token_signer=self._issuer,
             settings=config.settings,
+            resource_owners=RecordedAuthorizations() if capif8 else None,
         )
         self.notifier = Notifier(CertificateClientTls(config.ca.certificate, credential=config.credential))
         capif1e_version = (
