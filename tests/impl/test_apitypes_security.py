@@ -131,7 +131,8 @@ BASE_FORM = [("grant_type", "client_credentials"), ("client_id", "INV1"), ("scop
         ([("grant_type", "password"), *BASE_FORM[1:]], TokenErrorCode.UNSUPPORTED_GRANT_TYPE, 400),
         ([*BASE_FORM, ("client_id", "INV2")], TokenErrorCode.INVALID_REQUEST, 400),
         ([BASE_FORM[0], BASE_FORM[2]], TokenErrorCode.INVALID_REQUEST, 400),
-        ([*BASE_FORM, ("resOwnerId", "ro")], TokenErrorCode.INVALID_REQUEST, 400),
+        ([*BASE_FORM, ("resOwnerId", "")], TokenErrorCode.INVALID_REQUEST, 400),
+        ([*BASE_FORM, ("authCode", "code")], TokenErrorCode.INVALID_REQUEST, 400),
         (BASE_FORM[:2], TokenErrorCode.INVALID_SCOPE, 400),
         ([*BASE_FORM[:2], ("scope", "3gpp#AEF1:")], TokenErrorCode.INVALID_SCOPE, 400),
         ([*BASE_FORM[:2], ("scope", "3gpp#AEF1:a;AEF1:b")], TokenErrorCode.INVALID_SCOPE, 400),
@@ -145,6 +146,13 @@ def test_token_request_refusals(form: list[tuple[str, str]], error: TokenErrorCo
     assert refusal.value.error is error
     assert refusal.value.status == status
     assert refusal.value.to_json()["error"] == str(error)
+
+
+def test_a_resource_owner_is_read_for_the_token_endpoint_to_check() -> None:
+    """TS 29.222 ``AccessTokenReq.resOwnerId``: the CAPIF-8 authorization decides (impl.capif8)."""
+    assert AccessTokenRequest.read([*BASE_FORM, ("resOwnerId", "msisdn-491701234567")]).res_owner_id == (
+        "msisdn-491701234567"
+    )
 
 
 def test_invalid_client_is_a_401() -> None:
