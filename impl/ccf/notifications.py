@@ -10,8 +10,6 @@ from impl.apitypes.problems import Cause, invalid_body
 from impl.apitypes.security import SecurityNotification
 from impl.ccf.identity import Caller
 
-DESTINATION_POINTER = "/notificationDestination"
-
 
 def undeliverable(destination: str) -> str | None:
     """Why the CCF would not deliver to ``destination``, or None when it would.
@@ -35,12 +33,12 @@ def undeliverable(destination: str) -> str | None:
     return None
 
 
-def require_deliverable(destination: str, pointer: str = DESTINATION_POINTER) -> None:
-    """400 naming ``pointer`` when the CCF would not deliver to ``destination``: refused when
-    submitted, never accepted and silently dropped later."""
+def require_deliverable(destination: str) -> None:
+    """400 naming ``/notificationDestination`` when the CCF would not deliver to ``destination``:
+    refused when submitted, never accepted and silently dropped later."""
     reason = undeliverable(destination)
     if reason is not None:
-        raise invalid_body(Cause.MANDATORY_IE_INCORRECT, pointer, reason)
+        raise invalid_body(Cause.MANDATORY_IE_INCORRECT, "/notificationDestination", reason)
 
 
 @dataclass(frozen=True)

@@ -5,18 +5,12 @@ stated in :mod:`tests.conformance.cases`."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
-import pytest
-
 from impl import pki
 from tests.conformance.cases import CASES
 from tests.conformance.opencapif import (
     INVOKER_USERNAME,
     NOT_VALID,
     ONBOARDED,
-    CcfKeys,
     Environment,
     Invoker,
     member,
@@ -26,17 +20,6 @@ from tests.conformance.opencapif import (
 from tests.conformance.run import Run
 
 NEW_CALLBACK = "http://capif-callback/netapp_new_callback"
-
-
-@pytest.fixture(scope="module")
-def keys() -> CcfKeys:
-    return CcfKeys.create()
-
-
-@pytest.fixture
-def environment(keys: CcfKeys, tmp_path: Path) -> Iterator[Environment]:
-    with Environment.running(keys, tmp_path) as running:
-        yield running
 
 
 def _run(number: int) -> Run:

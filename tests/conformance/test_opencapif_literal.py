@@ -4,10 +4,6 @@ written name its test set-up, and capifsec refuses them with a 400 naming the fi
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterator
-from pathlib import Path
-
-import pytest
 
 from impl import pki
 from impl.http import ClientResponse
@@ -17,24 +13,12 @@ from tests.conformance.opencapif import (
     ONBOARDING_CALLBACK,
     OPENCAPIF_CALLBACK,
     TRUSTED,
-    CcfKeys,
     Environment,
     member,
     members,
     onboarding_body,
     service_api_description,
 )
-
-
-@pytest.fixture(scope="module")
-def keys() -> CcfKeys:
-    return CcfKeys.create()
-
-
-@pytest.fixture
-def environment(keys: CcfKeys, tmp_path: Path) -> Iterator[Environment]:
-    with Environment.running(keys, tmp_path) as running:
-        yield running
 
 
 def _refused_field(response: ClientResponse) -> str:

@@ -5,9 +5,6 @@ answers, and the clause it follows where that differs from OpenCAPIF's expectati
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 
 from impl.http import HttpsClient
@@ -17,7 +14,6 @@ from tests.conformance.opencapif import (
     NOT_VALID,
     OPENCAPIF_CALLBACK,
     TRUSTED,
-    CcfKeys,
     Environment,
     Invoker,
     Provider,
@@ -31,17 +27,6 @@ from tests.conformance.run import Run
 
 TOKEN = "/capif-security/v1/securities/{}/token"
 WITH_INFO = {"authenticationInfo": "true", "authorizationInfo": "true"}
-
-
-@pytest.fixture(scope="module")
-def keys() -> CcfKeys:
-    return CcfKeys.create()
-
-
-@pytest.fixture
-def environment(keys: CcfKeys, tmp_path: Path) -> Iterator[Environment]:
-    with Environment.running(keys, tmp_path) as running:
-        yield running
 
 
 def _run(number: int) -> Run:
