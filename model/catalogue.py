@@ -58,6 +58,8 @@ class Sort:
     text: str
     naming: str
     bound: int
+    witness_bound: int = 1
+    """elements in the small deployment where witnesses are searched first"""
 
 
 @dataclass(frozen=True)
@@ -74,6 +76,8 @@ class Relation:
     kind: Literal["static", "state"]
     init: Formula | Literal["any"] | None
     text: str
+    prefer: bool = False
+    """the value a canonical trace gives this relation's facts unless its steps need the other"""
 
     @property
     def sorts(self) -> tuple[str, ...]:
@@ -338,7 +342,8 @@ class _Builder:
 
     def build(self) -> Catalogue:
         sorts = {
-            o.entry: Sort(e["id"], e["text"], e["naming"], e["bound"]) for o, e in self._entries("sorts")
+            o.entry: Sort(e["id"], e["text"], e["naming"], e["bound"], e.get("witness-bound", 1))
+            for o, e in self._entries("sorts")
         }
         enums = {o.entry: Enum(e["id"], e["text"], tuple(e["values"])) for o, e in self._entries("enums")}
         self.sort_names = frozenset(sorts) | frozenset(enums)
@@ -451,7 +456,7 @@ class _Builder:
 
     def _relation_shell(self, origin: Origin, entry: dict[str, Any]) -> Relation:
         args = tuple(self._typed(origin, "args", entry["args"]).items())
-        return Relation(entry["id"], args, entry["kind"], None, entry["text"])
+        return Relation(entry["id"], args, entry["kind"], None, entry["text"], entry.get("prefer", False))
 
     def _relation(self, origin: Origin, entry: dict[str, Any]) -> Relation:
         shell = self._relation_shell(origin, entry)
@@ -465,7 +470,7 @@ class _Builder:
         init: Formula | Literal["any"] = (
             "any" if init_text == "any" else self._formula(origin, "init", init_text, dict(shell.args))
         )
-        return Relation(shell.id, shell.args, shell.kind, init, shell.text)
+        return Relation(shell.id, shell.args, shell.kind, init, shell.text, shell.prefer)
 
     def _definition(self, origin: Origin, entry: dict[str, Any]) -> Definition:
         params = self._typed(origin, "params", entry["params"])

@@ -1,9 +1,8 @@
-"""Verify many profiles, in parallel worker processes, sharing witness runs between them.
+"""Verify many profiles, in parallel worker processes.
 
-Profiles are handed out most expensive first to a pool of worker processes. Each task carries the
-witness runs found so far, so a later profile first tries, by simulation, the honest runs that
-earlier profiles found before it searches for its own. Results stream back per property through a
-queue so the command line can show progress.
+Profiles are handed out most expensive first to a pool of worker processes; each is verified on its
+own (nothing found for one profile changes another's result or trace). Results stream back per
+property through a queue so the command line can show progress.
 """
 
 from __future__ import annotations
@@ -15,7 +14,6 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from dataclasses import dataclass
 
 from model.catalogue import Catalogue
-from model.concrete import ConcreteRun
 from model.system import Removal
 from model.verify import Bounds, ProfileReport, ProfileVerifier, PropertyResult
 
@@ -45,16 +43,10 @@ def _verify_profile(
     catalogue: Catalogue,
     job: Job,
     profile: str,
-    known_runs: Mapping[str, Sequence[ConcreteRun]],
     on_result: Callable[[PropertyResult], None] | None,
 ) -> ProfileReport:
     verifier = ProfileVerifier(
-        catalogue,
-        profile,
-        overrides=job.overrides,
-        removals=job.removals,
-        bounds=job.bounds,
-        known_runs=known_runs,
+        catalogue, profile, overrides=job.overrides, removals=job.removals, bounds=job.bounds
     )
     return verifier.run(job.properties, on_result)
 
@@ -65,7 +57,7 @@ def _ordered(profiles: Sequence[str]) -> list[str]:
 
 
 class _Schedule:
-    """One verification: the profiles still to do, the reports done, the witness runs known."""
+    """One verification: the profiles still to do and the reports done."""
 
     def __init__(
         self, catalogue: Catalogue, job: Job, on_result: Callable[[PropertyResult], None] | None
@@ -74,29 +66,25 @@ class _Schedule:
         self.job = job
         self.on_result = on_result
         self.pending = _ordered(job.profiles)
-        self.known: dict[str, list[ConcreteRun]] = {}
         self.reports: dict[str, ProfileReport] = {}
 
     def absorb(self, report: ProfileReport) -> None:
         self.reports[report.profile] = report
-        for witness, runs in report.runs.items():
-            known = self.known.setdefault(witness, [])
-            known.extend(run for run in runs if run not in known)
 
     def in_order(self) -> list[ProfileReport]:
         return [self.reports[p] for p in self.job.profiles]
 
     def run_here(self) -> None:
         for profile in self.pending:
-            self.absorb(_verify_profile(self.catalogue, self.job, profile, self.known, self.on_result))
+            self.absorb(_verify_profile(self.catalogue, self.job, profile, self.on_result))
 
     def run_in(self, pool: ProcessPoolExecutor, results: queue.Queue[PropertyResult], workers: int) -> None:
-        """Hand the pending profiles to ``pool``, at most ``workers`` at a time, each with the runs
-        known when it starts; results come back through ``results``."""
+        """Hand the pending profiles to ``pool``, at most ``workers`` at a time; results come back
+        through ``results``."""
         running: set[Future[ProfileReport]] = set()
         while self.pending or running:
             while self.pending and len(running) < workers:
-                task = (self.catalogue, self.job, self.pending.pop(0), dict(self.known), results.put)
+                task = (self.catalogue, self.job, self.pending.pop(0), results.put)
                 running.add(pool.submit(_verify_profile, *task))
             done, running = wait(running, timeout=0.05, return_when=FIRST_COMPLETED)
             _drain(results, self.on_result)

@@ -36,6 +36,16 @@ def new_solver(settings: SolverSettings, context: z3.Context) -> z3.Solver:
     return solver
 
 
+def new_finite_domain_solver(settings: SolverSettings, context: z3.Context) -> z3.Solver:
+    """A solver for finite-domain problems (Booleans and bit-vectors, bit-blasted to SAT) in
+    ``context``, with the fixed seed and timeout of ``settings``."""
+    solver = z3.SolverFor("QF_FD", ctx=context)
+    solver.set("random_seed", settings.seed)
+    solver.set("timeout", settings.timeout_ms)
+    # solver.set("sat.phase", "always_false")
+    return solver
+
+
 def is_sat(solver: z3.Solver, assumptions: Sequence[z3.BoolRef] = ()) -> bool:
     """Check ``solver`` under ``assumptions``: True when sat, False when unsat, else :class:`SolverError`."""
     answer = solver.check(*assumptions)

@@ -40,7 +40,7 @@ class TraceBuilder:
         self.actions = {action.id: action for action in system.actions}
         self.reference = reference
 
-    def _names(self, run: ConcreteRun) -> dict[str, str]:
+    def names(self, run: ConcreteRun) -> dict[str, str]:
         """Readable names, numbered in the order the steps first use the elements."""
         initial = run.states[0]
         order: dict[str, list[str]] = {sort: [] for sort in self.catalogue.sorts}
@@ -66,7 +66,7 @@ class TraceBuilder:
         self, run: ConcreteRun, *, profile: str, kind: str, subject: str, statement: str, goal: Formula | None
     ) -> dict[str, Any]:
         """The trace document of ``run``; ``goal`` is the violated property of a counterexample."""
-        names = self._names(run)
+        names = self.names(run)
         document: dict[str, Any] = {
             "format": TRACE_FORMAT,
             "profile": profile,

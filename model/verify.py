@@ -3,8 +3,10 @@ or error.
 
 Per profile: Houdini over the properties, the spec's lemmas and the generated templates gives an
 inductive invariant (an unbounded proof for every property it implies); each property it does not
-prove is searched for a shortest counterexample by bounded model checking; each witness the profile's
-options allow is searched among runs of honest parties only. A proved property with a missing
+prove is searched for a shortest counterexample by bounded model checking, and the trace shown is the
+canonical run of that length (:mod:`model.ground`: the same on every run, whoever asks); each witness
+the profile's options allow is searched among runs of honest parties only, first on the small witness
+deployment (``witness-bound`` of each sort), then on the full one. A proved property with a missing
 applicable witness, or with none applicable, is reported ``no-witness``; a property neither proved
 nor violated up to the bound is reported ``unproved`` ("no violation up to bound k"), never as a pass.
 """
@@ -13,14 +15,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
-from model.bmc import Unrolling
 from model.catalogue import Catalogue, CatalogueError, Profile, holds
-from model.concrete import ConcreteRun, SimulationError, evaluate, simulate
+from model.concrete import ConcreteRun
 from model.encode import Translator
+from model.ground import GroundUnrolling
 from model.houdini import Invariant, Prover, houdini
 from model.solver import SolverError, SolverSettings
 from model.syntax import Atom, Formula, Not, Quant, conjuncts
@@ -52,6 +54,11 @@ class Bounds:
         sizes = {sort.id: sort.bound for sort in catalogue.sorts.values()}
         sizes.update(self.universe or {})
         return sizes
+
+    @staticmethod
+    def witness_sizes(catalogue: Catalogue) -> dict[str, int]:
+        """The small deployment where witnesses are searched first (``witness-bound`` of each sort)."""
+        return {sort.id: sort.witness_bound for sort in catalogue.sorts.values()}
 
 
 @dataclass(frozen=True)
@@ -92,8 +99,8 @@ class ProfileReport:
     witnesses: tuple[WitnessResult, ...]
     invariant_size: int
     seconds: float
-    runs: Mapping[str, tuple[ConcreteRun, ...]] = field(default_factory=dict)
-    """every witness run known after this profile (to try under the next profiles)"""
+    runs: Mapping[str, ConcreteRun] = field(default_factory=dict)
+    """the witness runs found under this profile"""
 
 
 def profile_options(catalogue: Catalogue, profile: Profile, overrides: Mapping[str, str]) -> dict[str, str]:
@@ -124,9 +131,7 @@ class ProfileVerifier:
         removals: tuple[Removal, ...] = (),
         bounds: Bounds | None = None,
         settings: SolverSettings | None = None,
-        known_runs: Mapping[str, Sequence[ConcreteRun]] | None = None,
     ) -> None:
-        """``known_runs``: witness runs found under other profiles, tried before searching."""
         if profile not in catalogue.profiles:
             raise CatalogueError(f"unknown profile '{profile}'; known: {', '.join(catalogue.profiles)}")
         self.catalogue = catalogue
@@ -138,25 +143,32 @@ class ProfileVerifier:
         self.settings = settings or SolverSettings()
         recommended = catalogue.profiles.get(REFERENCE_PROFILE)
         self.traces = TraceBuilder(self.system, recommended.options if recommended else None)
-        self.known_runs: dict[str, list[ConcreteRun]] = {
-            witness: list(runs) for witness, runs in (known_runs or {}).items()
-        }
-        self._unrollings: dict[bool, Unrolling] = {}
+        self.runs: dict[str, ConcreteRun] = {}
+        self._unrollings: dict[str, GroundUnrolling] = {}
 
     def invariant(self) -> Invariant:
         return houdini(self.system, self.translator, candidates(self.system), self.settings)
 
-    def searcher(self, honest_only: bool = False) -> Unrolling:
-        """The bounded search of this profile (of honest runs only, for witnesses), unrolled once."""
-        if honest_only not in self._unrollings:
-            sizes = self.bounds.sizes(self.catalogue)
-            self._unrollings[honest_only] = Unrolling(
-                self.system, self.translator, sizes, self.settings, honest_only
+    def searcher(self, deployment: str = "attack") -> GroundUnrolling:
+        """Runs over a closed deployment: ``attack`` (every action, the full bounds), ``honest``
+        (honest parties only, the full bounds) or ``witness`` (honest parties only, the small
+        witness deployment); each unrolled once and kept."""
+        if deployment not in self._unrollings:
+            system = self.system
+            if deployment != "attack":
+                honest = tuple(action for action in system.actions if action.action.actor == "honest")
+                system = replace(system, actions=honest)
+            sizes = (
+                self.bounds.witness_sizes(self.catalogue)
+                if deployment == "witness"
+                else self.bounds.sizes(self.catalogue)
             )
-        return self._unrollings[honest_only]
+            self._unrollings[deployment] = GroundUnrolling(system, sizes, self.settings)
+        return self._unrollings[deployment]
 
     def witness(self, witness_id: str) -> WitnessResult:
-        """Search an honest run reaching the witness goal: first among runs found for other profiles."""
+        """Search an honest run reaching the witness goal: on the small witness deployment, then on the
+        full one; the run shown is the canonical one of its length there."""
         witness = self.catalogue.witnesses[witness_id]
         start = time.perf_counter()
         if not holds(witness.when, self.options):
@@ -164,12 +176,16 @@ class ProfileVerifier:
         goal = self.system.expand(witness.goal)
         if not _positive_atoms(goal) <= self.system.can_become_true():
             return WitnessResult(witness_id, True, False, time.perf_counter() - start, None)
-        run = self._replayed(witness_id, goal)
-        if run is None:
-            run = self.searcher(honest_only=True).search(goal, self.bounds.witness_depth)
+        run = None
+        for deployment in ("witness", "honest"):
+            searcher = self.searcher(deployment)
+            depth = searcher.shortest(goal, self.bounds.witness_depth)
+            if depth is not None:
+                run = searcher.canonical(goal, depth)
+                break
         trace = None
         if run is not None:
-            self.known_runs.setdefault(witness_id, []).append(run)
+            self.runs[witness_id] = run
             trace = self.traces.build(
                 run,
                 profile=self.profile,
@@ -180,33 +196,22 @@ class ProfileVerifier:
             )
         return WitnessResult(witness_id, True, run is not None, time.perf_counter() - start, trace)
 
-    def _replayed(self, witness_id: str, goal: Formula) -> ConcreteRun | None:
-        """A run found under another profile that also executes under this one and reaches ``goal``."""
-        honest = {action.id for action in self.system.actions if action.action.actor == "honest"}
-        for known in self.known_runs.get(witness_id, []):
-            if any(step.action not in honest for step in known.steps):
-                continue
-            try:
-                run = simulate(self.system, known.states[0], known.steps)
-            except SimulationError:
-                continue
-            if evaluate(goal, run.final, {}):
-                return run
-        return None
-
     def counterexample(self, property_id: str) -> dict[str, Any] | None:
+        """The canonical shortest counterexample to ``property_id`` as a trace, if there is one within
+        the bound."""
         prop = self.catalogue.properties[property_id]
-        goal = self.system.expand(prop.formula)
-        run = self.searcher().search(Not(goal), self.bounds.counterexample_depth)
-        if run is None:
+        formula = self.system.expand(prop.formula)
+        searcher = self.searcher()
+        depth = searcher.shortest(Not(formula), self.bounds.counterexample_depth)
+        if depth is None:
             return None
         return self.traces.build(
-            run,
+            searcher.canonical(Not(formula), depth),
             profile=self.profile,
             kind="counterexample",
             subject=property_id,
             statement=prop.statement,
-            goal=goal,
+            goal=formula,
         )
 
     def run(
@@ -227,7 +232,7 @@ class ProfileVerifier:
             for result in failed:
                 if progress:
                     progress(result)
-            return ProfileReport(self.profile, failed, (), 0, time.perf_counter() - start, self._runs())
+            return ProfileReport(self.profile, failed, (), 0, time.perf_counter() - start, dict(self.runs))
         share = (time.perf_counter() - start) / max(len(wanted), 1)
         witness_results: dict[str, WitnessResult] = {}
         results = []
@@ -242,11 +247,8 @@ class ProfileVerifier:
             tuple(witness_results.values()),
             len(invariant.kept),
             time.perf_counter() - start,
-            self._runs(),
+            dict(self.runs),
         )
-
-    def _runs(self) -> dict[str, tuple[ConcreteRun, ...]]:
-        return {witness: tuple(runs) for witness, runs in self.known_runs.items()}
 
     def _decide(
         self,

@@ -18,7 +18,7 @@ def _reachable(
     catalogue: Catalogue, profile: str, goal: str, depth: int, overrides: Mapping[str, str] | None = None
 ) -> bool:
     verifier = ProfileVerifier(catalogue, profile, overrides=overrides)
-    return verifier.searcher().search(verifier.system.expand(parse_formula(goal)), depth) is not None
+    return verifier.searcher().shortest(verifier.system.expand(parse_formula(goal)), depth) is not None
 
 
 @pytest.mark.parametrize("profile", ["ki2-conclusion", "opencapif-observed"])
@@ -62,4 +62,4 @@ def test_relaying_a_token_request_is_not_taking_security_information(catalogue: 
 def test_every_invoker_has_exactly_one_home_and_every_aef_one_ccf(catalogue: Catalogue) -> None:
     verifier = ProfileVerifier(catalogue, "cr-interconnect")
     for goal in ("exists i:invoker. forall c:ccf. !home(i, c)", "exists a:aef. forall c:ccf. !aef_at(a, c)"):
-        assert verifier.searcher().search(parse_formula(goal), 0) is None, goal
+        assert verifier.searcher().shortest(parse_formula(goal), 0) is None, goal

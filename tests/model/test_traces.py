@@ -10,6 +10,7 @@ from typing import Any
 import jsonschema
 import pytest
 
+from model.bmc import Unrolling
 from model.catalogue import Catalogue
 from model.concrete import SimulationError, Step, simulate
 from model.syntax import Not
@@ -55,12 +56,16 @@ def test_traces_name_entities_in_domain_terms(full_run: dict[str, ProfileReport]
 def test_counterexamples_are_shortest(
     catalogue: Catalogue, full_run: dict[str, ProfileReport], profile: str, prop: str
 ) -> None:
+    """The quantified bounded search (:mod:`model.bmc`, a second encoding) agrees that no shorter run
+    breaks the property and that one of this length does."""
     result = next(r for r in full_run[profile].properties if r.property == prop)
     assert result.verdict == Verdict.VIOLATED and result.trace is not None
     length = len(result.trace["steps"])
     verifier = ProfileVerifier(catalogue, profile)
     goal = Not(verifier.system.expand(catalogue.properties[prop].formula))
-    searcher = verifier.searcher()
+    searcher = Unrolling(
+        verifier.system, verifier.translator, verifier.bounds.sizes(catalogue), verifier.settings
+    )
     assert searcher.search(goal, length - 1) is None
     assert searcher.search_at(goal, length) is not None
 
@@ -70,12 +75,12 @@ def test_witness_runs_replay_under_the_simulator(
 ) -> None:
     verifier = ProfileVerifier(catalogue, "recommended")
     report = full_run["recommended"]
-    runs = report.runs["psk-interconnected"]
-    run = simulate(verifier.system, runs[0].states[0], runs[0].steps)
-    assert run.final == runs[0].final
+    found = report.runs["psk-interconnected"]
+    run = simulate(verifier.system, found.states[0], found.steps)
+    assert run.final == found.final
     broken = (
-        *runs[0].steps[:-1],
-        Step(runs[0].steps[-1].action, {**runs[0].steps[-1].arguments, "i": "invoker#9"}),
+        *found.steps[:-1],
+        Step(found.steps[-1].action, {**found.steps[-1].arguments, "i": "invoker#9"}),
     )
     with pytest.raises(SimulationError):
-        simulate(verifier.system, runs[0].states[0], broken)
+        simulate(verifier.system, found.states[0], broken)

@@ -176,8 +176,16 @@ def test_a_certificate_fetch_without_pki_negotiated_is_refused_at_check_authenti
     for step in trace["steps"]:
         if step["action"] == "negotiate":
             step["args"]["m"] = "OAUTH"
+            invoker, aef = step["args"]["i"], step["args"]["a"]
         if step["action"] == "aef-fetch-certificate":
             step["checks_missing"] = [{"check": "pki-negotiated", "because": "edited on purpose"}]
+    # The witness's deployment has only what PKI needs: the invoker now prefers OAUTH, which the AEF offers.
+    for entry in trace["topology"]["invokers"]:
+        if entry["id"] == invoker:
+            entry["prefers"] = ["OAUTH"]
+    for entry in trace["topology"]["aefs"]:
+        if entry["id"] == aef:
+            entry["methods"] = sorted({*entry["methods"], "OAUTH"})
     replay = replay_locally(trace, Mode.RECOMMENDED, targets, recommended)
     assert replay.status is Status.REPLAYED, _explain(replay)
     assert _first_refused(replay) == (

@@ -124,7 +124,12 @@ def _at_another_aef(trace: Trace) -> Trace:
     last = edited["steps"][-1]
     issued = next(step["args"] for step in edited["steps"] if step["action"] == "token-request")
     first_api = issued["x"]
-    other = next(aef["id"] for aef in edited["topology"]["aefs"] if aef["id"] != issued["a"])
+    aefs = {aef["id"]: aef for aef in edited["topology"]["aefs"]}
+    other = next(aef for aef in aefs if aef != issued["a"])
+    # The trace's deployment has only what its steps need: register the other AEF beside the first.
+    aefs[other].update(
+        ccf=aefs[issued["a"]]["ccf"], exposes=[first_api], methods=aefs[issued["a"]]["methods"], honest=True
+    )
     last["args"].update(a=other, x=first_api)
     return edited
 
