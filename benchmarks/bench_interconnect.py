@@ -81,8 +81,8 @@ def _operation(call: Callable[[SecurityMethod], None], method: SecurityMethod) -
 
 
 def main() -> int:
-    parser = rounds_parser(__doc__, batch=4)
-    parser.set_defaults(rounds=9)
+    parser = rounds_parser(__doc__, batch=8)
+    parser.set_defaults(rounds=15)
     arguments = parser.parse_args()
     with (
         tempfile.TemporaryDirectory(prefix="capifsec-bench-interconnect-") as directory,
