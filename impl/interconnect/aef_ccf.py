@@ -209,7 +209,7 @@ class AefCcf:
         except PeerError as error:
             raise peer_failure(error) from None
         if answer.api_invoker_id != api_invoker_id:
-            raise peer_failure(_garbled(home, "it answered for another API invoker"))
+            raise peer_failure(PeerUnavailableError(home, "it answered for another API invoker"))
         agreement = client.agreement
         with self._parts.database.transaction() as tx:
             here = [
@@ -356,7 +356,3 @@ def _for_aef(
         authentication_info=information.authentication_info if with_authentication else None,
         authorization_info=scope if with_authorization else None,
     )
-
-
-def _garbled(peer: str, reason: str) -> PeerError:
-    return PeerUnavailableError(peer, reason)

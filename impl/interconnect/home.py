@@ -49,6 +49,7 @@ from impl.ccf.core import CoreParts
 from impl.ccf.discovery import matching
 from impl.ccf.guards import onboarded_invoker, require_invoker_itself
 from impl.ccf.identity import Caller, Role
+from impl.ccf.notifications import require_deliverable
 from impl.ccf.ports import Capif1eKeying, KeyingUnavailableError
 from impl.ccf.security_targets import live_entries, resolve_or_none
 from impl.ccf.selection import Target, psk_interface, select_method
@@ -132,6 +133,7 @@ class HomeCcf:
     ) -> ServiceSecurity:
         """``PUT trustedInvokers/{id}`` (``creating``) or ``POST .../update`` naming a peer's AEFs."""
         require_invoker_itself(caller, api_invoker_id)
+        require_deliverable(request.notification_destination)
         with self._parts.database.transaction() as tx:
             onboarded_invoker(tx, api_invoker_id)
             exists = contexts.context(tx, api_invoker_id) is not None
@@ -227,7 +229,7 @@ class HomeCcf:
         except PeerError as error:
             raise peer_failure(error) from None
         if len(answer.security_info) != len(request.security_info):
-            raise peer_failure(_garbled(peer, "its answer does not match the request's entries"))
+            raise peer_failure(PeerUnavailableError(peer, "its answer does not match the request's entries"))
         selected = []
         for asked, given in zip(request.security_info, answer.security_info, strict=True):
             method = given.sel_security_method
@@ -237,7 +239,9 @@ class HomeCcf:
                 or method not in asked.pref_security_methods
                 or method not in self._offered([method])
             ):
-                raise peer_failure(_garbled(peer, "it selected a method the invoker did not prefer"))
+                raise peer_failure(
+                    PeerUnavailableError(peer, "it selected a method the invoker did not prefer")
+                )
             selected.append(asked.selected(method))
         return tuple(selected)
 
@@ -517,10 +521,6 @@ def _remote_api_named(tx: Transaction, aef_id: str, api_name: str) -> store.Remo
         ),
         None,
     )
-
-
-def _garbled(peer: str, reason: str) -> PeerError:
-    return PeerUnavailableError(peer, reason)
 
 
 def _token_error(code: str | None) -> TokenErrorCode:
