@@ -5,6 +5,7 @@ invokes the other's AEF with every method. And ``--providers 2`` in one process.
 from __future__ import annotations
 
 import json
+import secrets
 import signal
 import socket
 import subprocess
@@ -31,9 +32,15 @@ COMMAND = [sys.executable, "-c", "import sys; from impl.serve import main; sys.e
 
 
 def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind((HOST, 0))
-        port: int = sock.getsockname()[1]
+    """A port free now, below the kernel's ephemeral range (32768 and up on Linux), so that the
+    outgoing connections of other processes do not take it before the server binds it."""
+    while True:
+        port = secrets.randbelow(12000) + 20000
+        with socket.socket() as sock:
+            try:
+                sock.bind((HOST, port))
+            except OSError:
+                continue
         return port
 
 
