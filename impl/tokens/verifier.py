@@ -8,6 +8,7 @@ an ``aud`` is present (RFC 7519 clause 4.1.3), agreement of the claims naming th
 its own aefId and the requested API in ``scope``. Every refusal raises the same :class:`InvalidToken`.
 """
 
+import contextlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
@@ -27,6 +28,7 @@ DEFAULT_MAX_TOKEN_LENGTH = 8000
 itself (401) rather than the line holding it (431)."""
 HEADER_CACHE_SIZE = 64
 SCOPE_CACHE_SIZE = 1024
+TOKEN_CACHE_SIZE = 4096
 
 
 class ScopeCheck(StrEnum):
@@ -69,20 +71,6 @@ def _string_claim(claims: Mapping[str, object], name: str) -> str | None:
     return value
 
 
-def _check_times(claims: Mapping[str, object], now: int, skew: int) -> int:
-    """``exp`` passed by more than ``skew`` seconds, or ``nbf``/``iat`` ahead by more, is refused."""
-    expires_at = _integer_claim(claims, "exp")
-    if expires_at is None:
-        raise InvalidToken(TokenRefusal.MISSING_CLAIM)
-    if now > expires_at + skew:
-        raise InvalidToken(TokenRefusal.EXPIRED)
-    for name in ("nbf", "iat"):
-        moment = _integer_claim(claims, name)
-        if moment is not None and moment > now + skew:
-            raise InvalidToken(TokenRefusal.NOT_YET_VALID)
-    return expires_at
-
-
 def _check_audience(claims: Mapping[str, object], aef_id: str) -> None:
     if "aud" not in claims:
         return
@@ -119,6 +107,7 @@ class TokenVerifier:
         "_scope_check",
         "_scopes",
         "_skew",
+        "_tokens",
         "_trusted_keys",
     )
 
@@ -151,6 +140,7 @@ class TokenVerifier:
         self._allowed_algorithms = allowed_algorithms
         self._headers: dict[str, tuple[TrustedKey, bool]] = {}
         self._scopes: dict[str, tuple[ScopeEntry, ...]] = {}
+        self._tokens: dict[str, _KnownToken] = {}
 
     def _header(self, header_segment: str) -> tuple[TrustedKey, bool]:
         """The key a header names and whether its ``typ`` is the token media type. Tokens of one CCF
@@ -166,7 +156,27 @@ class TokenVerifier:
 
     def verify(self, token: object, *, api_name: str, now: int) -> VerifiedToken:
         """Accept ``token`` for invoking ``api_name`` on this AEF at time ``now`` (seconds since the
-        epoch), or raise :class:`InvalidToken`."""
+        epoch), or raise :class:`InvalidToken`.
+
+        A bearer token is presented again and again until ``exp``, so what does not depend on the
+        request (the parsed token and its claims checks) is kept per token string, bounded, once the
+        token has passed them; the signature, the times and the API are checked on every request."""
+        if not isinstance(token, str):
+            raise InvalidToken(TokenRefusal.NOT_A_STRING)
+        known = self._tokens.get(token)
+        if known is None:
+            known = self._parse(token)
+        elif not known.key.signature_is_valid(known.signature, known.signing_input):
+            raise InvalidToken(TokenRefusal.BAD_SIGNATURE)
+        _check_times_of(known, now, self._skew)
+        if self._scope_check is not ScopeCheck.NONE:
+            aef_id = self._aef_id if self._scope_check is ScopeCheck.AEF_AND_API else None
+            if not scope_grants(known.verified.scope, aef_id, api_name):
+                raise InvalidToken(TokenRefusal.SCOPE_MISMATCH)
+        return known.verified
+
+    def _parse(self, token: str) -> "_KnownToken":
+        """Everything of the token that does not depend on the request, checked; kept when it passes."""
         jws = split_compact(token, self._max_length)
         key, typed = self._header(jws.header_segment)
         if not key.signature_is_valid(jws.signature, jws.signing_input):
@@ -177,20 +187,35 @@ class TokenVerifier:
         rules = self._rules
         if not rules.required.issubset(claims):
             raise InvalidToken(TokenRefusal.MISSING_CLAIM)
-        expires_at = _check_times(claims, now, self._skew)
+        expires_at = _integer_claim(claims, "exp")
+        if expires_at is None:
+            raise InvalidToken(TokenRefusal.MISSING_CLAIM)
+        not_before = _integer_claim(claims, "nbf")
+        issued_at = _integer_claim(claims, "iat")
         issuer = _string_claim(claims, "iss")
         if rules.issuer_is_ccf and issuer is not None and issuer != key.issuer:
             raise InvalidToken(TokenRefusal.WRONG_ISSUER)
         _check_audience(claims, self._aef_id)
         subject = _subject(claims, rules)
-        scope = self._granted_scope(claims, rules, api_name)
-        return VerifiedToken(key.issuer, key.kid, subject, scope, expires_at, MappingProxyType(claims))
+        scope = self._parsed_scope(claims, rules)
+        verified = VerifiedToken(key.issuer, key.kid, subject, scope, expires_at, MappingProxyType(claims))
+        known = _KnownToken(
+            verified,
+            key=key,
+            signing_input=jws.signing_input,
+            signature=jws.signature,
+            not_before=not_before,
+            issued_at=issued_at,
+        )
+        if len(self._tokens) >= TOKEN_CACHE_SIZE:
+            with contextlib.suppress(KeyError, StopIteration, RuntimeError):
+                del self._tokens[next(iter(self._tokens))]  # the oldest
+        self._tokens[token] = known
+        return known
 
-    def _granted_scope(
-        self, claims: Mapping[str, object], rules: ClaimRules, api_name: str
-    ) -> tuple[ScopeEntry, ...]:
-        """The parsed scope, if it grants ``api_name`` as the scope-check setting requires. A CCF
-        writes the same scope string into many tokens, so parses are cached (bounded) by string."""
+    def _parsed_scope(self, claims: Mapping[str, object], rules: ClaimRules) -> tuple[ScopeEntry, ...]:
+        """The parsed ``scope``. A CCF writes the same scope string into many tokens, so parses are
+        cached (bounded) by string."""
         scope_text = _string_claim(claims, "scope")
         if scope_text is None:
             raise InvalidToken(TokenRefusal.MISSING_CLAIM)
@@ -202,9 +227,36 @@ class TokenVerifier:
                 raise InvalidToken(TokenRefusal.MALFORMED_SCOPE) from error
             if len(self._scopes) < SCOPE_CACHE_SIZE:
                 self._scopes[scope_text] = scope
-        if self._scope_check is ScopeCheck.NONE:
-            return scope
-        aef_id = self._aef_id if self._scope_check is ScopeCheck.AEF_AND_API else None
-        if not scope_grants(scope, aef_id, api_name):
-            raise InvalidToken(TokenRefusal.SCOPE_MISMATCH)
         return scope
+
+
+class _KnownToken:
+    """A token that passed every check that does not depend on the request."""
+
+    __slots__ = ("issued_at", "key", "not_before", "signature", "signing_input", "verified")
+
+    def __init__(
+        self,
+        verified: VerifiedToken,
+        *,
+        key: TrustedKey,
+        signing_input: bytes,
+        signature: bytes,
+        not_before: int | None,
+        issued_at: int | None,
+    ) -> None:
+        self.verified = verified
+        self.key = key
+        self.signing_input = signing_input
+        self.signature = signature
+        self.not_before = not_before
+        self.issued_at = issued_at
+
+
+def _check_times_of(known: _KnownToken, now: int, skew: int) -> None:
+    """``exp`` passed by more than ``skew`` seconds, or ``nbf``/``iat`` ahead by more, is refused."""
+    if now > known.verified.expires_at + skew:
+        raise InvalidToken(TokenRefusal.EXPIRED)
+    for moment in (known.not_before, known.issued_at):
+        if moment is not None and moment > now + skew:
+            raise InvalidToken(TokenRefusal.NOT_YET_VALID)

@@ -54,6 +54,11 @@ class ServeProcess:
         document: dict[str, object] = json.loads((self.data_dir / "endpoints.json").read_text())
         return document
 
+    @property
+    def pid(self) -> int:
+        assert self._process is not None
+        return self._process.pid
+
     def start(self) -> None:
         (self.data_dir / "endpoints.json").unlink(missing_ok=True)
         command = [

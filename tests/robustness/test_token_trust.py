@@ -15,7 +15,16 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from impl.deployment import HELLO_API, Deployment
 from impl.http import HttpsClient
-from impl.tokens import SigningKey
+from impl.tokens import (
+    ClaimSet,
+    InvalidToken,
+    ScopeEntry,
+    SigningKey,
+    TokenIssuer,
+    TokenRefusal,
+    TokenVerifier,
+    TrustedKeySet,
+)
 from impl.tokens.encoding import b64url_decode, b64url_encode, decode_json_object, encode_json
 from impl.tokens.jws import sign_compact
 from impl.tokens.verifier import DEFAULT_MAX_TOKEN_LENGTH
@@ -169,3 +178,25 @@ def test_a_token_too_long_for_a_header_line_is_a_431(
 ) -> None:
     key, header, claims, _ = base(deployment, ready)
     assert status_of(oauth, forge(header, claims | {"pad": "x" * 9000}, key)) == 431
+
+
+def test_a_token_seen_before_is_still_checked_for_time_api_and_signature() -> None:
+    """The verifier keeps a token's parse and request-independent checks, never its verdict."""
+    key = SigningKey.generate("ccf-key")
+    issuer = TokenIssuer(key, ccf_id="ccf", claim_set=ClaimSet.WITH_AUD_SUB)
+    issued = issuer.issue("INV1", [ScopeEntry("AEF1", ("api-a",))], lifetime=600, now=1_000_000)
+    verifier = TokenVerifier(
+        TrustedKeySet([issuer.trusted_key]), aef_id="AEF1", claim_set=ClaimSet.WITH_AUD_SUB
+    )
+    token = issued.access_token
+    for _ in range(2):  # the second time from what the verifier kept
+        assert verifier.verify(token, api_name="api-a", now=1_000_000).subject == "INV1"
+        with pytest.raises(InvalidToken) as expired:
+            verifier.verify(token, api_name="api-a", now=1_000_600 + 31)
+        assert expired.value.reason is TokenRefusal.EXPIRED
+        with pytest.raises(InvalidToken) as early:
+            verifier.verify(token, api_name="api-a", now=1_000_000 - 31)
+        assert early.value.reason is TokenRefusal.NOT_YET_VALID
+        with pytest.raises(InvalidToken) as other_api:
+            verifier.verify(token, api_name="api-b", now=1_000_000)
+        assert other_api.value.reason is TokenRefusal.SCOPE_MISMATCH
