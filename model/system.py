@@ -125,27 +125,33 @@ def compile_system(
     catalogue: Catalogue, options: Mapping[str, str], removals: tuple[Removal, ...] = ()
 ) -> System:
     """The transition system of ``catalogue`` under ``options`` (with ``removals`` for a mutant)."""
-    actions = []
-    for action in catalogue.actions.values():
-        if not holds(action.when, options):
-            continue
-        guards, omitted = [], []
-        for guard in action.guards:
-            removed = any(removal.applies(action, guard) for removal in removals)
-            if removed or not holds(guard.when, options):
-                if guard.check is not None:
-                    omitted.append(guard)
-                continue
-            guards.append(
-                Guard(expand_definitions(guard.formula, catalogue, options), guard.source, guard.check, ())
-            )
-        effects = [effect for effect in action.effects if holds(effect.when, options)]
-        updates = _updates(catalogue, action, effects, options)
-        actions.append(CompiledAction(action, tuple(guards), tuple(omitted), updates))
+    compiled = (compile_action(catalogue, action, options, removals) for action in catalogue.actions.values())
+    actions = tuple(action for action in compiled if action is not None)
     axioms = tuple(
         expand_definitions(axiom.formula, catalogue, options) for axiom in catalogue.axioms.values()
     )
-    return System(catalogue, dict(options), tuple(actions), axioms, removals)
+    return System(catalogue, dict(options), actions, axioms, removals)
+
+
+def compile_action(
+    catalogue: Catalogue, action: Action, options: Mapping[str, str], removals: tuple[Removal, ...] = ()
+) -> CompiledAction | None:
+    """``action`` under ``options``: None when its ``when`` leaves it out of the system."""
+    if not holds(action.when, options):
+        return None
+    guards, omitted = [], []
+    for guard in action.guards:
+        removed = any(removal.applies(action, guard) for removal in removals)
+        if removed or not holds(guard.when, options):
+            if guard.check is not None:
+                omitted.append(guard)
+            continue
+        guards.append(
+            Guard(expand_definitions(guard.formula, catalogue, options), guard.source, guard.check, ())
+        )
+    effects = [effect for effect in action.effects if holds(effect.when, options)]
+    updates = _updates(catalogue, action, effects, options)
+    return CompiledAction(action, tuple(guards), tuple(omitted), updates)
 
 
 def _updates(

@@ -1,0 +1,191 @@
+"""Designs: full option assignments, verified as :mod:`model.verify` verifies a profile, each at most
+once, and what they teach about their neighbours.
+
+A :class:`Design` is verified lazily (the inductive invariant once for all properties; a
+counterexample or the witnesses of one property when asked). :class:`Designs` keeps one design per
+distinct compiled system (option values that compile to the same system share it), and every run it
+has seen as a :class:`~model.regions.KnownRun`: the counterexamples of each property (refutations of
+every design they still run in) and the honest runs of each witness.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from model.catalogue import Catalogue, holds
+from model.concrete import ConcreteRun
+from model.houdini import Prover
+from model.regions import Forms, KnownRun, action_form
+from model.syntax import Not
+from model.system import System, compile_system
+from model.verify import Bounds, ProfileVerifier, Verdict
+
+
+@dataclass(frozen=True)
+class Refuted:
+    """A counterexample runs under the design."""
+
+    refutation: KnownRun
+
+
+@dataclass(frozen=True)
+class Proved:
+    """The invariant implies the property and every applicable witness of it is reached."""
+
+
+@dataclass(frozen=True)
+class WitnessLost:
+    """The invariant implies the property, but these applicable witnesses are not reached (or none of
+    the property's witnesses applies)."""
+
+    witnesses: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Undecided:
+    """Neither proved nor refuted: no inductive invariant implies it, and no counterexample exists
+    within the bound."""
+
+
+Outcome = Refuted | Proved | WitnessLost | Undecided
+
+
+@dataclass
+class Costs:
+    """What the verification of designs cost: invariants inferred, bounded searches, designs compiled."""
+
+    invariants: int = 0
+    searches: int = 0
+    designs: int = 0
+
+    def add(self, other: Costs) -> None:
+        self.invariants += other.invariants
+        self.searches += other.searches
+        self.designs += other.designs
+
+
+class Design:
+    """One full option assignment, verified lazily."""
+
+    def __init__(self, designs: Designs, profile: str, options: Mapping[str, str]) -> None:
+        self.designs = designs
+        self.verifier = ProfileVerifier(
+            designs.catalogue,
+            profile,
+            overrides=options,
+            bounds=designs.bounds,
+            known_runs={w: [r.run for r in runs] for w, runs in designs.witness_runs.items()},
+        )
+        self._prover: Prover | None = None
+        self._proved: dict[str, bool] = {}
+        self._counterexamples: dict[str, ConcreteRun | None] = {}
+        self._missing: dict[str, tuple[str, ...]] = {}
+
+    @property
+    def system(self) -> System:
+        return self.verifier.system
+
+    def proves(self, property_id: str) -> bool:
+        """Whether the inductive invariant of this design implies the property."""
+        if property_id not in self._proved:
+            if self._prover is None:
+                self.designs.costs.invariants += 1
+                verifier = self.verifier
+                invariant = verifier.invariant()
+                self._prover = Prover(verifier.system, verifier.translator, invariant, verifier.settings)
+            formula = self.designs.catalogue.properties[property_id].formula
+            self._proved[property_id] = self._prover.implies(self.system.expand(formula))
+        return self._proved[property_id]
+
+    def counterexample(self, property_id: str) -> ConcreteRun | None:
+        """A shortest counterexample run within the bound, or None."""
+        if property_id not in self._counterexamples:
+            self.designs.costs.searches += 1
+            goal = self.system.expand(self.designs.catalogue.properties[property_id].formula)
+            depth = self.verifier.bounds.counterexample_depth
+            self._counterexamples[property_id] = self.verifier.searcher().search(Not(goal), depth)
+        return self._counterexamples[property_id]
+
+    def missing_witnesses(self, property_id: str) -> tuple[str, ...]:
+        """The property's applicable witnesses that no honest run reaches (all of them when none applies)."""
+        if property_id not in self._missing:
+            witnesses = self.designs.catalogue.properties[property_id].witnesses
+            results = [self.verifier.witness(w) for w in witnesses]
+            applicable = [result for result in results if result.applicable]
+            missing = [result.id for result in applicable if not result.found]
+            self._missing[property_id] = tuple(missing if applicable else witnesses)
+            for result in results:
+                if result.found:
+                    self.designs.learn_witness_runs(result.id, self.verifier.known_runs[result.id])
+        return self._missing[property_id]
+
+
+class Designs:
+    """Verified designs and the runs learnt from them, shared by every search over one catalogue."""
+
+    def __init__(self, catalogue: Catalogue, bounds: Bounds | None = None) -> None:
+        self.catalogue = catalogue
+        self.bounds = bounds or Bounds()
+        self.forms = Forms(catalogue)
+        self.costs = Costs()
+        self.refutations: dict[str, list[KnownRun]] = {}
+        self.witness_runs: dict[str, list[KnownRun]] = {}
+        self._by_system: dict[Any, Design] = {}
+        self._by_options: dict[tuple[str, ...], Design] = {}
+
+    def design(self, profile: str, options: Mapping[str, str]) -> Design:
+        """The design of ``options`` (full), verified in the name of ``profile`` the first time."""
+        values = tuple(options[option] for option in self.catalogue.options)
+        if values not in self._by_options:
+            key = self._system_key(compile_system(self.catalogue, options))
+            if key not in self._by_system:
+                self.costs.designs += 1
+                self._by_system[key] = Design(self, profile, options)
+            self._by_options[values] = self._by_system[key]
+        return self._by_options[values]
+
+    def _system_key(self, system: System) -> Any:
+        """What decides every verdict of a system: actions, axioms, properties, applicable witnesses."""
+        properties = tuple(system.expand(p.formula) for p in self.catalogue.properties.values())
+        witnesses = tuple(w.id for w in self.catalogue.witnesses.values() if holds(w.when, system.options))
+        return (tuple(map(action_form, system.actions)), system.axioms, properties, witnesses)
+
+    def outcome(self, profile: str, property_id: str, options: Mapping[str, str]) -> Outcome:
+        """What ``options`` (full) gives the property: a known refutation that still runs there is
+        enough; otherwise the design is verified (and a new counterexample is learnt)."""
+        known = next((r for r in self.refutations.get(property_id, []) if r.still(options)), None)
+        if known is not None:
+            return Refuted(known)
+        design = self.design(profile, options)
+        if design.proves(property_id):
+            missing = design.missing_witnesses(property_id)
+            return WitnessLost(missing) if missing else Proved()
+        run = design.counterexample(property_id)
+        if run is None:
+            return Undecided()
+        formula = self.catalogue.properties[property_id].formula
+        refutation = KnownRun(run, formula, holds=False, forms=self.forms)
+        self.refutations.setdefault(property_id, []).append(refutation)
+        return Refuted(refutation)
+
+    def learn_witness_runs(self, witness_id: str, runs: list[ConcreteRun]) -> None:
+        known = self.witness_runs.setdefault(witness_id, [])
+        seen = [k.run for k in known]
+        witness = self.catalogue.witnesses[witness_id]
+        for run in runs:
+            if run not in seen:
+                known.append(KnownRun(run, witness.goal, holds=True, forms=self.forms, when=witness.when))
+
+    def verdict(self, profile: str, property_id: str) -> Verdict:
+        """The verdict of a profile's cell, as :mod:`model.verify` gives it."""
+        outcome = self.outcome(profile, property_id, self.catalogue.profiles[profile].options)
+        match outcome:
+            case Proved():
+                return Verdict.PROVED
+            case WitnessLost():
+                return Verdict.NO_WITNESS
+            case Refuted():
+                return Verdict.VIOLATED
+        return Verdict.UNPROVED

@@ -1,0 +1,93 @@
+"""Minimal fixes: every fix the search reports is proved by the ordinary verifier, every proper subset of
+it is not, and the search can come back empty; counterexample regions decided by replay agree with the
+verifier."""
+
+from __future__ import annotations
+
+from itertools import combinations
+
+import pytest
+
+from model.catalogue import Catalogue
+from model.designs import Designs, Proved, Refuted
+from model.fixes import CellFixes, CellSearch, minimal_fixes
+from model.verify import ProfileVerifier, Verdict
+
+REVOCATION_FIXES = [
+    (("home-ccf-resolution", "invoker-supplied-validated"), ("revocation-propagation", "capif6-notify")),
+    (("home-ccf-resolution", "resolved-from-invoker-id"), ("revocation-propagation", "capif6-notify")),
+]
+"""Solution 13 (contribution 002) loses revocation two ways: a PSK planted by the attacker's CCF, and a
+revocation that never crosses CAPIF-6/6e. Neither change alone proves it; both together do."""
+
+
+@pytest.fixture(scope="module")
+def designs(catalogue: Catalogue) -> Designs:
+    return Designs(catalogue)
+
+
+@pytest.fixture(scope="module")
+def revocation(designs: Designs) -> CellFixes:
+    return CellSearch(designs, "sol13-psk", "revocation", max_changes=3).run()
+
+
+def _verdict(catalogue: Catalogue, profile: str, prop: str, changes: dict[str, str]) -> Verdict:
+    """The verdict of the ordinary verifier, in a fresh solver context, with ``changes`` applied."""
+    (result,) = ProfileVerifier(catalogue, profile, overrides=changes).run([prop]).properties
+    return result.verdict
+
+
+def test_revocation_under_solution_13_needs_both_changes(revocation: CellFixes) -> None:
+    assert revocation.verdict == Verdict.VIOLATED
+    assert list(revocation.fixes) == REVOCATION_FIXES
+    assert revocation.open_ends == ()
+
+
+def test_every_fix_is_proved_and_no_proper_subset_is(catalogue: Catalogue, revocation: CellFixes) -> None:
+    for fix in revocation.fixes:
+        assert _verdict(catalogue, "sol13-psk", "revocation", dict(fix)) == Verdict.PROVED
+        for size in range(1, len(fix)):
+            for subset in combinations(fix, size):
+                assert _verdict(catalogue, "sol13-psk", "revocation", dict(subset)) == Verdict.VIOLATED
+
+
+def test_a_search_too_small_finds_nothing(designs: Designs) -> None:
+    cell = CellSearch(designs, "sol13-psk", "revocation", max_changes=1).run()
+    assert cell.verdict == Verdict.VIOLATED and cell.fixes == ()
+
+
+def test_a_fix_keeps_the_procedures_of_the_profile(designs: Designs) -> None:
+    search = CellSearch(designs, "sol13-psk", "revocation", max_changes=2)
+    assert search.allowed["interconnection"] == []  # switching interconnection off is not a fix
+    assert "all" in search.allowed["interconnect-methods"]
+
+
+def test_a_refutation_runs_exactly_where_the_verifier_finds_the_violation(
+    catalogue: Catalogue, designs: Designs, revocation: CellFixes
+) -> None:
+    base = dict(catalogue.profiles["sol13-psk"].options)
+    outcome = designs.outcome("sol13-psk", "revocation", base)
+    assert isinstance(outcome, Refuted)
+    refutation = outcome.refutation
+    assert refutation.still(base)
+    assert "revocation-propagation" in refutation.read and "aefpsk-derivation" not in refutation.read
+    for fix in revocation.fixes:
+        assert not refutation.still({**base, **dict(fix)})
+        assert isinstance(designs.outcome("sol13-psk", "revocation", {**base, **dict(fix)}), Proved)
+
+
+def test_designs_that_compile_alike_are_verified_once(catalogue: Catalogue, designs: Designs) -> None:
+    base = dict(catalogue.profiles["sol13-psk"].options)
+    other = {**base, "aefpsk-derivation": "tls13-exporter"}  # read by the implementation only
+    assert designs.design("sol13-psk", other) is designs.design("sol13-psk", base)
+
+
+def test_fixes_of_a_profile_in_two_workers_match_one(catalogue: Catalogue) -> None:
+    cells, costs = minimal_fixes(catalogue, ["opencapif-observed", "cr-method-update"], workers=2)
+    assert {(c.profile, c.property) for c in cells} == {
+        ("opencapif-observed", p)
+        for p in ("provider-policy", "invoker-authentication", "token-scope", "token-subject")
+    }
+    subject = next(c for c in cells if c.property == "token-subject")
+    assert (("token-client-binding", "bound"),) in subject.fixes
+    assert costs.invariants >= 2
