@@ -281,7 +281,16 @@ def load_catalogue(spec_dir: Path | None = None) -> Catalogue:
     root = spec_dir or default_spec_dir()
     if not root.is_dir():
         raise CatalogueError(f"{root}: not a folder")
-    schema = json.loads((root / "schema" / "catalogue.schema.json").read_text(encoding="utf-8"))
+    schema_path = root / "schema" / "catalogue.schema.json"
+    try:
+        schema = json.loads(schema_path.read_text(encoding="utf-8"))
+    except OSError:
+        raise CatalogueError(
+            f"{root}: not a capifsec catalogue (no {schema_path.relative_to(root)}); "
+            "copy the shipped spec/ folder and edit the copy"
+        ) from None
+    except ValueError as problem:
+        raise CatalogueError(f"{schema_path}: not valid JSON: {problem}") from None
     validator = jsonschema.Draft202012Validator(schema)
     raw: dict[str, list[tuple[Origin, dict[str, Any]]]] = {}
     for path in sorted(root.rglob("*.yaml")):

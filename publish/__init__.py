@@ -1,7 +1,7 @@
 """Output for people, made from the catalogue and from verification results (``model/``): the generated
 part of the documentation site (catalogue pages from ``spec/``, result pages from a
 ``capifsec verify --json`` document, as markdown and SVG figures for mkdocs), sequence diagrams
-(:mod:`~publish.figures`) and plain-text step lists (:mod:`~publish.plain_text`). It imports ``model``;
+(:mod:`~publish.figures`) and plain-text step lists (:mod:`~publish.terminal`). It imports ``model``;
 ``model`` never imports it.
 
 :func:`site_pages` renders every page in memory, keyed by its path under ``docs/generated/``;

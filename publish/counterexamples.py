@@ -1,5 +1,6 @@
 """A counterexample in words: who is who in the run, how the run departs from its profile, and the
-paste-ready paragraphs for a contribution (which check would stop it, or which choices allow it)."""
+paste-ready paragraphs for a contribution (which check would stop this run, or which choices allow it,
+and the computed minimal fixes that make the property hold)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import Any
 
 from model.catalogue import Catalogue
 from publish.figures import entity_roles, hostile_parties, mentioned_parties
+from publish.fixes import fixes_sentence
 from publish.text import plural
 
 
@@ -81,9 +83,13 @@ def departures(catalogue: Catalogue, trace: Mapping[str, Any]) -> str:
     return "; ".join(changed + removed)
 
 
-def contribution_text(catalogue: Catalogue, trace: Mapping[str, Any]) -> list[str]:
+def contribution_text(
+    catalogue: Catalogue, trace: Mapping[str, Any], fixes: Mapping[str, Any] | None = None
+) -> list[str]:
     """Paste-ready paragraphs about a counterexample: what the procedure as written allows, step by
-    step, and which check would stop it. Plain text (no markdown), one string per paragraph."""
+    step, which check would stop this sequence, and (when ``fixes``, the cell's entry of a ``capifsec
+    fixes`` document, is given) the minimal option changes under which the model proves the property.
+    Plain text (no markdown), one string per paragraph."""
     profile = catalogue.profiles.get(trace["profile"])
     about = [profile.title, f"source: {profile.source}"] if profile else []
     changes = departures(catalogue, trace)
@@ -111,7 +117,7 @@ def contribution_text(catalogue: Catalogue, trace: Mapping[str, Any]) -> list[st
         check = catalogue.checks.get(check_id)
         what = f"{check.text} ({'; '.join(check.sources)})" if check else check_id
         paragraphs.append(
-            f"The sequence is stopped if {what}. The procedure {wording} does not require this check. "
+            f"This sequence is stopped if {what}. The procedure {wording} does not require this check. "
             + _explain_because(catalogue, because)
         )
     if not missing:
@@ -127,4 +133,6 @@ def contribution_text(catalogue: Catalogue, trace: Mapping[str, Any]) -> list[st
             "a check left out."
             + (f" The steps depend on these option values: {'; '.join(shaping)}." if shaping else "")
         )
+    if fixes is not None:
+        paragraphs.append(fixes_sentence(catalogue, fixes))
     return paragraphs

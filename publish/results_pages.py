@@ -1,5 +1,6 @@
-"""The result pages: the verdict table over every profile, and per profile its verdicts, its
-counterexamples (steps, figure, contribution text) and its witnesses."""
+"""The result pages: the verdict table over every profile, the minimal fixes of every cell not proved,
+and per profile its verdicts, its counterexamples (steps, figure, computed fixes, contribution text)
+and its witnesses."""
 
 from __future__ import annotations
 
@@ -9,8 +10,24 @@ from typing import Any
 from model.catalogue import Catalogue, Profile
 from publish.counterexamples import contribution_text, departures, legend
 from publish.figures import sequence_diagram
+from publish.fixes import fixes_of
 from publish.results import VERDICT_WORDS
 from publish.text import conditions_text, heading, link, md, page, plural, slug
+
+CELL_WORDS = {
+    "proved": "proved",
+    "violated": "violated",
+    "no-witness": "no witness",
+    "unproved": "not proved",
+    "error": "error",
+}
+
+
+def why_it_holds(result: Mapping[str, Any]) -> list[str]:
+    """The clauses of the invariant that proves a cell, in words, when the result carries them (member
+    ``invariant``: clause texts, or objects with a ``text``); empty otherwise."""
+    clauses = result.get("invariant") or []
+    return [c["text"] if isinstance(c, Mapping) else str(c) for c in clauses if c]
 
 
 def _figure_path(profile: str, kind: str, subject: str) -> str:
@@ -19,13 +36,20 @@ def _figure_path(profile: str, kind: str, subject: str) -> str:
 
 def _how_to_produce() -> str:
     return (
-        "No verification results were given when these pages were generated. To produce them:\n\n"
+        "These pages were built from the catalogue alone, without verification results. To produce "
+        "them (`capifsec docs` uses the output of the last `capifsec check`, or verifies first):\n\n"
         "```sh\n"
-        ".venv/bin/capifsec verify --json results.json\n"
-        ".venv/bin/capifsec docs --results results.json\n"
+        ".venv/bin/capifsec check\n"
+        ".venv/bin/capifsec docs\n"
         ".venv/bin/mkdocs build --strict\n"
         "```"
     )
+
+
+def _cell(verdict: str, text: str, target: str | None) -> str:
+    """A verdict cell: a link when there is more to read, styled by verdict (``extra.css``)."""
+    label = f"[{md(text)}]({target})" if target else md(text)
+    return f'<span class="verdict verdict-{verdict}">{label}</span>'
 
 
 def results_index(catalogue: Catalogue, results: Mapping[str, Any] | None) -> str:
@@ -33,7 +57,9 @@ def results_index(catalogue: Catalogue, results: Mapping[str, Any] | None) -> st
     intro = [
         "# Results",
         "Every property on every profile, as the last verification run found it. How to read a verdict: "
-        "see [reading verdicts](../../index.md#verdicts). A violated cell links to its counterexample.",
+        "see [reading verdicts](../../index.md#verdicts). A violated cell links to its counterexample and "
+        "its computed [minimal fixes](fixes.md); a proved cell whose proof carries its invariant links to "
+        "why it holds.",
     ]
     if results is None:
         return page(*intro, _how_to_produce())
@@ -49,9 +75,11 @@ def results_index(catalogue: Catalogue, results: Mapping[str, Any] | None) -> st
                 row.append("")
             elif result["verdict"] == "violated" and result["trace"]:
                 steps = len(result["trace"]["steps"])
-                row.append(link(f"violated ({plural(steps, 'step')})", f"{slug(profile)}.md#{slug(prop)}"))
+                row.append(_cell("violated", f"violated ({steps})", f"{slug(profile)}.md#{slug(prop)}"))
+            elif result["verdict"] == "proved" and why_it_holds(result):
+                row.append(_cell("proved", "proved", f"{slug(profile)}.md#why-{slug(prop)}"))
             else:
-                row.append(VERDICT_WORDS[result["verdict"]])
+                row.append(_cell(result["verdict"], CELL_WORDS[result["verdict"]], None))
         rows.append("| " + " | ".join(row) + " |")
     timing = [
         f"| {link(entry['profile'], slug(entry['profile']) + '.md')} | {entry['seconds']:.1f} s |"
@@ -91,11 +119,64 @@ def _trace_block(catalogue: Catalogue, trace: Mapping[str, Any], figure: str, al
     ]
 
 
-def profile_results_page(
-    catalogue: Catalogue, profile: Profile, results: Mapping[str, Any] | None, figures: dict[str, str]
+def fixes_block(catalogue: Catalogue, cell: Mapping[str, Any] | None, options_page: str) -> str:
+    """The computed minimal fixes of a cell as a markdown list (or why there are none to show)."""
+    if cell is None:
+        return "*Minimal fixes not computed for this cell (run `capifsec fixes`).*"
+    if not cell["minimal_fixes"]:
+        return (
+            f"**Minimal fixes:** none: no set of up to {cell['searched_up_to']} option changes proves it "
+            "while keeping every procedure of the profile."
+        )
+    items = [
+        "- "
+        + " and ".join(
+            f"{link(option, f'{options_page}#{slug(option)}')} = `{value}`" for option, value in fix.items()
+        )
+        for fix in cell["minimal_fixes"]
+    ]
+    return (
+        "**Minimal fixes** (computed: each proved with its witnesses, none with a smaller subset of changes; "
+        "any one of them suffices):\n\n" + "\n".join(items)
+    )
+
+
+def fixes_page(
+    catalogue: Catalogue, results: Mapping[str, Any] | None, fixes: Mapping[str, Any] | None
 ) -> str:
-    """One profile's verdicts, counterexamples and witnesses; the figures it draws go into ``figures``,
-    keyed by their path under ``results/``."""
+    """Every cell not proved, with its computed minimal fixes."""
+    intro = [
+        "# Minimal fixes",
+        "For every property a profile does not prove: every minimal set of option changes under which the "
+        "model proves it (an inductive invariant implies it, and its witnesses are reached), keeping every "
+        "procedure the profile offers. Computed by `capifsec fixes`; none of these is written by hand. "
+        "A fix with more than one change needs all of them.",
+    ]
+    if fixes is None:
+        return page(*intro, _how_to_produce())
+    rows = []
+    for cell in fixes["fixes"]:
+        target = f"{slug(cell['profile'])}.md#{slug(cell['property'])}"
+        where = link(f"{cell['profile']} / {cell['property']}", target)
+        choices = "<br>or ".join(
+            " and ".join(f"`{option} = {value}`" for option, value in fix.items())
+            for fix in cell["minimal_fixes"]
+        )
+        verdict = CELL_WORDS.get(cell["verdict"], md(cell["verdict"]))
+        rows.append(f"| {where} | {verdict} | {choices or 'none found'} |")
+    table = "| cell | verdict | minimal fixes |\n|---|---|---|\n" + "\n".join(rows) if rows else None
+    return page(*intro, table or "Every cell of the verified profiles is proved: nothing to fix.")
+
+
+def profile_results_page(
+    catalogue: Catalogue,
+    profile: Profile,
+    results: Mapping[str, Any] | None,
+    figures: dict[str, str],
+    fixes: Mapping[str, Any] | None = None,
+) -> str:
+    """One profile's verdicts, counterexamples (with their computed fixes when ``fixes`` is given) and
+    witnesses; the figures it draws go into ``figures``, keyed by their path under ``results/``."""
     blocks: list[str | None] = [
         f"# {md(profile.title)}",
         f"Profile {link(profile.id, f'../catalogue/profiles.md#{slug(profile.id)}')} \u2014 source: "
@@ -132,7 +213,8 @@ def profile_results_page(
         trace = result["trace"]
         figure = _figure_path(profile.id, "counterexample", result["property"])
         figures[figure] = sequence_diagram(trace)
-        paragraphs = contribution_text(catalogue, trace)
+        cell = fixes_of(fixes, profile.id, result["property"])
+        paragraphs = contribution_text(catalogue, trace, cell)
         changes = departures(catalogue, trace)
         blocks += [
             heading(3, result["property"], result["property"]),
@@ -142,8 +224,18 @@ def profile_results_page(
             *_trace_block(
                 catalogue, trace, figure, f"counterexample to {result['property']} under {profile.id}"
             ),
+            fixes_block(catalogue, cell, "../catalogue/options.md"),
             f"#### For your contribution {{#contribution-{slug(result['property'])}}}",
             "\n>\n".join(f"> {md(paragraph)}" for paragraph in paragraphs),
+        ]
+    proved = [r for r in own if r["verdict"] == "proved" and why_it_holds(r)]
+    if proved:
+        blocks.append("## Why the proved properties hold {#why}")
+    for result in proved:
+        blocks += [
+            heading(3, f"Why {result['property']} holds", f"why-{result['property']}"),
+            "An inductive invariant implies it; its clauses:",
+            "\n".join(f"- {md(clause)}" for clause in why_it_holds(result)),
         ]
     if witnesses:
         blocks += [

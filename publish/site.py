@@ -17,8 +17,9 @@ from publish.catalogue_pages import (
     properties_page,
     witnesses_page,
 )
+from publish.fixes import check_fixes
 from publish.results import DocsError, check_results
-from publish.results_pages import profile_results_page, results_index
+from publish.results_pages import fixes_page, profile_results_page, results_index
 from publish.text import slug
 from publish.vocabulary_pages import (
     contribution_names_page,
@@ -33,14 +34,19 @@ MARKER = ".capifsec-generated"
 """A file :func:`write_site` leaves in its folder: only such a folder is ever cleared."""
 
 
-def site_pages(catalogue: Catalogue, results: Mapping[str, Any] | None = None) -> dict[str, str]:
+def site_pages(
+    catalogue: Catalogue, results: Mapping[str, Any] | None = None, fixes: Mapping[str, Any] | None = None
+) -> dict[str, str]:
     """Every generated page and figure, keyed by its path under ``docs/generated/`` (``/``-separated).
 
-    Without ``results`` the result pages say how to produce them. Raises :class:`DocsError` if
-    ``results`` is not a ``capifsec verify --json`` document about this catalogue.
+    Without ``results`` the result pages say how to produce them; ``fixes`` (a ``capifsec fixes --json``
+    document) adds the computed minimal fixes to every counterexample. Raises :class:`DocsError` if
+    either document is malformed or about another catalogue.
     """
     if results is not None:
         check_results(catalogue, results)
+    if fixes is not None:
+        check_fixes(catalogue, fixes)
     renderers: Mapping[str, Callable[[Catalogue], str]] = {
         "catalogue/properties.md": properties_page,
         "catalogue/options.md": options_page,
@@ -55,9 +61,12 @@ def site_pages(catalogue: Catalogue, results: Mapping[str, Any] | None = None) -
     }
     pages = {path: render(catalogue) for path, render in renderers.items()}
     pages["results/index.md"] = results_index(catalogue, results)
+    pages["results/fixes.md"] = fixes_page(catalogue, results, fixes)
     for profile in catalogue.profiles.values():
         figures: dict[str, str] = {}
-        pages[f"results/{slug(profile.id)}.md"] = profile_results_page(catalogue, profile, results, figures)
+        pages[f"results/{slug(profile.id)}.md"] = profile_results_page(
+            catalogue, profile, results, figures, fixes
+        )
         pages.update({f"results/{path}": svg for path, svg in figures.items()})
     return pages
 
@@ -67,14 +76,19 @@ def results_nav(catalogue: Catalogue) -> list[dict[str, str]]:
     return [{p.id: f"{GENERATED}/results/{slug(p.id)}.md"} for p in catalogue.profiles.values()]
 
 
-def write_site(catalogue: Catalogue, results: Mapping[str, Any] | None, out_dir: Path) -> list[Path]:
+def write_site(
+    catalogue: Catalogue,
+    results: Mapping[str, Any] | None,
+    out_dir: Path,
+    fixes: Mapping[str, Any] | None = None,
+) -> list[Path]:
     """Write :func:`site_pages` into ``out_dir`` (normally ``docs/generated``); returns the files written.
 
     ``out_dir`` is replaced as a whole, so no page of an earlier run survives; a non-empty folder that
     :func:`write_site` did not write is refused with :class:`DocsError`. Nothing is written when the
     results are refused.
     """
-    pages = site_pages(catalogue, results)
+    pages = site_pages(catalogue, results, fixes)
     if out_dir.exists():
         if not out_dir.is_dir():
             raise DocsError(f"{out_dir}: not a folder")

@@ -36,7 +36,10 @@ _MODES = {"as-profile": (Mode.AS_PROFILE,), "recommended": (Mode.RECOMMENDED,), 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="capifsec replay", description="Replay model traces against a CAPIF implementation."
+        prog="capifsec replay",
+        description="Replay model traces against a CAPIF implementation.",
+        epilog="exit status: 0 no trace diverged (replayed, not replayable, or the target lacks what it "
+        "needs); 1 one diverged; 2 bad input",
     )
     parser.add_argument("files", nargs="+", type=Path, metavar="TRACE_OR_RESULTS_JSON")
     parser.add_argument("--mode", choices=list(_MODES), default="both", help="default: both")

@@ -40,7 +40,11 @@ class UsageError(Exception):
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="capifsec invoker", description="A CAPIF API invoker.")
+    parser = argparse.ArgumentParser(
+        prog="capifsec invoker",
+        description="A CAPIF API invoker.",
+        epilog="exit status: 0 success; 1 a CAPIF function refuses or cannot be reached; 2 bad input",
+    )
     parser.add_argument("--state-dir", type=Path, required=True, help="where the invoker keeps its identity")
     commands = parser.add_subparsers(dest="command", required=True)
     onboard = commands.add_parser("onboard", help="onboard at a CCF with a one-time secret")

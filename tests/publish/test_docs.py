@@ -19,6 +19,7 @@ import pytest
 import yaml
 
 from model.catalogue import Catalogue
+from model.fixes import fixes_document, minimal_fixes
 from model.report import results_json
 from model.runner import Job, verify
 from model.syntax import Formula, parse_formula
@@ -28,12 +29,14 @@ from publish import (
     check_results,
     contribution_text,
     formula_text,
+    md,
     read_results,
     site_pages,
     slug,
     write_site,
 )
 from publish.figures import HOSTILE_STROKE, FigureError, sequence_diagram
+from publish.fixes import check_fixes, fixes_of, fixes_sentence, fixes_words
 
 from .conftest import SPEC
 
@@ -51,8 +54,15 @@ def results(catalogue: Catalogue) -> dict[str, Any]:
 
 
 @pytest.fixture(scope="module")
-def pages(catalogue: Catalogue, results: dict[str, Any]) -> dict[str, str]:
-    return site_pages(catalogue, results)
+def fixes(catalogue: Catalogue) -> dict[str, Any]:
+    """Real minimal fixes of the same two profiles."""
+    cells, costs = minimal_fixes(catalogue, ["opencapif-observed", "sol2-capif8"], workers=1)
+    return fixes_document(cells, costs, 0.0)
+
+
+@pytest.fixture(scope="module")
+def pages(catalogue: Catalogue, results: dict[str, Any], fixes: dict[str, Any]) -> dict[str, str]:
+    return site_pages(catalogue, results, fixes)
 
 
 def _anchors(page: str) -> set[str]:
@@ -152,7 +162,11 @@ def test_results_table_has_every_property_and_profile(catalogue: Catalogue, page
     )
     for prop in catalogue.properties:
         assert f"| [{prop}](../catalogue/properties.md#{prop}) |" in table
-    assert "[violated (4 steps)](opencapif-observed.md#token-subject)" in table
+    assert (
+        '<span class="verdict verdict-violated">[violated (4)](opencapif-observed.md#token-subject)</span>'
+        in table
+    )
+    assert '<span class="verdict verdict-no-witness">no witness</span>' in table
 
 
 def test_every_counterexample_has_steps_figure_and_contribution_text(
@@ -216,10 +230,64 @@ def test_contribution_text_states_overrides_and_removed_checks(
 
 def test_without_results_the_pages_say_how_to_produce_them(catalogue: Catalogue) -> None:
     generated = site_pages(catalogue)
-    assert "capifsec verify --json" in generated["results/index.md"]
-    for profile in catalogue.profiles:
-        assert "capifsec verify --json" in generated[f"results/{profile}.md"]
+    for path in ["results/index.md", "results/fixes.md", *(f"results/{p}.md" for p in catalogue.profiles)]:
+        assert "capifsec check" in generated[path] and "capifsec docs" in generated[path]
     assert not [path for path in generated if path.endswith(".svg")]
+
+
+def test_every_counterexample_shows_its_computed_fixes(
+    catalogue: Catalogue, results: dict[str, Any], fixes: dict[str, Any], pages: dict[str, str]
+) -> None:
+    violated = [r for r in results["results"] if r["verdict"] == "violated"]
+    assert {(r["profile"], r["property"]) for r in violated} <= {
+        (cell["profile"], cell["property"]) for cell in fixes["fixes"]
+    }
+    for result in violated:
+        cell = fixes_of(fixes, result["profile"], result["property"])
+        assert cell is not None and cell["minimal_fixes"]
+        page = pages[f"results/{result['profile']}.md"]
+        section = page.split(f"{{#{result['property']}}}", 1)[1].split("\n### ", 1)[0]
+        for fix in cell["minimal_fixes"]:
+            words = " and ".join(
+                f"[{option}](../catalogue/options.md#{option}) = `{value}`" for option, value in fix.items()
+            )
+            assert f"- {words}" in section
+        paragraphs = contribution_text(catalogue, result["trace"], cell)
+        assert paragraphs[-1] == fixes_sentence(catalogue, cell)
+        assert f"> {md(paragraphs[-1])}" in section
+        assert md(fixes_words(cell).split("; or ")[0].split(" and ")[0]) in pages["results/fixes.md"].replace(
+            "`", ""
+        )
+
+
+def test_fixes_sentence_names_every_fix_or_says_there_is_none(catalogue: Catalogue) -> None:
+    cell = {
+        "profile": "sol13-psk",
+        "property": "revocation",
+        "verdict": "violated",
+        "minimal_fixes": [
+            {"home-ccf-resolution": "resolved-from-invoker-id", "revocation-propagation": "capif6-notify"},
+            {"home-ccf-resolution": "invoker-supplied-validated", "revocation-propagation": "capif6-notify"},
+        ],
+        "searched_up_to": 4,
+    }
+    sentence = fixes_sentence(catalogue, cell)
+    assert "one of these 2 minimal ways" in sentence
+    assert sentence.count("revocation-propagation = capif6-notify") == 2
+    assert "home-ccf-resolution = resolved-from-invoker-id (the AEF's CCF resolves" in sentence
+    cell["minimal_fixes"] = []
+    assert "No set of up to 4 option changes" in fixes_sentence(catalogue, cell)
+
+
+def test_malformed_fixes_are_refused(catalogue: Catalogue, fixes: dict[str, Any]) -> None:
+    broken = copy.deepcopy(fixes)
+    broken["fixes"][0]["minimal_fixes"] = [{"token-claims": "jwt"}]
+    with pytest.raises(DocsError, match="unknown option value token-claims = jwt"):
+        check_fixes(catalogue, broken)
+    broken = copy.deepcopy(fixes)
+    broken["fixes"][0]["profile"] = "nope"
+    with pytest.raises(DocsError, match="unknown profile or property"):
+        site_pages(catalogue, None, broken)
 
 
 @pytest.mark.parametrize(
@@ -367,7 +435,12 @@ def test_nav_names_only_pages_that_exist(catalogue: Catalogue) -> None:
         assert path in generated or (ROOT / "docs" / path).exists() or path in OWNED_ELSEWHERE, path
 
 
-def _build(tmp_path: Path, results: dict[str, Any] | None, catalogue: Catalogue) -> Path:
+def _build(
+    tmp_path: Path,
+    results: dict[str, Any] | None,
+    catalogue: Catalogue,
+    fixes: dict[str, Any] | None = None,
+) -> Path:
     """Build the site from a copy of mkdocs.yml and docs/ (with the generated pages if given)."""
     shutil.copy(ROOT / "mkdocs.yml", tmp_path / "mkdocs.yml")
     shutil.copytree(ROOT / "docs", tmp_path / "docs", ignore=shutil.ignore_patterns("generated"))
@@ -376,7 +449,7 @@ def _build(tmp_path: Path, results: dict[str, Any] | None, catalogue: Catalogue)
         if not stand_in.exists():
             stand_in.write_text("# Stand-in for a page written elsewhere\n", encoding="utf-8")
     if results is not None:
-        write_site(catalogue, results, tmp_path / "docs" / "generated")
+        write_site(catalogue, results, tmp_path / "docs" / "generated", fixes)
     site = tmp_path / "site"
     environment = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
     command = [sys.executable, "-m", "mkdocs", "build", "--strict", "-f", str(tmp_path / "mkdocs.yml")]
@@ -393,14 +466,14 @@ def _external_resources(site: Path) -> list[str]:
 
 
 def test_site_builds_strictly_with_results(
-    catalogue: Catalogue, results: dict[str, Any], tmp_path: Path
+    catalogue: Catalogue, results: dict[str, Any], fixes: dict[str, Any], tmp_path: Path
 ) -> None:
     marked_up = copy.deepcopy(results)
     trace = _counterexample(marked_up, "opencapif-observed", "token-subject")
     trace["steps"][0]["text"] = "<b>bold</b> *not italic* [link](http://example.invalid) {#anchor} | x_y_z"
-    site = _build(tmp_path, marked_up, catalogue)
+    site = _build(tmp_path, marked_up, catalogue, fixes)
     page = (site / "generated" / "results" / "opencapif-observed" / "index.html").read_text("utf-8")
-    assert "For your contribution" in page
+    assert "For your contribution" in page and "Minimal fixes" in page
     assert (
         page.count("&lt;b&gt;bold&lt;/b&gt; *not italic* [link](http://example.invalid) {#anchor} | x_y_z")
         == 2
