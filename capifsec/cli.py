@@ -5,6 +5,8 @@
     capifsec fixes [--profile P]... [--property X]... [--json FILE]
     capifsec trace FILE [--profile P --property X] [--fixes FILE]
     capifsec docs [--results FILE] [--fixes FILE] [--out DIR]
+    capifsec report --profile P --out FILE.md|FILE.html|FILE.docx [--results FILE] [--fixes FILE]
+    capifsec diff --profile BEFORE --profile AFTER [--json FILE]
     capifsec demo | serve | invoker | replay ...   (impl.demo, impl.serve, impl.invoker.cli, replay)
 
 Every command that reads the catalogue takes ``--spec-dir DIR``; every ``--json FILE`` takes ``-`` for
@@ -22,6 +24,7 @@ from rich.console import Console
 
 from capifsec.commands import run_check, run_docs, run_fixes, run_trace, run_verify
 from capifsec.files import STDOUT, UsageError, count, output_file, output_folder
+from capifsec.publishing import report_file, run_diff, run_report
 from model.fixes import DEFAULT_MAX_CHANGES
 
 USAGE_ERROR = 2
@@ -33,6 +36,8 @@ EXIT_STATUS = {
     "fixes": "0 fixes computed (a cell with none is a finding, not a failure); 2 bad input",
     "trace": "0 printed; 2 bad input (unreadable file, not a trace, no such trace)",
     "docs": "0 pages written; 2 bad input (malformed results or fixes, a folder capifsec did not write)",
+    "report": "0 report written; 2 bad input (unknown profile or format, malformed results or fixes)",
+    "diff": "0 compared; 2 bad input (not two known profiles, malformed results or fixes)",
 }
 """Exit status per command; bad input is a one-line message on standard error, never a traceback."""
 DELEGATED = {
@@ -155,9 +160,32 @@ def parser() -> argparse.ArgumentParser:
     _workers(docs)
     _max_changes(docs)
     _spec_dir(docs)
+    report = _command(commands, "report", "write a contribution-ready report on one profile")
+    report.add_argument("--profile", required=True, help="the profile reported on")
+    report.add_argument(
+        "--out", required=True, metavar="FILE", type=report_file, help="the report: .md, .html or .docx"
+    )
+    _documents(report)
+    diff = _command(commands, "diff", "show which verdicts, traces and fixes change between two profiles")
+    diff.add_argument("--profile", action="append", help="the profile before, then the profile after")
+    _json(diff, "the differences")
+    _documents(diff)
     for name, text in DELEGATED.items():
         commands.add_parser(name, help=text, add_help=False)
     return top
+
+
+def _documents(parser: argparse.ArgumentParser) -> None:
+    """Where results and fixes come from: files, or computed now for the profiles asked about."""
+    parser.add_argument(
+        "--results", metavar="FILE", help="a 'capifsec verify --json' file (default: verify now)"
+    )
+    parser.add_argument(
+        "--fixes", metavar="FILE", help="a 'capifsec fixes --json' file (default: compute now)"
+    )
+    _workers(parser)
+    _max_changes(parser)
+    _spec_dir(parser)
 
 
 def _delegate(command: str, rest: Sequence[str]) -> int:
@@ -188,6 +216,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         "fixes": run_fixes,
         "trace": run_trace,
         "docs": run_docs,
+        "report": run_report,
+        "diff": run_diff,
     }
     try:
         return handlers[arguments.command](arguments, console)

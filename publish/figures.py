@@ -32,6 +32,8 @@ CHAR_WIDTH = 7.0
 LINE = 15
 MARGIN = 16
 MIN_COLUMN = 150
+HEADER_TEXT = 190
+"""Width of a lifeline header's text: longer roles wrap, so that a figure stays legible at page width."""
 HONEST_STROKE = "#335C99"
 HOSTILE_STROKE = "#C00000"
 NEUTRAL_STROKE = "#888888"
@@ -135,7 +137,7 @@ def _lifelines(trace: Mapping[str, Any]) -> list[Lifeline]:
         if kind == "ccf":
             lines.append(providers[name])
         if kind != "attacker" and roles.get(name, "CCF") != "CCF":
-            lines.append(roles[name])
+            lines.extend(_wrap(roles[name], HEADER_TEXT))
         if kind != "attacker" and name in hostile:
             lines.append("(attacker-controlled)")
         lifelines.append(Lifeline(name, kind, tuple(lines), name in hostile))

@@ -5,11 +5,7 @@ from __future__ import annotations
 
 import copy
 import json
-import os
 import re
-import shutil
-import subprocess
-import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
@@ -19,9 +15,6 @@ import pytest
 import yaml
 
 from model.catalogue import Catalogue
-from model.fixes import fixes_document, minimal_fixes
-from model.report import results_json
-from model.runner import Job, verify
 from model.syntax import Formula, parse_formula
 from publish import (
     MARKER,
@@ -38,26 +31,9 @@ from publish import (
 from publish.figures import HOSTILE_STROKE, FigureError, sequence_diagram
 from publish.fixes import check_fixes, fixes_of, fixes_sentence, fixes_words
 
-from .conftest import SPEC
+from .conftest import OWNED_ELSEWHERE, ROOT, SPEC, build_site
 
-ROOT = SPEC.parent
 SVG = "{http://www.w3.org/2000/svg}"
-OWNED_ELSEWHERE = ("implementation.md",)
-"""Nav pages another engineer writes; the build test stands in a heading while they are missing."""
-
-
-@pytest.fixture(scope="module")
-def results(catalogue: Catalogue) -> dict[str, Any]:
-    """Real results on two small profiles: counterexamples with a missing check, witnesses, no-witness."""
-    reports = verify(catalogue, Job(["opencapif-observed", "sol2-capif8"]), workers=2)
-    return results_json(reports)
-
-
-@pytest.fixture(scope="module")
-def fixes(catalogue: Catalogue) -> dict[str, Any]:
-    """Real minimal fixes of the same two profiles."""
-    cells, costs = minimal_fixes(catalogue, ["opencapif-observed", "sol2-capif8"], workers=1)
-    return fixes_document(cells, costs, 0.0)
 
 
 @pytest.fixture(scope="module")
@@ -435,31 +411,6 @@ def test_nav_names_only_pages_that_exist(catalogue: Catalogue) -> None:
         assert path in generated or (ROOT / "docs" / path).exists() or path in OWNED_ELSEWHERE, path
 
 
-def _build(
-    tmp_path: Path,
-    results: dict[str, Any] | None,
-    catalogue: Catalogue,
-    fixes: dict[str, Any] | None = None,
-) -> Path:
-    """Build the site from a copy of mkdocs.yml and docs/ (with the generated pages if given)."""
-    shutil.copy(ROOT / "mkdocs.yml", tmp_path / "mkdocs.yml")
-    shutil.copytree(ROOT / "docs", tmp_path / "docs", ignore=shutil.ignore_patterns("generated"))
-    for page in OWNED_ELSEWHERE:
-        stand_in = tmp_path / "docs" / page
-        if not stand_in.exists():
-            stand_in.write_text("# Stand-in for a page written elsewhere\n", encoding="utf-8")
-    if results is not None:
-        write_site(catalogue, results, tmp_path / "docs" / "generated", fixes)
-    site = tmp_path / "site"
-    environment = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
-    command = [sys.executable, "-m", "mkdocs", "build", "--strict", "-f", str(tmp_path / "mkdocs.yml")]
-    done = subprocess.run(
-        [*command, "-d", str(site)], capture_output=True, text=True, env=environment, check=False, timeout=120
-    )
-    assert done.returncode == 0, done.stdout + done.stderr
-    return site
-
-
 def _external_resources(site: Path) -> list[str]:
     pattern = re.compile(r"<(?:script|img|link)\b[^>]*\b(?:src|href)=\"(?:https?:)?//[^\"]*\"")
     return [m.group(0) for page in site.rglob("*.html") for m in pattern.finditer(page.read_text("utf-8"))]
@@ -471,7 +422,7 @@ def test_site_builds_strictly_with_results(
     marked_up = copy.deepcopy(results)
     trace = _counterexample(marked_up, "opencapif-observed", "token-subject")
     trace["steps"][0]["text"] = "<b>bold</b> *not italic* [link](http://example.invalid) {#anchor} | x_y_z"
-    site = _build(tmp_path, marked_up, catalogue, fixes)
+    site = build_site(tmp_path, marked_up, catalogue, fixes)
     page = (site / "generated" / "results" / "opencapif-observed" / "index.html").read_text("utf-8")
     assert "For your contribution" in page and "Minimal fixes" in page
     assert (
@@ -490,7 +441,7 @@ def test_site_builds_strictly_with_results(
 
 
 def test_site_builds_strictly_from_the_catalogue_alone(catalogue: Catalogue, tmp_path: Path) -> None:
-    site = _build(tmp_path, None, catalogue)
+    site = build_site(tmp_path, None, catalogue)
     for profile in catalogue.profiles:
         assert (site / "generated" / "results" / profile / "index.html").exists()
     properties = (site / "generated" / "catalogue" / "properties" / "index.html").read_text("utf-8")

@@ -1,0 +1,66 @@
+"""The findings page is written by hand, but what it names as the cause of each violation must agree
+with the computed minimal fixes: every option and check a finding names is changed by some minimal fix
+of its cell (an option directly, a check through the option that turns it on)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+
+from model.catalogue import Catalogue
+from model.fixes import fixes_document, minimal_fixes
+
+from .conftest import ROOT
+
+
+def _findings(catalogue: Catalogue) -> list[tuple[str, str, set[str], set[str]]]:
+    """(profile, property, options named, checks named) of every finding on the page."""
+    page = (ROOT / "docs" / "findings.md").read_text(encoding="utf-8")
+    found = []
+    for section in re.split(r"^## ", page, flags=re.MULTILINE)[1:]:
+        profile = next(
+            (p for p in re.findall(r"`([a-z0-9-]+)`", section.splitlines()[0]) if p in catalogue.profiles),
+            None,
+        )
+        if profile is None:
+            continue
+        for bullet in re.split(r"^- ", section, flags=re.MULTILINE)[1:]:
+            properties = [
+                p
+                for p in re.findall(r"\*\*([a-z-]+)\*\*", bullet.split(":", 1)[0])
+                if p in catalogue.properties
+            ]
+            options = set(re.findall(r"`([a-z0-9-]+) = [a-z0-9-]+`", bullet))
+            checks = {c for c in re.findall(r"missing check `([a-z0-9-]+)`", bullet) if c in catalogue.checks}
+            found += [(profile, prop, options, checks) for prop in properties]
+    return found
+
+
+@pytest.fixture(scope="module")
+def computed(catalogue: Catalogue) -> dict[str, Any]:
+    profiles = sorted({profile for profile, *_ in _findings(catalogue)}, key=list(catalogue.profiles).index)
+    cells, costs = minimal_fixes(catalogue, profiles, workers=2)
+    return fixes_document(cells, costs, 0.0)
+
+
+def test_every_cause_named_on_the_findings_page_is_part_of_a_computed_fix(
+    catalogue: Catalogue, computed: dict[str, Any]
+) -> None:
+    findings = _findings(catalogue)
+    assert len(findings) >= 15
+    for profile, prop, options, checks in findings:
+        cell = next(c for c in computed["fixes"] if c["profile"] == profile and c["property"] == prop)
+        changed = {option for fix in cell["minimal_fixes"] for option in fix}
+        assert changed, (profile, prop)
+        assert options <= changed, (profile, prop, options, changed)
+        for check in checks:
+            switches = {
+                option
+                for action in catalogue.actions.values()
+                for guard in action.guards
+                if guard.check == check
+                for option, _ in guard.when
+            }
+            assert switches & changed, (profile, prop, check, changed)
