@@ -71,13 +71,7 @@ class Design:
 
     def __init__(self, designs: Designs, profile: str, options: Mapping[str, str]) -> None:
         self.designs = designs
-        self.verifier = ProfileVerifier(
-            designs.catalogue,
-            profile,
-            overrides=options,
-            bounds=designs.bounds,
-            known_runs={w: [r.run for r in runs] for w, runs in designs.witness_runs.items()},
-        )
+        self.verifier = ProfileVerifier(designs.catalogue, profile, overrides=options, bounds=designs.bounds)
         self._prover: Prover | None = None
         self._proved: dict[str, bool] = {}
         self._counterexamples: dict[str, ConcreteRun | None] = {}
@@ -104,8 +98,10 @@ class Design:
         if property_id not in self._counterexamples:
             self.designs.costs.searches += 1
             goal = self.system.expand(self.designs.catalogue.properties[property_id].formula)
-            depth = self.verifier.bounds.counterexample_depth
-            self._counterexamples[property_id] = self.verifier.searcher().search(Not(goal), depth)
+            searcher = self.verifier.searcher()
+            depth = searcher.shortest(Not(goal), self.verifier.bounds.counterexample_depth)
+            run = None if depth is None else searcher.canonical(Not(goal), depth)
+            self._counterexamples[property_id] = run
         return self._counterexamples[property_id]
 
     def missing_witnesses(self, property_id: str) -> tuple[str, ...]:
@@ -118,7 +114,7 @@ class Design:
             self._missing[property_id] = tuple(missing if applicable else witnesses)
             for result in results:
                 if result.found:
-                    self.designs.learn_witness_runs(result.id, self.verifier.known_runs[result.id])
+                    self.designs.learn_witness_runs(result.id, [self.verifier.runs[result.id]])
         return self._missing[property_id]
 
 
