@@ -4,7 +4,8 @@ parameter, and why it cannot drive the others.
 They are those of TS 33.122 Rel-18 (onboarding, negotiation, the three CAPIF-2e methods, offboarding),
 the method update of contribution 004, the honest procedures of interconnection (TS 23.222 clause
 8.25, contributions 000-002: relayed or home-selected negotiation, security information and policy
-from the home CCF, token relay), and the attacker acting as the dishonest invokers and AEFs it
+from the home CCF, token relay), CAPIF-8 (contribution 003: a resource owner's authorization and the
+tokens that carry it), and the attacker acting as the dishonest invokers, AEFs, CCFs and ROFs it
 controls (including asking the CCF to revoke another invoker's authorization).
 """
 
@@ -12,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-INVOKER, CCF, AEF, API, METHOD, KEY, CERT, TOKEN = (
+INVOKER, CCF, AEF, API, METHOD, KEY, CERT, TOKEN, ROF = (
     "invoker",
     "ccf",
     "aef",
@@ -21,6 +22,7 @@ INVOKER, CCF, AEF, API, METHOD, KEY, CERT, TOKEN = (
     "key",
     "cert",
     "token",
+    "rof",
 )
 
 PARAMETERS: Mapping[str, Mapping[str, str]] = {
@@ -46,20 +48,34 @@ PARAMETERS: Mapping[str, Mapping[str, str]] = {
     "token-relayed": {"j": INVOKER, "h": CCF, "c": CCF, "s": INVOKER, "a": AEF, "x": API, "t": TOKEN},
     "token-home-issued": {"j": INVOKER, "h": CCF, "c": CCF, "s": INVOKER, "a": AEF, "x": API, "t": TOKEN},
     "token-expires": {"t": TOKEN},
+    "rof-authorizes": {"r": ROF, "c": CCF, "i": INVOKER, "x": API},
+    "rof-authorization-forged": {"r": ROF, "c": CCF, "i": INVOKER, "x": API},
+    "ro-token": {"j": INVOKER, "c": CCF, "r": ROF, "a": AEF, "x": API, "t": TOKEN},
     "oauth-invoke": {"a": AEF, "j": INVOKER, "t": TOKEN, "x": API, "c": CCF, "i": INVOKER},
     "oauth-invoke-attacker": {"a": AEF, "j": INVOKER, "t": TOKEN, "x": API, "c": CCF, "i": INVOKER},
     "method-enable": {"a": AEF, "c": CCF, "m": METHOD},
     "method-disable": {"a": AEF, "c": CCF, "m": METHOD},
     "mismatch-failure": {"i": INVOKER, "a": AEF, "m": METHOD},
     "attacker-makes-key": {"k": KEY},
+    "attacker-ccf-issues-certificate": {"d": CCF, "ct": CERT, "i": INVOKER},
+    "attacker-ccf-signs-token": {"d": CCF, "t": TOKEN, "s": INVOKER, "a": AEF, "x": API},
+    "release-to-attacker": {"h": CCF, "d": CCF, "i": INVOKER, "a": AEF, "k": KEY},
+    "fetch-from-attacker": {"a": AEF, "c": CCF, "i": INVOKER, "d": CCF, "m": METHOD, "k": KEY},
+    "token-relayed-by-attacker": {
+        "d": CCF,
+        "j": INVOKER,
+        "c": CCF,
+        "s": INVOKER,
+        "a": AEF,
+        "x": API,
+        "t": TOKEN,
+    },
 }
 """Every action the replayer drives, and the sort of each of its parameters."""
 
 
 def unsupported_reason(action: str, via: str) -> str:
     """Why a step of ``action`` (over ``via``) cannot be driven."""
-    if "CAPIF-8" in via or action.startswith(("rof-", "ro-")):
-        return f"{action} belongs to CAPIF-8 (resource owner function), which the replayer does not drive yet"
     if action.startswith("attacker-ccf-") or action.endswith(("-attacker", "-by-attacker")):
         return f"{action} needs a CCF the attacker controls, which the replayer does not play yet"
     if action.endswith(("-spoofed", "-tampered")):

@@ -41,12 +41,14 @@ from replay.documents import read_json
 from replay.errors import TargetLacksError, TraceError
 from replay.target import (
     AttackerAef,
+    AttackerCcf,
     Capability,
     TargetAef,
     TargetApi,
     TargetError,
     TargetInterface,
     TargetProvider,
+    TargetRof,
 )
 
 SCHEMA_FILE = Path("schema") / "target.schema.json"
@@ -197,6 +199,11 @@ class ExternalTarget:
     def providers(self, wanted: int) -> Sequence[TargetProvider]:
         return [entry.provider for entry in self._providers.values()]
 
+    def attacker_ccfs(self, wanted: int) -> Sequence[AttackerCcf]:
+        """None: a CCF the attacker controls needs the target's CCFs to agree with one the replayer
+        runs, which a description cannot yet say."""
+        return []
+
     def interconnected(self, first: str, second: str) -> bool:
         return frozenset((first, second)) in self._links
 
@@ -205,6 +212,10 @@ class ExternalTarget:
 
     def attacker_aefs(self, provider: str, wanted: int) -> Sequence[AttackerAef]:
         return self._providers[provider].attacker_aefs
+
+    def rofs(self, provider: str, wanted: int) -> Sequence[TargetRof]:
+        """None: a description cannot yet name resource owner functions (CAPIF-8 has no 3GPP API)."""
+        return []
 
     def onboarding_secret(self, provider: str) -> str:
         return self._providers[provider].secrets.next()

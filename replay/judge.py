@@ -53,13 +53,19 @@ DOCUMENTED_REFUSALS: Mapping[str, frozenset[str]] = {
     "aef-checks-signature": frozenset({_INVALID}),
     "aef-checks-expiry": frozenset({_INVALID}),
     "aef-checks-scope": frozenset({_INVALID}),
-    "ccf-releases-to-that-aef": frozenset({"403 REQUEST_NOT_AUTHORIZED", "404 RESOURCE_NOT_FOUND"}),
+    "ccf-releases-to-that-aef": frozenset(
+        {"403 REQUEST_NOT_AUTHORIZED", "404 RESOURCE_NOT_FOUND", _NOT_AUTHORIZED}
+    ),
     "pki-negotiated": frozenset({_NOT_AUTHORIZED}),
     "subscribed-apis": frozenset({_NOT_AUTHORIZED}),
     "revoker-is-the-aef": frozenset({"403 REQUEST_NOT_AUTHORIZED"}),
     "home-resolved": frozenset({"403 REQUEST_NOT_AUTHORIZED", _NOT_AUTHORIZED, "404 RESOURCE_NOT_FOUND"}),
     "fetch-for-current-method": frozenset({"403 SECURITY_METHOD_MISMATCH", _NOT_AUTHORIZED}),
     "relayer-is-home": frozenset({"401 invalid_client"}),
+    "requester-hosts-aef": frozenset({"403 REQUEST_NOT_AUTHORIZED"}),
+    "agreement-peer": frozenset({"403 REQUEST_NOT_AUTHORIZED", HANDSHAKE_REFUSED}),
+    "azf-authenticates-rof": frozenset({HANDSHAKE_REFUSED, _INVALID, "401 CREDENTIAL_MISSING"}),
+    "ro-token-after-authorization": frozenset({"400 invalid_grant"}),
 }
 """Check id (``spec/checks.yaml``) -> the refusals (``"<status> <cause>"``) the implementation documents
 for it."""
@@ -103,10 +109,11 @@ def judge(
     ``recommended`` profile does not have (:class:`replay.catalogue.ActionConditions`).
 
     Under ``recommended`` a trace may stop at a step whose ``checks_missing`` names a check, with a
-    refusal documented for one of them; or at one of ``variants`` (the recommended deployment runs its
-    own variant there, for example the home CCF relaying where the profile has it select), with a
-    refusal documented for one of the checks that step names. A witness with such steps but no
-    missing check may also run to the end."""
+    refusal documented for one of them; or at one of ``variants`` or after the first (the recommended
+    deployment runs its own variant there, for example the home CCF relaying where the profile has it
+    select, or no policy fallback, whose effect a later step may miss), with a refusal documented for
+    one of the checks the stopping step names. A witness with such steps but no missing check may also
+    run to the end."""
     stop = next(((step, seen) for step, seen in observed if seen is not None and not seen.accepted), None)
     counterexample = trace["kind"] == "counterexample"
     relies_on_missing = any(step["checks_missing"] for step in trace["steps"])
@@ -125,7 +132,7 @@ def judge(
         )
     step, seen = stop
     checks = _missing(step)
-    variant = step["n"] in variants and not checks
+    variant = bool(variants) and step["n"] >= min(variants) and not checks
     if variant:
         checks = list(step["checks_passed"])
     if not checks:
@@ -140,10 +147,12 @@ def judge(
     if matching:
         by = f"by {', '.join(matching)}: {seen.refusal}"
         if variant:
+            first = next(item for item in trace["steps"] if item["n"] == min(variants))
             return (
                 Status.REPLAYED,
-                f"stopped at step {step['n']} ({step['action']}), whose procedure differs under"
-                f" recommended ({_variants(step)}), {by}",
+                f"stopped at step {step['n']} ({step['action']}), at or after step {first['n']}"
+                f" ({first['action']}), whose procedure differs under recommended ({_variants(first)}),"
+                f" {by}",
             )
         return Status.REPLAYED, f"stopped at step {step['n']} ({step['action']}) {by}"
     expected = ", ".join(sorted(documented)) or "nothing documented"

@@ -9,7 +9,9 @@ ephemeral ports in a data directory, with one :class:`ReplayClock`:
   ``provider-a``), each CCF serving CAPIF-6/6e too, with an interconnection agreement for each pair
   the layout links (its CA, address and token key; token issuing delegated as the layout and the
   settings say, TS 23.222 clause 8.25), every AEF trusting the CAs of its CCF's peers, and the
-  publications shared.
+  publications shared. The last ``layout.attackers`` providers are those whose CCF the attacker
+  controls (:mod:`replay.attacker_ccf`): their peers' agreements name the attacker's CAPIF-6/6e
+  endpoint.
 
 Each provider registers further API providers with one AEF each when a trace names more AEFs than one
 there (each publishes its own two APIs, so the access control policy is set per AEF and API), and
@@ -24,6 +26,7 @@ profile share deployments; each trace uses fresh invokers and starts from :meth:
 
 from __future__ import annotations
 
+import secrets
 import string
 import threading
 from collections.abc import Iterator, Mapping, Sequence
@@ -51,15 +54,18 @@ from impl.store import StoreError
 from impl.store.secrets import SecretPurpose
 from impl.tls import Capif1eClientTls, CertificateClientTls, TlsError
 from impl.tokens import TrustedKeySet
+from replay.attacker_ccf import LocalAttackerCcf
 from replay.plan import Layout
 from replay.target import (
     AttackerAef,
+    AttackerCcf,
     Capability,
     TargetAef,
     TargetApi,
     TargetError,
     TargetInterface,
     TargetProvider,
+    TargetRof,
 )
 
 HOST = "127.0.0.1"
@@ -253,27 +259,30 @@ class LocalTarget(Service):
         self.settings = settings
         self.layout = layout
         self.clock = ReplayClock()
-        interconnecting = layout.providers > 1 and settings.interconnection is Interconnection.SUPPORTED
+        several = layout.size > 1
+        interconnecting = several and settings.interconnection is Interconnection.SUPPORTED
         self._providers = {
             name: _Provider(
                 name,
                 Deployment(
-                    data_dir if layout.providers == 1 else data_dir / name,
+                    data_dir / name if several else data_dir,
                     settings,
                     host=HOST,
                     clock=self.clock,
                     api_names=API_NAMES,
-                    ccf_id=f"ccf-{name}" if layout.providers > 1 else CCF_ID,
+                    ccf_id=f"ccf-{name}" if several else CCF_ID,
                     interconnect=InterconnectConfig(f"provider-{name}") if interconnecting else None,
                 ),
             )
-            for name in _names(layout.providers)
+            for name in _names(layout.size)
         }
+        self._attackers: dict[str, LocalAttackerCcf] = {}
+        """the providers whose CCF the attacker controls (the last ``layout.attackers``)"""
 
     def start(self) -> None:
         """Start every provider; interconnect those the layout links and share their publications."""
         deployments = {name: provider.deployment for name, provider in self._providers.items()}
-        if self.layout.providers > 1:
+        if self.layout.size > 1:
             authorities = {name: deployment.ensure_authority() for name, deployment in deployments.items()}
             keys = {name: deployment.token_key() for name, deployment in deployments.items()}
             for name, deployment in deployments.items():
@@ -282,6 +291,10 @@ class LocalTarget(Service):
                 deployment.peer_token_keys = tuple(keys[peer] for peer in peers if self._trusts(name, peer))
         start_all(deployments.values())
         try:
+            for name in _names(self.layout.size)[self.layout.providers :]:
+                attacker = LocalAttackerCcf(self._providers[name].target, deployments[name], self.clock, HOST)
+                attacker.start()
+                self._attackers[name] = attacker
             for name, deployment in deployments.items():
                 for peer in self._peers(name):
                     deployment.agree(self._agreement(name, peer))
@@ -293,13 +306,13 @@ class LocalTarget(Service):
             raise
 
     def _peers(self, name: str) -> list[str]:
-        names = _names(self.layout.providers)
+        names = _names(self.layout.size)
         return [other for other in names if other != name and self.interconnected(name, other)]
 
     def _trusts(self, name: str, peer: str) -> bool:
         """Whether the AEFs of ``name`` accept tokens ``peer``'s CCF signs (``aef-trusted-token-keys``;
         own-ccf-and-delegated: only where the layout says ``name`` delegated token issuing to it)."""
-        names = _names(self.layout.providers)
+        names = _names(self.layout.size)
         trusted = self.settings.aef_trusted_token_keys
         if trusted is AefTrustedTokenKeys.OWN_CCF:
             return False
@@ -308,12 +321,18 @@ class LocalTarget(Service):
         return True
 
     def _agreement(self, name: str, peer: str) -> Agreement:
-        """What ``name``'s CCF agrees with ``peer``'s CCF."""
+        """What ``name``'s CCF agrees with ``peer``'s CCF (whose CAPIF-6/6e endpoint is the attacker's
+        when the attacker controls it)."""
         deployment = self._providers[peer].deployment
+        attacker = self._attackers.get(peer)
         return Agreement(
             ccf_id=deployment.ccf_id,
             provider_domain=f"provider-{peer}",
-            address=PeerAddress(HOST, deployment.interconnected_ccf.capif6_port, HOST),
+            address=(
+                attacker.front.address
+                if attacker is not None
+                else PeerAddress(HOST, deployment.interconnected_ccf.capif6_port, HOST)
+            ),
             ca_certificates=(deployment.ca.certificate,),
             relays_tokens=True,
             issues_tokens=self._trusts(name, peer),
@@ -322,6 +341,9 @@ class LocalTarget(Service):
 
     def stop(self) -> None:
         """Stop every AEF and CCF. Idempotent."""
+        for attacker in self._attackers.values():
+            attacker.stop()
+        self._attackers.clear()
         for provider in reversed(list(self._providers.values())):
             provider.stop()
 
@@ -331,10 +353,14 @@ class LocalTarget(Service):
         return next(iter(self._providers.values())).target
 
     def providers(self, wanted: int) -> Sequence[TargetProvider]:
-        return [provider.target for provider in self._providers.values()]
+        honest = _names(self.layout.size)[: self.layout.providers]
+        return [self._providers[name].target for name in honest]
+
+    def attacker_ccfs(self, wanted: int) -> Sequence[AttackerCcf]:
+        return list(self._attackers.values())
 
     def interconnected(self, first: str, second: str) -> bool:
-        names = _names(self.layout.providers)
+        names = _names(self.layout.size)
         pair = sorted((names.index(first), names.index(second)))
         return (pair[0], pair[1]) in self.layout.links
 
@@ -361,6 +387,26 @@ class LocalTarget(Service):
         return [
             AttackerAef(_target_aef(extra.service), ccf, extra.capif3_credential) for extra in held.attackers
         ]
+
+    def rofs(self, provider: str, wanted: int) -> Sequence[TargetRof]:
+        """ROFs the operator registers at the provider's AzF (each for a resource owner of its own)."""
+        deployment = self._providers[provider].deployment
+        registered = []
+        with _failing_as_target("registering a resource owner function"):
+            for _ in range(wanted):
+                res_owner_id = f"resource-owner-{secrets.token_hex(6)}"
+                credential = deployment.register_rof(f"rof-{secrets.token_hex(6)}", [res_owner_id])
+                registered.append(
+                    TargetRof(
+                        credential,
+                        res_owner_id,
+                        CcfEndpoint(HOST, deployment.azf.port, HOST),
+                        deployment.ca.certificate,
+                        self.settings.capif8_protection,
+                        self.settings.rof_authentication,
+                    )
+                )
+        return registered
 
     def onboarding_secret(self, provider: str) -> str:
         with _failing_as_target("minting an onboarding secret"):

@@ -4,24 +4,26 @@ entities?
 A trace may name more entities than its steps use (the model's bounded universe); only the entities
 its steps use are mapped. Its CCFs (those the steps name, those their AEFs are registered at, the
 homes of their invokers), in the order the steps first use them, are the target's providers: the
-honest ones its providers, interconnected as the trace's topology says (:class:`Layout`). Its AEFs,
+honest ones its providers, those the attacker controls CCFs whose keys the attacker holds,
+interconnected as the trace's topology says (:class:`Layout`). Its AEFs,
 in the order of first use, are the AEFs of the provider playing their CCF (those the attacker
 controls: AEFs whose keys the attacker holds); its APIs the APIs each AEF exposes, by rank.
 Invokers, certificates, keys and tokens come into being as the steps run.
 
 A trace is not replayable (:class:`~replay.errors.NotReplayableError`) when no CAPIF deployment
-could play it: a step the replayer has no wire translation for, a CCF or AEF the attacker controls
-where an honest one acts, an AEF registered at no CCF, an AEF with no method (TS 29.222
-``securityMethods`` has ``minItems: 1``), an invoker that negotiates with no preferred method. The
+could play it: a step the replayer has no wire translation for, an AEF registered at no CCF, a step
+leaving an AEF with no method (TS 29.222 ``securityMethods`` has ``minItems: 1``), an invoker that
+negotiates with no preferred method. The
 target lacks something (:class:`~replay.errors.TargetLacksError`) when it has fewer providers, AEFs or
 APIs than the steps use, not the interconnections they need, or not the out-of-band operation a step
 needs (:class:`~replay.target.Capability`).
 
 An AEF's supported methods (the model's ``supports``, TS 29.222 ``securityMethods``) map onto its
 interfaces by one rule (:func:`interface_methods`): an interface keeps those of its initial methods
-that are supported, and offers every supported method when none of its own is. A target that cannot
-change methods may support more than the trace's AEF (a step the model accepts stays accepted), never
-fewer.
+that are supported, and offers every supported method when none of its own is. A target AEF may
+support more than the trace's AEF (a step the model accepts stays accepted), never fewer: so an AEF
+the trace has supporting no method at the start (TS 29.222 ``securityMethods`` has ``minItems: 1``)
+keeps its interfaces' own methods, while a step leaving an AEF with none is not replayable.
 """
 
 from __future__ import annotations
@@ -31,9 +33,18 @@ from dataclasses import dataclass
 from typing import Any
 
 from impl.apitypes.enums import SecurityMethod
-from replay.actions import AEF, API, CCF, INVOKER, METHOD, PARAMETERS, unsupported_reason
+from replay.actions import AEF, API, CCF, INVOKER, METHOD, PARAMETERS, ROF, unsupported_reason
 from replay.errors import NotReplayableError, TargetLacksError
-from replay.target import AttackerAef, Capability, Target, TargetAef, TargetApi, TargetProvider
+from replay.target import (
+    AttackerAef,
+    AttackerCcf,
+    Capability,
+    Target,
+    TargetAef,
+    TargetApi,
+    TargetProvider,
+    TargetRof,
+)
 
 METHOD_CHANGES = {"method-enable": True, "method-disable": False}
 METHODS = frozenset(method.value for method in SecurityMethod)
@@ -44,18 +55,25 @@ Policy = tuple[str, str, str, str]
 def interface_methods(
     initial: frozenset[SecurityMethod], supported: frozenset[SecurityMethod]
 ) -> frozenset[SecurityMethod]:
-    """The methods an interface offers when its AEF supports ``supported`` (never empty)."""
-    return (initial & supported) or supported
+    """The methods an interface offers when its AEF supports ``supported`` (never empty: an AEF that
+    supports none, which TS 29.222 cannot express, keeps its interfaces' own)."""
+    return (initial & supported) or supported or initial
 
 
 @dataclass(frozen=True)
 class Layout:
-    """The providers a trace needs: how many honest ones, which pairs interconnected (indices in the
-    order of first use) and which CCF delegated token issuing to which (``delegations``)."""
+    """The providers a trace needs: how many with honest CCFs and how many whose CCF the attacker
+    controls, which pairs are interconnected and which CCF delegated token issuing to which
+    (``delegations``), by index: the honest ones in the order of first use, then the others."""
 
     providers: int
     links: frozenset[tuple[int, int]]
     delegations: frozenset[tuple[int, int]]
+    attackers: int = 0
+
+    @property
+    def size(self) -> int:
+        return self.providers + self.attackers
 
 
 @dataclass(frozen=True)
@@ -64,6 +82,8 @@ class Plan:
 
     providers: Mapping[str, TargetProvider]
     """each CCF the steps use -> the provider playing it"""
+    attacker_ccfs: Mapping[str, AttackerCcf]
+    """the trace's CCFs the attacker controls -> the CCFs playing them"""
     aef_ccfs: Mapping[str, str]
     """each AEF the steps use -> its CCF in the trace"""
     homes: Mapping[str, str]
@@ -76,6 +96,11 @@ class Plan:
     prefers: Mapping[str, tuple[SecurityMethod, ...]]
     allowed: frozenset[Policy]
     pairs: tuple[tuple[str, str], ...]
+    rofs: Mapping[str, TargetRof]
+    """each ROF the steps use -> one registered at the AzF of the CCF the steps name with it"""
+    rof_aefs: Mapping[tuple[str, str, str], TargetAef]
+    """(ROF, invoker, API) of a resource owner's authorization -> the AEF the AzF records it for"""
+    dishonest_rofs: frozenset[str]
 
     def provider_of_aef(self, aef: str) -> TargetProvider:
         return self.providers[self.aef_ccfs[aef]]
@@ -145,22 +170,21 @@ def _ccfs(steps: Sequence[Mapping[str, Any]], topology: Mapping[str, Any]) -> li
     return ccfs
 
 
-def _honest_ccfs(ccfs: Sequence[str], topology: Mapping[str, Any]) -> list[str]:
+def _split_ccfs(ccfs: Sequence[str], topology: Mapping[str, Any]) -> tuple[list[str], list[str]]:
+    """The honest CCFs and those the attacker controls, each in order of first use."""
     honest = {entry["id"]: entry["honest"] for entry in topology["ccfs"]}
-    for ccf in ccfs:
-        if ccf not in honest:
-            raise NotReplayableError(f"{ccf} is not in the trace's topology")
-        if not honest[ccf]:
-            raise NotReplayableError(f"{ccf} is controlled by the attacker; the target's CCFs are honest")
-    return list(ccfs)
+    unknown = [ccf for ccf in ccfs if ccf not in honest]
+    if unknown:
+        raise NotReplayableError(f"{unknown[0]} is not in the trace's topology")
+    return [ccf for ccf in ccfs if honest[ccf]], [ccf for ccf in ccfs if not honest[ccf]]
 
 
 def layout_of(trace: Mapping[str, Any]) -> Layout:
     """The providers ``trace`` needs (:class:`NotReplayableError` when no deployment can play it)."""
     steps, topology = trace["steps"], trace["topology"]
     _used(steps)
-    ccfs = _honest_ccfs(_ccfs(steps, topology), topology)
-    index = {ccf: number for number, ccf in enumerate(ccfs)}
+    honest, dishonest = _split_ccfs(_ccfs(steps, topology), topology)
+    index = {ccf: number for number, ccf in enumerate(honest + dishonest)}
     links = frozenset(
         (min(index[first], index[second]), max(index[first], index[second]))
         for first, second in topology["interconnections"]
@@ -171,7 +195,7 @@ def layout_of(trace: Mapping[str, Any]) -> Layout:
         for entry in topology["delegations"]
         if entry["by"] in index and entry["to"] in index
     )
-    return Layout(len(ccfs), links, delegations)
+    return Layout(len(honest), links, delegations, len(dishonest))
 
 
 def _aef_methods(used: Sequence[str], topology: Mapping[str, Any]) -> dict[str, frozenset[SecurityMethod]]:
@@ -184,8 +208,6 @@ def _aef_methods(used: Sequence[str], topology: Mapping[str, Any]) -> dict[str, 
         if entry["ccf"] is None:
             raise NotReplayableError(f"{aef} is registered at no CCF")
         methods[aef] = frozenset(SecurityMethod(method) for method in entry["methods"])
-        if not methods[aef]:
-            raise NotReplayableError(f"{aef} supports no method at the start; an AEF interface needs one")
     return methods
 
 
@@ -201,6 +223,44 @@ def _check_attacker_fetches(steps: Sequence[Mapping[str, Any]], dishonest: froze
                 f" for {args['b']}; TS 29.222 GET trustedInvokers names no AEF (the CCF answers for the"
                 " asking AEF)"
             )
+
+
+FOLDED_BEFORE_ONBOARDING = frozenset(
+    {
+        "aef-fetch-psk",
+        "aef-fetch-policy",
+        "aef-fetch-certificate",
+        "aef-fetch-root",
+        "aef-fetch-policy-from-home",
+        "fetch-from-home",
+    }
+)
+"""Honest AEFs' fetches: before the invoker is onboarded they are folded into its first session."""
+
+
+def _check_ids_exist(steps: Sequence[Mapping[str, Any]]) -> None:
+    """An API invoker ID exists once the CCF assigned it at onboarding (TS 29.222 clause 8.4): a step
+    cannot name an invoker by its ID before the step that onboards it."""
+    onboarded: set[str] = set()
+    for step in steps:
+        args = step["args"]
+        if step["action"] == "onboard":
+            onboarded.add(args["i"])
+            continue
+        if step["action"] in FOLDED_BEFORE_ONBOARDING:
+            continue
+        for parameter, sort in PARAMETERS[step["action"]].items():
+            name = args[parameter]
+            onboards_later = any(
+                later["action"] == "onboard" and later["args"]["i"] == name
+                for later in steps
+                if later["n"] > step["n"]
+            )
+            if sort == INVOKER and name not in onboarded and onboards_later:
+                raise NotReplayableError(
+                    f"step {step['n']}: {step['action']} names {name} before it is onboarded; its API"
+                    " invoker ID exists only once its CCF assigns it (TS 29.222 clause 8.4)"
+                )
 
 
 def _check_method_changes(
@@ -234,27 +294,37 @@ def _pairs(steps: Sequence[Mapping[str, Any]]) -> list[tuple[str, str]]:
     pairs: list[tuple[str, str]] = []
     for step in steps:
         args = step["args"]
-        if "x" in args and (args["a"], args["x"]) not in pairs:
+        if "x" in args and "a" in args and (args["a"], args["x"]) not in pairs:
             pairs.append((args["a"], args["x"]))
     return pairs
 
 
-def _map_providers(ccfs: Sequence[str], layout: Layout, target: Target) -> dict[str, TargetProvider]:
-    """The target provider playing each CCF, in the order of first use, interconnected as the trace
-    says."""
-    offered = list(target.providers(layout.providers))
+def _map_providers(
+    ccfs: Sequence[str], layout: Layout, target: Target, topology: Mapping[str, Any]
+) -> tuple[dict[str, TargetProvider], dict[str, AttackerCcf]]:
+    """The target provider playing each CCF, in the order of first use (the CCFs the attacker controls
+    by CCFs the attacker holds the keys of), interconnected as the trace says."""
+    honest, dishonest = _split_ccfs(ccfs, topology)
+    offered = list(target.providers(layout.providers))[: layout.providers]
     if len(offered) < layout.providers:
         raise TargetLacksError(f"providers: the steps use {layout.providers}, the target has {len(offered)}")
-    providers = dict(zip(ccfs, offered, strict=False))
-    for first, second in ((a, b) for a in range(len(ccfs)) for b in range(a + 1, len(ccfs))):
+    held = list(target.attacker_ccfs(layout.attackers))[: layout.attackers] if dishonest else []
+    if len(held) < layout.attackers:
+        raise TargetLacksError(
+            f"CCFs whose keys the attacker holds: the steps use {layout.attackers},"
+            f" the target has {len(held)}"
+        )
+    ordered = honest + dishonest
+    playing = offered + [attacker.provider for attacker in held]
+    for first, second in ((a, b) for a in range(len(ordered)) for b in range(a + 1, len(ordered))):
         wanted = (first, second) in layout.links
-        if target.interconnected(offered[first].name, offered[second].name) != wanted:
+        if target.interconnected(playing[first].name, playing[second].name) != wanted:
             relation = "interconnected" if wanted else "not interconnected"
             raise TargetLacksError(
-                f"providers {relation} as {ccfs[first]} and {ccfs[second]} are:"
-                f" {offered[first].name} and {offered[second].name}"
+                f"providers {relation} as {ordered[first]} and {ordered[second]} are:"
+                f" {playing[first].name} and {playing[second].name}"
             )
-    return providers
+    return dict(zip(ordered, playing, strict=True)), dict(zip(dishonest, held, strict=True))
 
 
 def _map_aefs(
@@ -290,6 +360,60 @@ def _map_aefs(
     return {aef: aefs[aef] for aef in used}, attacker_aefs
 
 
+def _map_rofs(
+    steps: Sequence[Mapping[str, Any]], providers: Mapping[str, TargetProvider], target: Target
+) -> dict[str, TargetRof]:
+    """A ROF registered at the AzF of the CCF the steps first name with each ROF they use."""
+    at: dict[str, str] = {}
+    for step in steps:
+        args = step["args"]
+        if PARAMETERS[step["action"]].get("r") == ROF:
+            at.setdefault(args["r"], args["c"])
+    rofs: dict[str, TargetRof] = {}
+    for ccf in dict.fromkeys(at.values()):
+        provider = providers[ccf]
+        wanted = [rof for rof, where in at.items() if where == ccf]
+        registered = target.rofs(provider.name, len(wanted))
+        if len(registered) < len(wanted):
+            raise TargetLacksError(
+                f"resource owner functions: the steps use {len(wanted)} at {provider.name},"
+                f" which registered {len(registered)}"
+            )
+        rofs.update(zip(wanted, registered, strict=False))
+    return rofs
+
+
+def _rof_aefs(
+    steps: Sequence[Mapping[str, Any]],
+    aefs: Mapping[str, TargetAef],
+    aef_ccfs: Mapping[str, str],
+    providers: Mapping[str, TargetProvider],
+    target: Target,
+) -> dict[tuple[str, str, str], TargetAef]:
+    """The AEF each resource owner's authorization names: the model's names an API only, the AzF's an
+    AEF and its APIs (contribution 003 leaves it open). The AEF of the trace's resource owner token for
+    that API, else the first the steps use for it at that CCF, else that provider's first."""
+    chosen: dict[tuple[str, str, str], TargetAef] = {}
+    for step in steps:
+        args = step["args"]
+        if step["action"] not in ("rof-authorizes", "rof-authorization-forged"):
+            continue
+        key = (args["r"], args["i"], args["x"])
+        token = next(
+            (
+                later["args"]["a"]
+                for later in steps
+                if later["action"] == "ro-token"
+                and (later["args"]["r"], later["args"]["j"], later["args"]["x"]) == key
+            ),
+            None,
+        )
+        used = next((a for a in aefs if aef_ccfs[a] == args["c"]), None)
+        aef = token or used
+        chosen[key] = aefs[aef] if aef is not None else target.aefs(providers[args["c"]].name, 1)[0]
+    return chosen
+
+
 def plan_trace(trace: Mapping[str, Any], target: Target) -> Plan:
     """The plan of ``trace`` on ``target``, or :class:`NotReplayableError` / :class:`TargetLacksError`
     with the reason."""
@@ -297,12 +421,13 @@ def plan_trace(trace: Mapping[str, Any], target: Target) -> Plan:
     used = _used(steps)
     layout = layout_of(trace)
     ccfs = _ccfs(steps, topology)
-    providers = _map_providers(ccfs, layout, target)
+    providers, attacker_ccfs = _map_providers(ccfs, layout, target, topology)
     used_aefs = used.get(AEF, [])
     methods = _aef_methods(used_aefs, topology)
     aef_ccfs = {entry["id"]: entry["ccf"] for entry in topology["aefs"] if entry["id"] in used_aefs}
     dishonest = frozenset(entry["id"] for entry in topology["aefs"] if not entry["honest"])
     _check_attacker_fetches(steps, dishonest)
+    _check_ids_exist(steps)
     aefs, attacker_aefs = _map_aefs(used_aefs, dishonest, aef_ccfs, providers, target)
     apis = {api: index for index, api in enumerate(used.get(API, []))}
     for aef, api in _pairs(steps):
@@ -338,8 +463,13 @@ def plan_trace(trace: Mapping[str, Any], target: Target) -> Plan:
     if withheld and Capability.POLICY not in capabilities:
         ccf, i, a, x = withheld[0]
         raise TargetLacksError(f"the policy operation (the policy of {ccf} does not let {i} use {x} at {a})")
+    rofs = _map_rofs(steps, providers, target)
     return Plan(
+        rofs=rofs,
+        rof_aefs=_rof_aefs(steps, aefs, aef_ccfs, providers, target),
+        dishonest_rofs=frozenset(entry["id"] for entry in topology["rofs"] if not entry["honest"]),
         providers=providers,
+        attacker_ccfs=attacker_ccfs,
         aef_ccfs=aef_ccfs,
         homes={i: h for i, h in homes.items() if i in invokers},
         aefs=aefs,

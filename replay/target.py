@@ -28,8 +28,10 @@ from cryptography import x509
 
 from impl import pki
 from impl.apitypes.enums import SecurityMethod
+from impl.capif8.azf import RofCredential
+from impl.interconnect import PeerClient
 from impl.invoker import CcfEndpoint
-from impl.settings import AefpskDerivation
+from impl.settings import AefpskDerivation, Capif8Protection, RofAuthentication
 
 
 class Capability(StrEnum):
@@ -88,6 +90,49 @@ class AttackerAef:
     credential: pki.CertifiedKey
 
 
+@dataclass(frozen=True)
+class TargetRof:
+    """A resource owner function the operator registered at a provider's AzF for one resource owner
+    (CAPIF-8, contribution 003): its credential, and where and how the AzF listens (the protection
+    and the ROF authentication its options name)."""
+
+    credential: RofCredential
+    res_owner_id: str
+    azf: CcfEndpoint
+    ca_certificate: x509.Certificate
+    protection: Capif8Protection
+    authentication: RofAuthentication
+
+
+class AttackerCcf(Protocol):
+    """A CCF of another provider the attacker controls: a real instance of the implementation whose
+    keys (CCF certificate, CA, token-signing key) the attacker holds (:mod:`replay.attacker_ccf`)."""
+
+    @property
+    def provider(self) -> TargetProvider:
+        """Its provider, as invokers and AEFs registered there see it."""
+        ...
+
+    def peer(self, ccf_id: str) -> PeerClient | None:
+        """Its CAPIF-6/6e client towards the CCF ``ccf_id``, None without an agreement."""
+        ...
+
+    def certify_invoker(self, api_invoker_id: str) -> pki.CertifiedKey:
+        """A certificate from its CA naming ``api_invoker_id`` as an invoker."""
+        ...
+
+    def sign_token(self, client_id: str, aef_id: str, api_name: str) -> str:
+        """A token signed with its key for ``client_id``, scope ``aef_id:api_name``."""
+        ...
+
+    def answer_security_information(
+        self, api_invoker_id: str, method: SecurityMethod, key: bytes | None
+    ) -> None:
+        """Its CAPIF-6/6e endpoint answers a request for the invoker's security information with
+        ``method`` and the attacker's ``key`` (PSK) or its own CA (PKI)."""
+        ...
+
+
 class Target(Protocol):
     """A CAPIF deployment of one or more providers, as the replayer drives it."""
 
@@ -110,6 +155,12 @@ class Target(Protocol):
         """The optional operations this target offers."""
         ...
 
+    def attacker_ccfs(self, wanted: int) -> Sequence[AttackerCcf]:
+        """CCFs of further providers the attacker controls, interconnected as the target says
+        (:meth:`interconnected`, by their providers' names): at least ``wanted`` if the target can
+        provide them, otherwise all it has."""
+        ...
+
     def interconnected(self, first: str, second: str) -> bool:
         """Whether the CCFs of the two providers are interconnected over CAPIF-6/6e (TS 23.222
         clause 8.25): each has an interconnection agreement with the other."""
@@ -122,6 +173,11 @@ class Target(Protocol):
     def attacker_aefs(self, provider: str, wanted: int) -> Sequence[AttackerAef]:
         """AEFs registered at ``provider``'s CCF whose keys the attacker holds: at least ``wanted`` if
         the target can provide them, otherwise all it has."""
+        ...
+
+    def rofs(self, provider: str, wanted: int) -> Sequence[TargetRof]:
+        """``wanted`` resource owner functions newly registered at ``provider``'s AzF, one resource owner
+        each (fewer if the target cannot register them)."""
         ...
 
     def onboarding_secret(self, provider: str) -> str:

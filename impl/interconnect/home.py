@@ -438,12 +438,43 @@ class HomeCcf:
                     items.extend(self._released(tx, entry, method))
                 else:  # the AEF no longer offers it: the method only, for the mismatch indication (004)
                     items.append(entry.information)
+            if self._settings.info_release_check is InfoReleaseCheck.UNSAFE_INTERCONNECTED_ONLY:
+                items.extend(self._released_for_own_aef(tx, request))
             if context is None or not items:
                 detail = f"no security information of {request.api_invoker_id} for AEF {request.aef_id}"
                 raise NotFoundError(Cause.RESOURCE_NOT_FOUND, detail)
             store.record_release(tx, request.api_invoker_id, peer.ccf_id, request.aef_id, now=epoch(now))
             destination = context.notification_destination
         return SecurityInformationResponse(request.api_invoker_id, tuple(items), destination)
+
+    def _released_for_own_aef(
+        self, tx: Transaction, request: SecurityInformationRequest
+    ) -> list[SecurityInformation]:
+        """Under ``info-release-check=interconnected-only`` nothing stops the home CCF answering for one
+        of its own AEFs either (the check it leaves out is that the requester hosts the AEF): the
+        invoker's live entries for that AEF, with AEFPSK per interface (PSK) or its CA (PKI)."""
+        items: list[SecurityInformation] = []
+        ccf_id = self._parts.config.ccf_id
+        for live in live_entries(tx, request.api_invoker_id, ccf_id, aef_id=request.aef_id):
+            information = live.entry.information
+            method = information.sel_security_method
+            if method not in request.security_methods:
+                items.append(information)
+            elif method is SecurityMethod.PSK:
+                items.extend(
+                    replace(
+                        information,
+                        interface_details=stored.interface,
+                        aef_id=None,
+                        authentication_info=stored.psk.hex(),
+                    )
+                    for stored in contexts.psks(tx, live.entry.entry_id)
+                )
+            elif method is SecurityMethod.PKI:
+                items.append(replace(information, authentication_info=self._ca_pem))
+            else:
+                items.append(information)
+        return items
 
     def _released(
         self, tx: Transaction, entry: store.RemoteEntry, method: SecurityMethod | None

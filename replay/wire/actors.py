@@ -10,9 +10,12 @@ dishonest invokers and the keys it makes up.
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass, field
 
+from impl import pki
 from impl.apitypes.enums import SecurityMethod
+from impl.ccf.identity import invoker_id_of
 from impl.invoker import AefTarget, ApiInvoker, Negotiated
 from impl.tls import ClientTls
 from replay.observation import Observation, accepted, failed
@@ -62,6 +65,11 @@ def choose(found: list[AefTarget], method: SecurityMethod, previous: AefTarget |
     return (only or offering or found)[0]
 
 
+def _made_up_id(home: TargetProvider) -> str:
+    """An API invoker ID as ``home``'s CCF assigns them (``INV<120 bits in hex>@<ccfId>``)."""
+    return invoker_id_of("INV" + secrets.token_hex(15), home.ccf_id)
+
+
 class Actors:
     """The state of one trace on a target. ``close()`` when done."""
 
@@ -74,7 +82,11 @@ class Actors:
         """(aefId, interface) -> the methods the replayer last set there"""
         self.invokers: dict[str, Invoker] = {}
         self.ids: dict[str, str] = {}
-        self.certificates: dict[str, str] = {}
+        """the trace's invokers onboarded so far -> their API invoker IDs"""
+        self.claimed = {name: _made_up_id(plan.home_of(name)) for name in plan.homes}
+        """the ID the attacker names for an invoker not onboarded (yet): one its home CCF would assign"""
+        self.certificates: dict[str, pki.CertifiedKey] = {}
+        self._attacker_credentials: dict[tuple[str, str], pki.CertifiedKey] = {}
         self.keys: dict[str, Key] = {}
         self.tokens: dict[str, str] = {}
         self.held: dict[tuple[str, str], str] = {}
@@ -111,8 +123,18 @@ class Actors:
         return None if home.name == host.name else home.ccf_id
 
     def id_of(self, invoker: str) -> str:
-        """The apiInvokerId playing ``invoker`` (its model name while it is not onboarded)."""
-        return self.ids.get(invoker, invoker)
+        """The apiInvokerId playing ``invoker``: its own once onboarded, before that the one the attacker
+        names for it (its model name if it has no home CCF)."""
+        return self.ids.get(invoker) or self.claimed.get(invoker, invoker)
+
+    def attacker_credential(self, ccf: str, invoker: str) -> pki.CertifiedKey:
+        """A certificate the CA of ``ccf`` (a CCF the attacker controls) issued naming ``invoker``, for a
+        key the attacker holds; the same one for the rest of the trace."""
+        key = (ccf, invoker)
+        if key not in self._attacker_credentials:
+            attacker = self.plan.attacker_ccfs[ccf]
+            self._attacker_credentials[key] = attacker.certify_invoker(self.id_of(invoker))
+        return self._attacker_credentials[key]
 
     def onboarded(self, invoker: str) -> Invoker | None:
         return self.invokers.get(invoker) if invoker in self.ids else None
@@ -209,7 +231,8 @@ class Actors:
             host = self.plan.aef_ccfs[aef]
             for ccf in dict.fromkeys([host, *self.plan.homes.values()]):
                 provider = self.plan.providers[ccf]
-                admitted = [self.ids[name] for name in self.ids if (ccf, name, aef, api) in self.plan.allowed]
+                names = dict.fromkeys([*self.ids, *self.claimed])
+                admitted = [self.id_of(name) for name in names if (ccf, name, aef, api) in self.plan.allowed]
                 scout = self._scouts.get(provider.name)
                 if scout is not None:
                     admitted.append(scout.identity.api_invoker_id)

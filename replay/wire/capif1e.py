@@ -29,7 +29,7 @@ def onboard(actors: Actors, args: Args) -> Observation:
     if identity is None:
         return problem or failed("onboarding gave no identity")
     actors.ids[name] = identity.api_invoker_id
-    actors.certificates[args["ct"]] = name
+    actors.certificates[args["ct"]] = identity.credential
     actors.update_audiences()
     return accepted(f"201 Created: apiInvokerId {identity.api_invoker_id}")
 

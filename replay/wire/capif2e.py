@@ -43,8 +43,8 @@ def pki_session(actors: Actors, args: Args, *, attacker: bool) -> Observation:
     """TLS with the certificate the trace names, kept open, and check-authentication on it (the AEF
     decides per request, so the handshake alone says nothing)."""
     aef, name = args["a"], args["i"]
-    owner = actors.onboarded(actors.certificates.get(args["ct"], ""))
-    if owner is None:
+    credential = actors.certificates.get(args["ct"])
+    if credential is None:
         return failed(f"no certificate {args['ct']} was issued")
     honest = None if attacker else actors.invokers.get(name)
     negotiated = None if honest is None else honest.negotiated.get(aef)
@@ -53,7 +53,6 @@ def pki_session(actors: Actors, args: Args, *, attacker: bool) -> Observation:
         target, problem = actors.interface(aef, SecurityMethod.PKI)
         if target is None:
             return problem or failed("no interface")
-    credential = owner.client.identity.credential
     tls = CertificateClientTls(actors.cas, credential=credential)
     session = actors.open_session((aef, name, SecurityMethod.PKI, attacker), target, tls)
     opened = session.open()

@@ -36,10 +36,26 @@ def fetch(actors: Actors, args: Args) -> Observation | None:
     if args["a"] in actors.plan.attacker_aefs:
         return fetch_as_attacker(actors, args)
     invoker = actors.onboarded(args["i"])
+    if invoker is not None and args.get("b", args["a"]) != args["a"]:
+        return _fetch_for_another_aef(actors, args)
     if invoker is None or args["a"] not in invoker.negotiated:
         return None
     invoker.initiated.discard(args["a"])
     return actors.initiate(args["i"], args["a"])
+
+
+def _fetch_for_another_aef(actors: Actors, args: Args) -> Observation:
+    """``aef-fetch-psk`` of ``i``'s AEFPSK for another AEF ``b``: the AEF's ``GET trustedInvokers``
+    names no AEF, so what makes ``a`` ask is ``i``'s check-authentication at a PSK interface of ``a``;
+    the CCF answers for ``a`` only (check ``ccf-releases-to-that-aef``)."""
+    name, aef = args["i"], args["a"]
+    invoker = actors.invokers[name]
+    target, problem = actors.interface(aef, SecurityMethod.PSK)
+    if target is None:
+        return problem or failed("no interface")
+    home = actors.claimed_home(name, aef)
+    _, problem = attempt(lambda: invoker.client.check_authentication(target, home_ccf_id=home))
+    return check_authentication_observed(problem)
 
 
 def fetch_certificate(actors: Actors, args: Args) -> Observation | None:

@@ -14,7 +14,7 @@ from functools import partial
 from replay.observation import Observation, failed
 from replay.plan import Plan
 from replay.target import Target, TargetError
-from replay.wire import capif1e, capif2e, capif3, operator
+from replay.wire import attacker, capif1e, capif2e, capif3, capif6, capif8, operator
 from replay.wire.actors import Actors
 
 Args = Mapping[str, str]
@@ -48,7 +48,15 @@ HANDLERS: Mapping[str, Handler] = {
     "method-enable": partial(operator.method_change, enable=True),
     "method-disable": partial(operator.method_change, enable=False),
     "token-expires": operator.token_expires,
-    "attacker-makes-key": operator.make_key,
+    "rof-authorizes": capif8.rof_authorizes,
+    "rof-authorization-forged": capif8.rof_authorization_forged,
+    "ro-token": capif8.ro_token,
+    "attacker-makes-key": attacker.make_key,
+    "attacker-ccf-issues-certificate": attacker.issue_certificate,
+    "attacker-ccf-signs-token": attacker.sign_token,
+    "release-to-attacker": capif6.release_to_attacker,
+    "fetch-from-attacker": capif6.fetch_from_attacker,
+    "token-relayed-by-attacker": capif6.token_relayed_by_attacker,
 }
 """Every action the replayer drives (the keys of :data:`replay.actions.PARAMETERS`)."""
 

@@ -1,12 +1,11 @@
 """What the operator and the clock do in a trace, out of band of the REST APIs: the method update
-(contribution 004, through the APF on CAPIF-4), the passing of a token's ``exp`` (TS 33.122 Annex C),
-and the keys the attacker makes up."""
+(contribution 004, through the APF on CAPIF-4) and the passing of a token's ``exp`` (TS 33.122
+Annex C)."""
 
 from __future__ import annotations
 
 import base64
 import json
-import os
 from collections.abc import Mapping
 from datetime import UTC, datetime
 
@@ -14,7 +13,7 @@ from impl.apitypes.enums import SecurityMethod
 from replay.observation import Observation, accepted, failed
 from replay.plan import interface_methods
 from replay.target import Capability
-from replay.wire.actors import Actors, Key
+from replay.wire.actors import Actors
 
 CLOCK_SKEW_SECONDS = 30
 """TS 33.122 Annex C: an AEF allows at most 30 s of clock skew on ``exp``."""
@@ -80,9 +79,3 @@ def token_expires(actors: Actors, args: Args) -> Observation:
     moment = datetime.fromtimestamp(expiry + CLOCK_SKEW_SECONDS + 1, UTC)
     actors.target.advance_clock(moment)
     return accepted(f"clock moved past exp + {CLOCK_SKEW_SECONDS} s")
-
-
-def make_key(actors: Actors, args: Args) -> Observation:
-    """``attacker-makes-key``: nothing on the wire, 32 random octets."""
-    actors.keys[args["k"]] = Key(os.urandom(32), None)
-    return accepted("the attacker made up a 32-octet key")

@@ -281,8 +281,9 @@ def test_docs_uses_the_last_check_output(
 def test_check_is_the_main_job(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """verify (all profiles), minimal fixes, then replay every trace in both modes: results, fixes and
     replay report written, the verify results with the replay totals in --json, exit 0 when all is
-    well. Nothing diverges; what is not replayable yet needs CAPIF-6/6e, CAPIF-8 or a CCF the attacker
-    controls. Every violated cell has its fixes."""
+    well. Nothing diverges; what is not replayable names an invoker before its onboarding (the model
+    lets the attacker name an invoker whose ID its CCF has not assigned yet). Every violated cell has
+    its fixes."""
     status = main(["check", "--out", str(tmp_path), "--workers", "2", "--json", str(tmp_path / "check.json")])
     printed = capsys.readouterr().out
     assert status == 0, printed

@@ -33,6 +33,7 @@ WITNESSES = [
     ("recommended", "pki-interconnected"),
     ("recommended", "oauth-interconnected"),
     ("ki2-conclusion", "psk-interconnected"),
+    ("sol2-capif8", "resource-owner-token"),
 ]
 ATTACKS = [
     ("opencapif-observed", "token-subject"),

@@ -3,8 +3,14 @@ the honest ones; the honest parties stay the unmodified implementation.
 
 An AEF the attacker controls is an AEF of a further provider, registered at the CCF and serving its
 interfaces like any other; the attacker holds its CCF-issued CAPIF-3 certificate and key and asks the
-CCF itself. The traces here are the model's PSK witness edited on purpose (said so in each test): its
-AEF marked as the attacker's, as the model's honest invokers talking to dishonest AEFs do."""
+CCF itself. The traces of that part are the model's PSK witness edited on purpose (said so in each
+test): its AEF marked as the attacker's, as the model's honest invokers talking to dishonest AEFs do.
+
+A CCF the attacker controls is the CCF of a further provider, run as the implementation has it and
+interconnected as the trace says; the attacker holds its certificate, CA and token key, speaks on
+CAPIF-6/6e with the implementation's client, and answers its peers through an endpoint of its own.
+Those traces are the model's counterexamples: each attack works as its profile and is stopped under
+the recommended settings where the model says."""
 
 from __future__ import annotations
 
@@ -17,6 +23,7 @@ import pytest
 from impl.settings import Settings
 from replay import LocalTarget, LocalTargets, Mode, Status, StepOutcome, TraceReplay, replay_on
 from replay.plan import plan_trace
+from replay.run import Recommended, replay_locally
 from tests.replay.traces import with_dishonest_aef
 
 Trace = dict[str, Any]
@@ -98,3 +105,32 @@ def test_a_dishonest_aef_asking_for_another_aefs_key_has_no_rest_form(
     replay = replay_on(trace, local, Mode.RECOMMENDED)
     assert replay.status is Status.NOT_REPLAYABLE
     assert "GET trustedInvokers names no AEF" in replay.reason
+
+
+ATTACKER_CCF_STEPS = ("release-to-attacker", "token-relayed-by-attacker", "fetch-from-attacker")
+
+
+@pytest.mark.parametrize(
+    ("profile", "property_id"),
+    [
+        ("cr-interconnect", "psk-secrecy"),
+        ("cr-interconnect", "token-subject"),
+        ("sol13-psk", "invoker-authentication"),
+    ],
+)
+def test_a_ccf_the_attacker_controls_carries_the_attack_as_its_profile_and_is_stopped_under_recommended(
+    profile: str,
+    property_id: str,
+    counterexample: Callable[..., Trace],
+    targets: LocalTargets,
+    recommended: Recommended,
+) -> None:
+    trace = counterexample(profile, property_id)
+    dishonest = next(step for step in trace["steps"] if step["action"] in ATTACKER_CCF_STEPS)
+    as_profile = replay_locally(trace, Mode.AS_PROFILE, targets, recommended)
+    assert as_profile.status is Status.REPLAYED, _explain(as_profile)
+    played = next(step for step in as_profile.steps if step.n == dishonest["n"])
+    assert played.outcome is StepOutcome.ACCEPTED, _explain(as_profile)
+    under_recommended = replay_locally(trace, Mode.RECOMMENDED, targets, recommended)
+    assert under_recommended.status is Status.REPLAYED, _explain(under_recommended)
+    assert under_recommended.reason.startswith("stopped at step"), under_recommended.reason

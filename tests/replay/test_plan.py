@@ -26,7 +26,8 @@ from replay import (
 )
 from replay.actions import PARAMETERS
 from replay.external import SecretSource
-from replay.plan import interface_methods, plan_trace
+from replay.plan import interface_methods, layout_of, plan_trace
+from replay.run import Recommended
 from replay.wire import HANDLERS
 
 Trace = dict[str, Any]
@@ -74,6 +75,7 @@ def test_the_driven_actions_take_the_catalogue_parameters(catalogue: Catalogue) 
         ({PSK}, {PSK, PKI, OAUTH}, {PSK}),
         ({PKI}, {PSK, OAUTH}, {PSK, OAUTH}),
         ({PKI, OAUTH}, {OAUTH}, {OAUTH}),
+        ({PKI}, set(), {PKI}),
     ],
 )
 def test_an_interface_offers_its_own_supported_methods_or_else_all_supported(
@@ -91,30 +93,40 @@ def test_a_step_without_wire_translation_makes_the_trace_not_replayable(
     assert _reason(trace, local) == "step 2: teleport has no wire translation in the replayer"
 
 
-def test_a_capif8_step_makes_the_trace_not_replayable(
-    witness: Callable[[str, str], Trace], local: LocalTarget
+def test_a_step_naming_an_invoker_before_its_onboarding_is_not_replayable(
+    counterexample: Callable[..., Trace], local: LocalTarget
 ) -> None:
-    trace = witness("sol2-capif8", "resource-owner-token")
-    assert "CAPIF-8" in _reason(trace, local)
+    """Edited on purpose: the token-subject attack with the victim's onboarding moved after the token
+    request naming it. An API invoker ID exists once its CCF assigned it at onboarding."""
+    trace = copy.deepcopy(counterexample("opencapif-observed", "token-subject"))
+    steps = trace["steps"]
+    request = next(step for step in steps if step["action"] == "token-request")
+    victim = request["args"]["s"]
+    onboarding = next(step for step in steps if step["action"] == "onboard" and step["args"]["i"] == victim)
+    steps.remove(onboarding)
+    steps.append(onboarding)
+    for number, step in enumerate(steps, start=1):
+        step["n"] = number
+    assert f"names {victim} before it is onboarded" in _reason(trace, local)
 
 
-def test_a_ccf_the_attacker_controls_makes_the_trace_not_replayable(
-    catalogue: Catalogue, counterexample: Callable[..., Trace], local: LocalTarget
+def test_a_ccf_the_attacker_controls_needs_a_target_that_has_one(
+    catalogue: Catalogue,
+    counterexample: Callable[..., Trace],
+    local: LocalTarget,
+    targets: LocalTargets,
+    recommended: Recommended,
 ) -> None:
+    """The mutant without the AEF's signature check: a CCF the attacker controls signs a token. The
+    one-provider target lacks such a CCF; the target laid out for the trace has one, and the
+    implementation stops the token at the signature check."""
     mutant = catalogue.mutants["aef-skips-signature-check"]
     trace = counterexample(mutant.profile, mutant.breaks, (Removal(mutant.check, mutant.action),))
-    assert "a CCF the attacker controls" in _reason(trace, local)
-
-
-def test_a_dishonest_ccf_in_a_driven_step_makes_the_trace_not_replayable(
-    witness: Callable[[str, str], Trace], local: LocalTarget
-) -> None:
-    """Edited on purpose: the witness with its CCF marked as the attacker's."""
-    trace = copy.deepcopy(witness("ts33122-rel18", "psk-one-provider"))
-    ccf = next(step["args"]["c"] for step in trace["steps"] if step["action"] == "onboard")
-    for entry in trace["topology"]["ccfs"]:
-        entry["honest"] = entry["honest"] and entry["id"] != ccf
-    assert _reason(trace, local) == f"{ccf} is controlled by the attacker; the target's CCFs are honest"
+    assert _lacks(trace, local).startswith("target lacks CCFs whose keys the attacker holds")
+    laid_out = targets.get(recommended.settings, layout_of(trace))
+    replay = replay_on(trace, laid_out, Mode.RECOMMENDED, recommended)
+    assert replay.status is Status.REPLAYED, "\n".join(replay.lines())
+    assert "aef-checks-signature" in replay.reason and "401 CREDENTIAL_INVALID" in replay.reason
 
 
 def _at_another_aef(trace: Trace) -> Trace:

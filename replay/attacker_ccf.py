@@ -1,0 +1,193 @@
+"""A CCF the attacker controls, played by a real instance of the implementation whose keys the
+attacker holds (:class:`~replay.target.AttackerCcf`).
+
+The CCF of a further provider runs as the implementation has it (its CA, CCF, API provider, AEF and
+published APIs; it publishes to its peers and they to it). The attacker holds its CCF certificate and
+key, its CA and its token-signing key, and so:
+
+* speaks on CAPIF-6/6e as that CCF with the implementation's own client (:meth:`LocalAttackerCcf.peer`),
+  asking honest CCFs for security information or relaying token requests (contributions 001 6.X.3,
+  002 steps 6-8);
+* issues certificates from its CA and signs tokens with its key, as that CCF would;
+* answers its peers' CAPIF-6/6e requests through an endpoint of its own (:class:`AttackerFront`), the
+  address its peers' agreements name: the CCF's own handlers behind the same peer authentication,
+  except a request for the security information of an invoker the attacker chose, which it answers
+  with the method and key it chose (contribution 002 NOTE X: a CCF that is not the invoker's home),
+  and a request for its policy for that invoker, which it answers with every API asked.
+
+Attacker behaviour lives here, in the replayer; the implementation is run unmodified.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from datetime import timedelta
+
+from impl import pki
+from impl.apitypes.enums import SecurityMethod
+from impl.apitypes.security import SecurityInformation
+from impl.ccf.authority import PkiCertificateAuthority
+from impl.ccf.identity import Role
+from impl.ccf.service.requests import ok
+from impl.clock import Clock
+from impl.deployment import Deployment
+from impl.http import HttpsServer, Request, Response, Router
+from impl.interconnect import PeerAddress, PeerClient
+from impl.interconnect import client as paths
+from impl.interconnect.messages import (
+    AccessControlPolicyRequest,
+    AccessControlPolicyResponse,
+    SecurityInformationRequest,
+    SecurityInformationResponse,
+)
+from impl.interconnect.server import Capif6Api
+from impl.lifecycle import Service
+from impl.problem_responses import domain_error_response
+from impl.store.database import epoch
+from impl.tokens import ClaimSet, ScopeEntry, TokenIssuer
+from replay.target import TargetProvider
+
+TOKEN_LIFETIME = timedelta(minutes=10)
+NOTIFICATION_DESTINATION = "https://127.0.0.1:9/notifications"
+
+
+@dataclass(frozen=True)
+class MadeUpAnswer:
+    """What the attacker's CCF says it holds for an invoker: one method, and AEFPSK for PSK."""
+
+    method: SecurityMethod
+    key: bytes | None
+
+
+class AttackerFront(Service):
+    """The CAPIF-6/6e endpoint of a CCF the attacker controls, as its peers reach it."""
+
+    def __init__(self, deployment: Deployment, clock: Clock, host: str) -> None:
+        ccf = deployment.interconnected_ccf
+        interconnect = ccf.interconnect
+        self._api = Capif6Api(
+            deployment.settings,
+            peers=interconnect.peers,
+            home=interconnect.home,
+            aef_ccf=interconnect.aef_ccf,
+            publications=interconnect.publications,
+            notifier=ccf.notifier,
+            clock=clock,
+        )
+        self._ca_pem = pki.certificate_pem(deployment.ca.certificate)
+        self._answers: dict[str, MadeUpAnswer] = {}
+        self._lock = threading.Lock()
+        self._server = HttpsServer(
+            self._router(), interconnect.tls, host=host, error_response=domain_error_response
+        )
+        self.host = host
+
+    def _router(self) -> Router:
+        api, router = self._api, Router()
+        router.add("POST", paths.PUBLISHED_APIS, api.publish)
+        router.add("PUT", paths.PUBLISHED_APIS + "/{serviceApiId}", api.update)
+        router.add("DELETE", paths.PUBLISHED_APIS + "/{serviceApiId}", api.unpublish)
+        router.add("GET", paths.ALL_SERVICE_APIS, api.discover)
+        router.add("POST", paths.SECURITY_METHOD_REQUESTS, api.negotiate)
+        router.add("POST", paths.SECURITY_INFORMATION_REQUESTS, self._security_information)
+        router.add("POST", paths.ACCESS_TOKEN_REQUESTS, api.access_token)
+        router.add("POST", paths.ACCESS_CONTROL_POLICY_REQUESTS, self._access_control_policy)
+        router.add("POST", paths.REVOCATION_NOTIFICATIONS, api.revocation)
+        return router
+
+    def answer(self, api_invoker_id: str, made_up: MadeUpAnswer) -> None:
+        with self._lock:
+            self._answers[api_invoker_id] = made_up
+
+    def _security_information(self, request: Request) -> Response:
+        self._api.caller(request)
+        asked = SecurityInformationRequest.read(request.json())
+        with self._lock:
+            made_up = self._answers.get(asked.api_invoker_id)
+        if made_up is None:
+            return self._api.security_information(request)
+        information = SecurityInformation(
+            pref_security_methods=(made_up.method,),
+            aef_id=asked.aef_id,
+            sel_security_method=made_up.method,
+            authentication_info=(
+                made_up.key.hex() if made_up.method is SecurityMethod.PSK and made_up.key else self._ca_pem
+            ),
+        )
+        answer = SecurityInformationResponse(asked.api_invoker_id, (information,), NOTIFICATION_DESTINATION)
+        return ok(answer.to_json())
+
+    def _access_control_policy(self, request: Request) -> Response:
+        """For an invoker it answers security information about, its policy allows every API asked
+        (contribution 000 7.2.3: the AEF's CCF takes the home CCF's policy)."""
+        self._api.caller(request)
+        asked = AccessControlPolicyRequest.read(request.json())
+        with self._lock:
+            chosen = asked.api_invoker_id in self._answers
+        if not chosen:
+            return self._api.access_control_policy(request)
+        return ok(AccessControlPolicyResponse(asked.api_names).to_json())
+
+    @property
+    def address(self) -> PeerAddress:
+        return PeerAddress(self.host, self._server.port, self.host)
+
+    def start(self) -> None:
+        self._server.start()
+
+    def stop(self) -> None:
+        self._server.stop()
+
+
+class LocalAttackerCcf(Service):
+    """A running provider whose CCF the attacker controls, with its :class:`AttackerFront`."""
+
+    def __init__(self, provider: TargetProvider, deployment: Deployment, clock: Clock, host: str) -> None:
+        self.provider = provider
+        self._deployment = deployment
+        self._clock = clock
+        self.front = AttackerFront(deployment, clock, host)
+
+    def start(self) -> None:
+        self.front.start()
+
+    def stop(self) -> None:
+        self.front.stop()
+
+    def peer(self, ccf_id: str) -> PeerClient | None:
+        """The CCF's own CAPIF-6/6e client towards ``ccf_id`` (its certificate, its agreement)."""
+        return self._deployment.interconnected_ccf.interconnect.peers.client(ccf_id)
+
+    def certify_invoker(self, api_invoker_id: str) -> pki.CertifiedKey:
+        """A certificate from the CCF's CA naming ``api_invoker_id`` as an invoker, as the CCF issues
+        them at onboarding (TS 33.122 clause 6.1), for a key the attacker makes."""
+        key = pki.generate_private_key()
+        authority = PkiCertificateAuthority(self._deployment.ca)
+        pem = authority.issue_for_csr(
+            pki.make_csr(key, "api-invoker"),
+            subject_id=api_invoker_id,
+            role=Role.INVOKER,
+            now=self._clock() - timedelta(minutes=5),
+        )
+        return pki.CertifiedKey(pki.load_certificate_pem(pem), key)
+
+    def sign_token(self, client_id: str, aef_id: str, api_name: str) -> str:
+        """A token the CCF signs with its own key for ``client_id``, scope ``aef_id:api_name``."""
+        config = self._deployment.ccf.config
+        issuer = TokenIssuer(
+            config.token_signing_key,
+            ccf_id=config.ccf_id,
+            claim_set=ClaimSet(str(self._deployment.settings.token_claims)),
+        )
+        scope = [ScopeEntry(aef_id, (api_name,))]
+        lifetime = int(TOKEN_LIFETIME.total_seconds())
+        return issuer.issue(client_id, scope, lifetime=lifetime, now=epoch(self._clock())).access_token
+
+    def answer_security_information(
+        self, api_invoker_id: str, method: SecurityMethod, key: bytes | None
+    ) -> None:
+        """From now on its CAPIF-6/6e endpoint answers a request for ``api_invoker_id``'s security
+        information with ``method``: the attacker's ``key`` as AEFPSK (PSK), its own CA as the
+        invoker's root CA (PKI)."""
+        self.front.answer(api_invoker_id, MadeUpAnswer(method, key))

@@ -1,0 +1,117 @@
+"""The steps of a CCF the attacker controls over CAPIF-6/6e (TS 23.222 clause 8.25; contributions
+000 7.2.3, 001 6.X.3, 002 steps 4-9), played with that CCF's own keys and the implementation's
+CAPIF-6/6e client (:class:`~replay.target.AttackerCcf`):
+
+* ``release-to-attacker``: it asks an honest CCF for an invoker's security information for an AEF;
+* ``token-relayed-by-attacker``: it relays a token request to the AEF's CCF, saying the invoker the
+  token names asked for it (what it says of its own invokers is its word alone);
+* ``fetch-from-attacker``: it makes its CAPIF-6/6e endpoint answer for an invoker with the method
+  and key it chose, and sends the AEF the request that makes the AEF's CCF ask it: check-authentication
+  as that invoker, with a certificate its CA issued naming the invoker, naming itself as the home
+  CCF (``ccfId``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from impl.apitypes.enums import SecurityMethod
+from impl.interconnect import PeerClient, PeerError, PeerRefusedError
+from impl.interconnect.messages import AccessTokenRelayRequest, SecurityInformationRequest
+from impl.tls import CertificateClientTls
+from impl.tokens import ScopeEntry, ScopeSyntax, format_scope
+from replay.observation import Observation, accepted, failed, refusal_name, refused
+from replay.wire.actors import Actors, Key, check_authentication_observed
+from replay.wire.connection import Session
+
+Args = Mapping[str, str]
+
+
+def _peer(actors: Actors, attacker: str, other: str) -> tuple[PeerClient | None, Observation | None]:
+    """The CAPIF-6/6e client of the attacker's CCF ``attacker`` towards the trace's CCF ``other``."""
+    peer = actors.plan.providers[other]
+    client = actors.plan.attacker_ccfs[attacker].peer(peer.ccf_id)
+    if client is None:
+        return None, failed(f"{attacker} has no interconnection agreement with {other} ({peer.ccf_id})")
+    return client, None
+
+
+def _refusal(error: PeerError) -> Observation:
+    if isinstance(error, PeerRefusedError):
+        return refused(refusal_name(error.status, error.code), error.detail)
+    return failed(f"no answer: {error.reason}")
+
+
+def release_to_attacker(actors: Actors, args: Args) -> Observation:
+    """The attacker's CCF ``d`` asks ``h`` for ``i``'s security information for the AEF ``a``
+    (``security-information-requests``, as an AEF's CCF does); an AEFPSK in the answer becomes the
+    attacker's key ``k``."""
+    client, problem = _peer(actors, args["d"], args["h"])
+    if client is None:
+        return problem or failed("no client")
+    request = SecurityInformationRequest(
+        actors.id_of(args["i"]), actors.aef_id(args["a"]), (SecurityMethod.PSK,)
+    )
+    try:
+        answer = client.security_information(request)
+    except PeerError as error:
+        return _refusal(error)
+    psks = [
+        entry.authentication_info
+        for entry in answer.security_info
+        if entry.sel_security_method is SecurityMethod.PSK and entry.authentication_info
+    ]
+    if not psks:
+        return failed(f"200 OK, but no AEFPSK of {args['i']} in the answer")
+    try:
+        actors.keys[args["k"]] = Key(bytes.fromhex(psks[0]), None)
+    except ValueError:
+        return failed("200 OK, but the AEFPSK is not hexadecimal")
+    return accepted(f"200 OK: {args['h']} released the AEFPSK of {args['i']} to {args['d']}")
+
+
+def token_relayed_by_attacker(actors: Actors, args: Args) -> Observation:
+    """The attacker's CCF ``d`` relays a token request for ``client_id`` = ``s`` and scope ``(a, x)``
+    to ``c`` (``access-token-requests``), saying ``s`` asked; the token is the attacker's."""
+    client, problem = _peer(actors, args["d"], args["c"])
+    if client is None:
+        return problem or failed("no client")
+    client_id = actors.id_of(args["s"])
+    api = actors.plan.api(args["a"], args["x"])
+    scope = format_scope([ScopeEntry(actors.aef_id(args["a"]), (api.name,))], ScopeSyntax.TS29222)
+    try:
+        answer = client.access_token(AccessTokenRelayRequest(client_id, scope, client_id))
+    except PeerError as error:
+        return _refusal(error)
+    token = answer.get("access_token")
+    if not isinstance(token, str):
+        return failed("200 OK, but no access_token")
+    actors.tokens[args["t"]] = token
+    actors.held[(args["j"], args["a"])] = token
+    return accepted(f"200 OK: {args['c']} signed a token with client_id {client_id} for {args['d']}")
+
+
+def fetch_from_attacker(actors: Actors, args: Args) -> Observation:
+    """``a``'s CCF asks the attacker's CCF ``d`` for ``i``'s ``m`` security information and gets what
+    the attacker chose (its key ``k`` for PSK, its CA for PKI), as the AEF's answer to the attacker's
+    check-authentication as ``i`` naming ``d`` shows."""
+    method = SecurityMethod(args["m"])
+    key = actors.keys.get(args["k"]) if method is SecurityMethod.PSK else None
+    if method is SecurityMethod.PSK and key is None:
+        return failed(f"no key {args['k']} is known")
+    attacker = actors.plan.attacker_ccfs[args["d"]]
+    invoker_id = actors.id_of(args["i"])
+    attacker.answer_security_information(invoker_id, method, key.value if key else None)
+    target, problem = actors.interface(args["a"], method)
+    if target is None:
+        return problem or failed("no interface")
+    credential = actors.attacker_credential(args["d"], args["i"])
+    session = Session(target, CertificateClientTls(actors.cas, credential=credential))
+    try:
+        opened = session.open()
+        if not opened.accepted:
+            return opened
+        answer = session.check_authentication(invoker_id, attacker.provider.ccf_id)
+    finally:
+        session.close()
+    return check_authentication_observed(None if answer.accepted else answer)
