@@ -13,8 +13,10 @@ TLS-PSK (TLS 1.2, ``ECDHE-PSK-CHACHA20-POLY1305``), with the same certificates, 
 
 All in this process, interleaved in rounds so machine noise hits all alike; rates are medians over the
 rounds, each ratio the median of the per-round ratios against ``bare``. Targets: ``tls_layer`` at
-least 0.75 of ``bare`` (our handshake code costs little), ``https`` at least 0.5 (each connection also
-carries an HTTP request and response and a thread handoff, which the bare loop does not).
+least 0.75 of ``bare`` (our handshake code costs little), ``https`` at least 0.8 (issue 13; each
+connection also carries an HTTP request and response, which the bare loop does not). The bare rate is
+reported beside every ratio: on a busy machine it falls far below its quiet value (about 2,800 TLS-PSK
+handshakes a second here), and the ratios move with it.
 
 For reference the run also reports requests per second on one kept-alive mutual-TLS connection.
 
@@ -58,7 +60,7 @@ from impl.tls import (
     ServerTls,
 )
 
-TARGET_RATIOS = {"tls_layer": 0.75, "https": 0.5}
+TARGET_RATIOS = {"tls_layer": 0.75, "https": 0.8}
 RESULT_FILE = Path(__file__).resolve().parent / "results" / "tls.json"
 PSK_IDENTITY = "INV2b64dbf0b0fdc0bef722d4297ff6c9"
 AEFPSK = bytes(range(32))
@@ -169,7 +171,7 @@ def main() -> int:
     psk = summary(rates, "psk")
     report = {
         "benchmark": "tls",
-        "target": "connections via impl.tls >= 75%, via impl.http >= 50% of the bare library's rate",
+        "target": "connections via impl.tls >= 75%, via impl.http >= 80% of the bare library's rate",
         "meets_target": all(result[way]["meets_target"] for result in (mutual, psk) for way in TARGET_RATIOS),
         "mutual_tls": {"tls": "TLSv1.3, ECDSA P-256 certificates both ways"} | mutual,
         "tls_psk": {"tls": f"TLSv1.2, {PSK_CIPHER}"} | psk,
