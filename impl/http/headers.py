@@ -15,9 +15,9 @@ class Headers(Mapping[str, str]):
 
     def __init__(self, fields: Iterable[tuple[str, str]] = ()) -> None:
         self._fields = [(name, value) for name, value in fields]
+        self._lowered = [(name.lower(), value) for name, value in self._fields]
         self._joined: dict[str, str] = {}
-        for name, value in self._fields:
-            key = name.lower()
+        for key, value in self._lowered:
             self._joined[key] = f"{self._joined[key]}, {value}" if key in self._joined else value
 
     def __getitem__(self, name: str) -> str:
@@ -35,7 +35,9 @@ class Headers(Mapping[str, str]):
     def get_all(self, name: str) -> list[str]:
         """Every value of ``name``, in the order received."""
         key = name.lower()
-        return [value for field, value in self._fields if field.lower() == key]
+        if key not in self._joined:
+            return []
+        return [value for field, value in self._lowered if field == key]
 
     def __repr__(self) -> str:
         return f"Headers({self._fields!r})"

@@ -17,6 +17,8 @@ from impl.tls import TlsChannel
 
 _TOKEN = re.compile(rb"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 _BAD_FIELD_VALUE = re.compile(rb"[\x00-\x08\x0a-\x1f\x7f]")
+_FIELD_LINE = re.compile(rb"([!#$%&'*+\-.^_`|~0-9A-Za-z]+):[ \t]*((?:[^\x00-\x1f\x7f]|\t)*?)[ \t]*")
+"""A header field line with nothing to object to: token name, colon, value without controls."""
 _TARGET = re.compile(rb"/[\x21-\x7e]*")
 _HTTP_VERSION = re.compile(rb"HTTP/[0-9]\.[0-9]")
 _STATUS_LINE = re.compile(rb"(HTTP/1\.[01]) ([1-9][0-9]{2})(?: ([\t\x20-\x7e\x80-\xff]*))?")
@@ -181,7 +183,32 @@ class MessageReader:
             if not self._fill(deadline):
                 raise PeerClosedError("connection closed inside a message")
 
+    def _buffered_fields(self) -> Headers | None:
+        """The header fields, when the whole block is buffered and plainly well formed (the common
+        case, parsed at once); None to read them line by line, which also names what is wrong."""
+        buffer = self._buffer
+        if buffer.startswith(b"\r\n"):
+            del buffer[:2]
+            return Headers()
+        end = buffer.find(b"\r\n\r\n")
+        if end < 0:
+            return None
+        lines = bytes(buffer[:end]).split(b"\r\n")
+        if len(lines) > self._limits.max_fields:
+            return None
+        fields: list[tuple[str, str]] = []
+        for line in lines:
+            match = _FIELD_LINE.fullmatch(line) if len(line) <= self._limits.max_field_line else None
+            if match is None:
+                return None
+            fields.append((match[1].decode("ascii"), match[2].decode("latin-1")))
+        del buffer[: end + 4]
+        return Headers(fields)
+
     def _fields(self, deadline: float) -> Headers:
+        fast = self._buffered_fields()
+        if fast is not None:
+            return fast
         fields: list[tuple[str, str]] = []
         while True:
             line = self._line(self._limits.max_field_line, deadline, 431)
@@ -320,9 +347,12 @@ def _request_line(line: bytes) -> tuple[str, str, str]:
     return method.decode("ascii"), target.decode("ascii"), version.decode("ascii")
 
 
+_STATUS_LINES = {status.value: f"HTTP/1.1 {status.value} {status.phrase}" for status in HTTPStatus}
+
+
 def serialize_response(response_status: int, fields: list[tuple[str, str]], body: bytes) -> bytes:
     """Status line, fields (the caller includes framing fields), blank line, body."""
-    lines = [f"HTTP/1.1 {response_status} {HTTPStatus(response_status).phrase}"]
+    lines = [_STATUS_LINES[response_status]]
     lines += [f"{name}: {value}" for name, value in fields]
     return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body
 

@@ -105,11 +105,14 @@ def _harden_server(context: ssl.SSLContext) -> None:
     disable_session_cache(context)
 
 
+_VERSIONS = {version.value: version for version in TlsVersion}
+
+
 def _negotiated(tls_socket: ssl.SSLSocket) -> tuple[TlsVersion, str]:
     version, cipher = tls_socket.version(), tls_socket.cipher()
-    if version is None or cipher is None:
-        raise TlsHandshakeError("no TLS session after the handshake")
-    return TlsVersion(version), cipher[0]
+    if version not in _VERSIONS or cipher is None:
+        raise TlsHandshakeError(f"no TLS 1.2 or 1.3 session after the handshake ({version})")
+    return _VERSIONS[version], cipher[0]
 
 
 def _run_handshake(tls_socket: ssl.SSLSocket, deadline: float) -> None:
