@@ -238,10 +238,8 @@ class AccessCheck:
             verified = self._verifier.verify(token, api_name=api_name, now=epoch_seconds(self._clock()))
         except InvalidToken:
             raise refusals.not_authenticated(bearer=True) from None
-        issued_at = verified.claims.get("iat")
-        moment = issued_at if isinstance(issued_at, int) and not isinstance(issued_at, bool) else None
         if verified.subject is not None and self._revocations.refuses_token(
-            verified.subject, api_name, moment
+            verified.subject, api_name, verified.issued_at
         ):
             raise refusals.not_authenticated(bearer=True)
         return Invocation(verified.subject, SecurityMethod.OAUTH)

@@ -15,6 +15,7 @@ its header, claims and signer, and nothing keyed on it can be bypassed by re-enc
 
 from collections.abc import Callable
 from enum import StrEnum
+from typing import NamedTuple
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
@@ -26,7 +27,6 @@ from impl.tokens.errors import KeyConfigurationError
 PublicKey = ec.EllipticCurvePublicKey | rsa.RSAPublicKey
 PrivateKey = ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey
 Signer = Callable[[bytes], bytes]
-SignatureCheck = Callable[[bytes, bytes], bool]
 
 MIN_RSA_BITS = 2048
 ES256_COORDINATE_BYTES = 32
@@ -80,44 +80,57 @@ def make_signer(algorithm: Algorithm, key: PrivateKey) -> Signer:
     return lambda data: key.sign(data, rsa_padding, sha256)
 
 
+class SignatureCheck(NamedTuple):
+    """A key's JWS signature check in two steps: ``prepare`` turns a JWS signature into what the
+    library verifies (None when it can never be valid), ``verify`` checks a prepared signature over the
+    signing input. A signature presented again can be prepared once."""
+
+    prepare: Callable[[bytes], bytes | None]
+    verify: Callable[[bytes, bytes], bool]
+
+
 def make_verifier(algorithm: Algorithm, key: PublicKey) -> SignatureCheck:
-    """Return ``check(signature, signing_input) -> bool`` with everything per-key prepared once.
+    """The :class:`SignatureCheck` of ``key``, with everything per key prepared once.
 
     ES256 signatures are exactly 64 octets, R || S (RFC 7518 clause 3.4), with S at most n/2 (low-S,
-    see the module note); RSA signatures exactly as long as the modulus (RFC 8017 clauses 8.1.2 and
-    8.2.2, step 1).
+    see the module note), prepared as DER; RSA signatures exactly as long as the modulus (RFC 8017
+    clauses 8.1.2 and 8.2.2, step 1), prepared as they are.
     """
     check_key_fits(algorithm, key)
     if isinstance(key, ec.EllipticCurvePublicKey):
         ecdsa = ec.ECDSA(hashes.SHA256())
         signature_length = 2 * ES256_COORDINATE_BYTES
+        ec_key = key
 
-        def check_es256(signature: bytes, data: bytes) -> bool:
+        def prepare_es256(signature: bytes) -> bytes | None:
             if len(signature) != signature_length:
-                return False
+                return None
             s = int.from_bytes(signature[ES256_COORDINATE_BYTES:], "big")
             if s > P256_HALF_ORDER:
-                return False
-            der = encode_dss_signature(int.from_bytes(signature[:ES256_COORDINATE_BYTES], "big"), s)
+                return None
+            return encode_dss_signature(int.from_bytes(signature[:ES256_COORDINATE_BYTES], "big"), s)
+
+        def verify_es256(der: bytes, data: bytes) -> bool:
             try:
-                key.verify(der, data, ecdsa)
+                ec_key.verify(der, data, ecdsa)
             except InvalidSignature:
                 return False
             return True
 
-        return check_es256
+        return SignatureCheck(prepare_es256, verify_es256)
     rsa_key = key
     rsa_padding = padding.PKCS1v15() if algorithm is Algorithm.RS256 else _pss_padding()
     sha256 = hashes.SHA256()
     modulus_length = (rsa_key.key_size + 7) // 8
 
-    def check_rsa(signature: bytes, data: bytes) -> bool:
-        if len(signature) != modulus_length:
-            return False
+    def prepare_rsa(signature: bytes) -> bytes | None:
+        return signature if len(signature) == modulus_length else None
+
+    def verify_rsa(signature: bytes, data: bytes) -> bool:
         try:
             rsa_key.verify(signature, data, rsa_padding, sha256)
         except InvalidSignature:
             return False
         return True
 
-    return check_rsa
+    return SignatureCheck(prepare_rsa, verify_rsa)

@@ -91,7 +91,16 @@ class TrustedKey:
 
     def signature_is_valid(self, signature: bytes, signing_input: bytes) -> bool:
         """Check a JWS signature with this key (RFC 7515 clause 5.2, step 8)."""
-        return self._check(signature, signing_input)
+        prepared = self._check.prepare(signature)
+        return prepared is not None and self._check.verify(prepared, signing_input)
+
+    def prepared_signature(self, signature: bytes) -> bytes | None:
+        """A JWS signature in the form this key verifies (DER for ES256), None if it cannot be valid."""
+        return self._check.prepare(signature)
+
+    def prepared_signature_is_valid(self, prepared: bytes, signing_input: bytes) -> bool:
+        """Check a signature :meth:`prepared_signature` returned (the library's verification alone)."""
+        return self._check.verify(prepared, signing_input)
 
     @classmethod
     def from_jwk(cls, jwk: Mapping[str, Any], issuer: str) -> "TrustedKey":

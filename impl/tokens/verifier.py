@@ -49,6 +49,7 @@ class VerifiedToken:
     scope: tuple[ScopeEntry, ...]
     expires_at: int
     claims: Mapping[str, object]
+    issued_at: int | None = None
 
 
 def _integer_claim(claims: Mapping[str, object], name: str) -> int | None:
@@ -166,7 +167,7 @@ class TokenVerifier:
         known = self._tokens.get(token)
         if known is None:
             known = self._parse(token)
-        elif not known.key.signature_is_valid(known.signature, known.signing_input):
+        elif not known.key.prepared_signature_is_valid(known.signature, known.signing_input):
             raise InvalidToken(TokenRefusal.BAD_SIGNATURE)
         _check_times_of(known, now, self._skew)
         if self._scope_check is not ScopeCheck.NONE:
@@ -179,7 +180,8 @@ class TokenVerifier:
         """Everything of the token that does not depend on the request, checked; kept when it passes."""
         jws = split_compact(token, self._max_length)
         key, typed = self._header(jws.header_segment)
-        if not key.signature_is_valid(jws.signature, jws.signing_input):
+        prepared = key.prepared_signature(jws.signature)
+        if prepared is None or not key.prepared_signature_is_valid(prepared, jws.signing_input):
             raise InvalidToken(TokenRefusal.BAD_SIGNATURE)
         if not typed:
             raise InvalidToken(TokenRefusal.WRONG_TYPE)
@@ -198,12 +200,14 @@ class TokenVerifier:
         _check_audience(claims, self._aef_id)
         subject = _subject(claims, rules)
         scope = self._parsed_scope(claims, rules)
-        verified = VerifiedToken(key.issuer, key.kid, subject, scope, expires_at, MappingProxyType(claims))
+        verified = VerifiedToken(
+            key.issuer, key.kid, subject, scope, expires_at, MappingProxyType(claims), issued_at
+        )
         known = _KnownToken(
             verified,
             key=key,
             signing_input=jws.signing_input,
-            signature=jws.signature,
+            signature=prepared,
             not_before=not_before,
             issued_at=issued_at,
         )
@@ -231,7 +235,7 @@ class TokenVerifier:
 
 
 class _KnownToken:
-    """A token that passed every check that does not depend on the request."""
+    """A token that passed every check that does not depend on the request; ``signature`` prepared."""
 
     __slots__ = ("issued_at", "key", "not_before", "signature", "signing_input", "verified")
 
