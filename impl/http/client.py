@@ -10,6 +10,7 @@ Failures: :class:`~impl.tls.TlsHandshakeError` / :class:`~impl.tls.TlsError` for
 for a malformed or oversized response. Any of them drops the connection.
 """
 
+import functools
 import ipaddress
 import json
 import re
@@ -77,8 +78,10 @@ class ClientResponse:
         return ProblemDetails.from_json(document, status=self.status)
 
 
+@functools.lru_cache(maxsize=256)
 def _address_family(host: str) -> socket.AddressFamily | None:
-    """The family of an IP address literal; None for a host name."""
+    """The family of an IP address literal; None for a host name (remembered: a client is made per
+    connection to the same few hosts)."""
     try:
         address = ipaddress.ip_address(host)
     except ValueError:

@@ -137,6 +137,7 @@ class MessageReader:
         self._channel = channel
         self._limits = limits
         self._buffer = bytearray()
+        self._peer_closed = False
 
     @property
     def buffered(self) -> bool:
@@ -146,12 +147,15 @@ class MessageReader:
     def fill_available(self) -> int | None:
         """Read what the peer has sent so far without waiting: the number of octets added, 0 when the
         peer closed, None when nothing is there yet."""
+        if self._peer_closed:
+            return 0
         try:
             chunk = _read_chunk()
             received = self._channel.recv_into(chunk, 0.0)
         except TimeoutError:
             return None
         self._buffer += memoryview(chunk)[:received]
+        self._peer_closed = not received
         return received
 
     def head_ready(self) -> bool:
@@ -169,12 +173,15 @@ class MessageReader:
         )
 
     def _fill(self, deadline: float) -> bool:
+        if self._peer_closed:
+            return False
         remaining = deadline - time.monotonic()
         if remaining <= 0:
             raise TimeoutError("HTTP read timed out")
         chunk = _read_chunk()
         received = self._channel.recv_into(chunk, remaining)
         self._buffer += memoryview(chunk)[:received]
+        self._peer_closed = not received
         return received > 0
 
     def _line(self, max_length: int, deadline: float, too_long_status: int) -> bytes:

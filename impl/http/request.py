@@ -58,6 +58,8 @@ def _reject_constant(name: str) -> object:
 def parse_query(query_string: str) -> dict[str, tuple[str, ...]]:
     """Query parameters (values percent-decoded as UTF-8, repeated names kept in order);
     400 ``INVALID_QUERY_PARAM`` if undecodable or too many."""
+    if not query_string:
+        return {}
     try:
         pairs = urllib.parse.parse_qsl(
             query_string, keep_blank_values=True, errors="strict", max_num_fields=MAX_QUERY_FIELDS

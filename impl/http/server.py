@@ -92,6 +92,7 @@ class _Connection:
     deadline: float = 0.0
     parked_at: float = 0.0
     registered: bool = field(default=False)
+    just_accepted: bool = True
 
     def close(self) -> None:
         if self.channel is not None:
@@ -343,6 +344,10 @@ class HttpsServer(Service):
         """Advance the handshake; True once complete, False when the peer keeps it waiting."""
         handshake = connection.handshake
         assert handshake is not None
+        if connection.just_accepted:  # the client's hello follows its connect: wait for it first
+            connection.just_accepted = False
+            if not _readable_within(connection.descriptor, _LINGER):
+                return False
         while True:
             channel = handshake.advance()
             if channel is not None:
@@ -361,19 +366,21 @@ class HttpsServer(Service):
         connection.deadline = time.monotonic() + self._limits.idle_timeout
 
     def _request_arrived(self, connection: _Connection) -> bool:
-        """Whether a whole request head is there to read (reading what arrived, waiting at most the
-        linger); the reader decides. A peer that closed counts as arrived (the read ends it)."""
-        reader, channel = connection.reader, connection.channel
-        assert reader is not None and channel is not None
+        """Whether a whole request head is there to read (waiting at most the linger for the peer's
+        octets, then reading them); the reader decides. A peer that closed counts as arrived (the read
+        ends it). Waiting before reading is right because a read takes a whole TLS record (the
+        reader's area holds the largest), so nothing the peer sent waits inside the TLS layer when the
+        socket has nothing."""
+        reader = connection.reader
+        assert reader is not None
         while not reader.head_ready():
-            received = reader.fill_available()
-            if received == 0:
-                return True  # closed: read_request_head answers None
-            if received is None and not _readable_within(connection.descriptor, _LINGER):
+            if not _readable_within(connection.descriptor, _LINGER):
                 if reader.buffered and connection.stage is not _Stage.HEAD:
                     connection.stage = _Stage.HEAD
                     connection.deadline = time.monotonic() + self._limits.head_timeout
                 return False
+            if reader.fill_available() == 0:
+                return True  # closed: read_request_head answers None
         return True
 
     def _serve_request(self, connection: _Connection) -> bool:

@@ -192,11 +192,15 @@ def peer_certificate(tls_socket: ssl.SSLSocket) -> x509.Certificate | None:
 class StdlibChannel:
     """:class:`TlsChannel` over an ``ssl.SSLSocket`` (certificate and PSK modes).
 
+    The socket stays non-blocking and the channel waits for it itself (``poll``) only when the TLS
+    library wants more, so a read or write costs no change of socket mode and no wait beforehand.
     On the client side, a TLS error before the first octet from the server is a
     :class:`TlsHandshakeError`: under TLS 1.3 that is how a refused client certificate arrives.
     """
 
     def __init__(self, tls_socket: ssl.SSLSocket, peer: TlsPeer, *, client_side: bool) -> None:
+        if tls_socket.gettimeout() != 0.0:
+            tls_socket.setblocking(False)
         self._socket = tls_socket
         self._peer = peer
         self._handshake_confirmed = not client_side
@@ -211,30 +215,49 @@ class StdlibChannel:
         return tls_failure(ssl_error_reason(error), confirmed=self._handshake_confirmed)
 
     def recv_into(self, buffer: bytearray | memoryview, timeout: float) -> int:
-        """See :meth:`TlsChannel.recv_into`."""
-        self._socket.settimeout(timeout)
-        try:
-            received = self._socket.recv_into(buffer)
-        except (ssl.SSLZeroReturnError, ssl.SSLEOFError):
-            return 0
-        except ssl.SSLWantReadError as error:  # timeout 0: nothing there yet
-            raise TimeoutError("nothing to read") from error
-        except ssl.SSLError as error:
-            raise self._tls_error(error) from error
-        except ConnectionError as error:
-            raise unconfirmed_reset(error, confirmed=self._handshake_confirmed) from error
+        """See :meth:`TlsChannel.recv_into`. With time to wait and nothing decrypted in hand, the
+        channel first waits for the socket: a read that the caller expects to wait for then needs no
+        failed attempt before it."""
+        deadline: float | None = None
+        if timeout > 0 and not self._socket.pending():
+            deadline = time.monotonic() + timeout
+            wait_until_ready(self._socket, for_write=False, deadline=deadline)
+        while True:
+            try:
+                received = self._socket.recv_into(buffer)
+                break
+            except (ssl.SSLZeroReturnError, ssl.SSLEOFError):
+                return 0
+            except (ssl.SSLWantReadError, ssl.SSLWantWriteError) as error:
+                if timeout <= 0:
+                    raise TimeoutError("nothing to read") from error
+                deadline = deadline or time.monotonic() + timeout
+                self._wait(error, deadline)
+            except ssl.SSLError as error:
+                raise self._tls_error(error) from error
+            except ConnectionError as error:
+                raise unconfirmed_reset(error, confirmed=self._handshake_confirmed) from error
         self._handshake_confirmed = True
         return received
 
     def send_all(self, data: bytes, timeout: float) -> None:
-        """See :meth:`TlsChannel.send_all`."""
-        self._socket.settimeout(timeout)
-        try:
-            self._socket.sendall(data)
-        except ssl.SSLError as error:
-            raise self._tls_error(error) from error
-        except ConnectionError as error:
-            raise unconfirmed_reset(error, confirmed=self._handshake_confirmed) from error
+        """See :meth:`TlsChannel.send_all`: a write the library could not finish is repeated with
+        the same octets once the socket is ready (as OpenSSL requires)."""
+        view = memoryview(data)
+        deadline: float | None = None
+        while view:
+            try:
+                view = view[self._socket.send(view) :]
+            except (ssl.SSLWantReadError, ssl.SSLWantWriteError) as error:
+                deadline = deadline or time.monotonic() + timeout
+                self._wait(error, deadline)
+            except ssl.SSLError as error:
+                raise self._tls_error(error) from error
+            except ConnectionError as error:
+                raise unconfirmed_reset(error, confirmed=self._handshake_confirmed) from error
+
+    def _wait(self, wanted: ssl.SSLError, deadline: float) -> None:
+        wait_until_ready(self._socket, for_write=isinstance(wanted, ssl.SSLWantWriteError), deadline=deadline)
 
     def has_incoming(self) -> bool:
         """See :meth:`TlsChannel.has_incoming`."""
@@ -246,7 +269,6 @@ class StdlibChannel:
             return
         self._closed = True
         try:
-            self._socket.setblocking(False)
             self._socket.unwrap()
         except (OSError, ValueError):
             pass
