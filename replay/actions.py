@@ -5,8 +5,9 @@ They are those of TS 33.122 Rel-18 (onboarding, negotiation, the three CAPIF-2e 
 the method update of contribution 004, the honest procedures of interconnection (TS 23.222 clause
 8.25, contributions 000-002: relayed or home-selected negotiation, security information and policy
 from the home CCF, token relay), CAPIF-8 (contribution 003: a resource owner's authorization and the
-tokens that carry it), and the attacker acting as the dishonest invokers, AEFs, CCFs and ROFs it
-controls (including asking the CCF to revoke another invoker's authorization).
+tokens that carry it), the attacker acting as the dishonest invokers, AEFs, CCFs and ROFs it
+controls (including asking the CCF to revoke another invoker's authorization), and the network
+attacker on an unprotected CAPIF-6/6e (``*-spoofed``, ``*-tampered``).
 """
 
 from __future__ import annotations
@@ -61,6 +62,9 @@ PARAMETERS: Mapping[str, Mapping[str, str]] = {
     "attacker-ccf-signs-token": {"d": CCF, "t": TOKEN, "s": INVOKER, "a": AEF, "x": API},
     "release-to-attacker": {"h": CCF, "d": CCF, "i": INVOKER, "a": AEF, "k": KEY},
     "fetch-from-attacker": {"a": AEF, "c": CCF, "i": INVOKER, "d": CCF, "m": METHOD, "k": KEY},
+    "release-spoofed": {"h": CCF, "e": CCF, "i": INVOKER, "a": AEF, "k": KEY},
+    "fetch-spoofed": {"a": AEF, "c": CCF, "i": INVOKER, "h": CCF, "d": CCF, "m": METHOD, "k": KEY},
+    "negotiate-relayed-tampered": {"i": INVOKER, "h": CCF, "c": CCF, "a": AEF, "m": METHOD, "k": KEY},
     "token-relayed-by-attacker": {
         "d": CCF,
         "j": INVOKER,
@@ -73,11 +77,12 @@ PARAMETERS: Mapping[str, Mapping[str, str]] = {
 }
 """Every action the replayer drives, and the sort of each of its parameters."""
 
+NETWORK_ATTACKER_STEPS = frozenset({"release-spoofed", "fetch-spoofed", "negotiate-relayed-tampered"})
+"""The actions of the network attacker on CAPIF-6/6e (:mod:`replay.wire.network`)."""
+
 
 def unsupported_reason(action: str, via: str) -> str:
     """Why a step of ``action`` (over ``via``) cannot be driven."""
     if action.startswith("attacker-ccf-") or action.endswith(("-attacker", "-by-attacker")):
         return f"{action} needs a CCF the attacker controls, which the replayer does not play yet"
-    if action.endswith(("-spoofed", "-tampered")):
-        return f"{action} needs the network attacker on CAPIF-6/6e, which the replayer does not play yet"
     return f"{action} has no wire translation in the replayer"

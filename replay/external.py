@@ -43,6 +43,7 @@ from replay.target import (
     AttackerAef,
     AttackerCcf,
     Capability,
+    NetworkPosition,
     TargetAef,
     TargetApi,
     TargetError,
@@ -206,6 +207,12 @@ class ExternalTarget:
 
     def interconnected(self, first: str, second: str) -> bool:
         return frozenset((first, second)) in self._links
+
+    @property
+    def network(self) -> NetworkPosition | None:
+        """None: the replayer stands on the CAPIF-6/6e links between another implementation's CCFs only
+        if their operator routes them through it, which a description cannot yet say."""
+        return None
 
     def aefs(self, provider: str, wanted: int) -> Sequence[TargetAef]:
         return self._providers[provider].aefs

@@ -71,6 +71,12 @@ DOCUMENTED_REFUSALS: Mapping[str, frozenset[str]] = {
 for it."""
 
 
+PROTECTION_REFUSALS: Mapping[str, frozenset[str]] = {"capif6-protection": frozenset({HANDSHAKE_REFUSED})}
+"""Option -> the refusals its recommended value gives a step whose action needs another value: on a
+protected CAPIF-6/6e the network attacker's own requests meet a TLS handshake asking for a CCF's
+certificate (``docs/implementation.md``, Refusals)."""
+
+
 EXPECTED = {"mismatch-failure": "the mismatch failure (403 SECURITY_METHOD_MISMATCH)"}
 """What an accepted step looks like, where it is not simply accepted."""
 
@@ -112,8 +118,9 @@ def judge(
     refusal documented for one of them; or at one of ``variants`` or after the first (the recommended
     deployment runs its own variant there, for example the home CCF relaying where the profile has it
     select, or no policy fallback, whose effect a later step may miss), with a refusal documented for
-    one of the checks the stopping step names. A witness with such steps but no missing check may also
-    run to the end."""
+    one of the checks the stopping step names, or, at one of ``variants``, with the refusal the
+    recommended value of one of its options gives (:data:`PROTECTION_REFUSALS`). A witness with such
+    steps but no missing check may also run to the end."""
     stop = next(((step, seen) for step, seen in observed if seen is not None and not seen.accepted), None)
     counterexample = trace["kind"] == "counterexample"
     relies_on_missing = any(step["checks_missing"] for step in trace["steps"])
@@ -135,7 +142,12 @@ def judge(
     variant = bool(variants) and step["n"] >= min(variants) and not checks
     if variant:
         checks = list(step["checks_passed"])
-    if not checks:
+    protected = [
+        f"{entry['option']} = {entry['reference']}"
+        for entry in step["options_in_play"]
+        if step["n"] in variants and seen.refusal in PROTECTION_REFUSALS.get(entry["option"], frozenset())
+    ]
+    if not checks and not protected:
         return (
             Status.DIVERGED,
             f"step {step['n']} ({step['action']}) refused with {seen.summary},"
@@ -144,6 +156,7 @@ def judge(
         )
     documented = frozenset().union(*(DOCUMENTED_REFUSALS.get(check, frozenset()) for check in checks))
     matching = [check for check in checks if seen.refusal in DOCUMENTED_REFUSALS.get(check, frozenset())]
+    matching += protected
     if matching:
         by = f"by {', '.join(matching)}: {seen.refusal}"
         if variant:

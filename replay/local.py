@@ -49,12 +49,13 @@ from impl.http import HttpClientError, HttpsClient
 from impl.interconnect import Agreement, InterconnectConfig, PeerAddress, PeerError
 from impl.invoker import CcfEndpoint
 from impl.lifecycle import Closable, Service, start_all
-from impl.settings import AefpskDerivation, AefTrustedTokenKeys, Interconnection, Settings
+from impl.settings import AefpskDerivation, AefTrustedTokenKeys, Capif6Protection, Interconnection, Settings
 from impl.store import StoreError
 from impl.store.secrets import SecretPurpose
 from impl.tls import Capif1eClientTls, CertificateClientTls, TlsError
 from impl.tokens import TrustedKeySet
 from replay.attacker_ccf import LocalAttackerCcf
+from replay.network_attacker import NetworkAttacker
 from replay.plan import Layout
 from replay.target import (
     AttackerAef,
@@ -278,6 +279,14 @@ class LocalTarget(Service):
         }
         self._attackers: dict[str, LocalAttackerCcf] = {}
         """the providers whose CCF the attacker controls (the last ``layout.attackers``)"""
+        self._network = (
+            NetworkAttacker(HOST, readable=settings.capif6_protection is Capif6Protection.UNSAFE_NONE)
+            if interconnecting
+            else None
+        )
+        self._capif6: dict[str, PeerAddress] = {}
+        """each provider's CAPIF-6/6e endpoint as its peers reach it (through the network attacker's
+        wiretap on an unprotected link; a CCF the attacker controls: the attacker's endpoint)"""
 
     def start(self) -> None:
         """Start every provider; interconnect those the layout links and share their publications."""
@@ -295,6 +304,17 @@ class LocalTarget(Service):
                 attacker = LocalAttackerCcf(self._providers[name].target, deployments[name], self.clock, HOST)
                 attacker.start()
                 self._attackers[name] = attacker
+            if self._network is not None:
+                for name, deployment in deployments.items():
+                    held = self._attackers.get(name)
+                    endpoint = (
+                        held.front.address
+                        if held is not None
+                        else PeerAddress(HOST, deployment.interconnected_ccf.capif6_port, HOST)
+                    )
+                    self._capif6[name] = self._network.place(
+                        deployment.ccf_id, endpoint, deployment.ca.certificate
+                    )
             for name, deployment in deployments.items():
                 for peer in self._peers(name):
                     deployment.agree(self._agreement(name, peer))
@@ -321,18 +341,12 @@ class LocalTarget(Service):
         return True
 
     def _agreement(self, name: str, peer: str) -> Agreement:
-        """What ``name``'s CCF agrees with ``peer``'s CCF (whose CAPIF-6/6e endpoint is the attacker's
-        when the attacker controls it)."""
+        """What ``name``'s CCF agrees with ``peer``'s CCF, reached where :attr:`_capif6` says."""
         deployment = self._providers[peer].deployment
-        attacker = self._attackers.get(peer)
         return Agreement(
             ccf_id=deployment.ccf_id,
             provider_domain=f"provider-{peer}",
-            address=(
-                attacker.front.address
-                if attacker is not None
-                else PeerAddress(HOST, deployment.interconnected_ccf.capif6_port, HOST)
-            ),
+            address=self._capif6[peer],
             ca_certificates=(deployment.ca.certificate,),
             relays_tokens=True,
             issues_tokens=self._trusts(name, peer),
@@ -341,6 +355,8 @@ class LocalTarget(Service):
 
     def stop(self) -> None:
         """Stop every AEF and CCF. Idempotent."""
+        if self._network is not None:
+            self._network.stop()
         for attacker in self._attackers.values():
             attacker.stop()
         self._attackers.clear()
@@ -358,6 +374,12 @@ class LocalTarget(Service):
 
     def attacker_ccfs(self, wanted: int) -> Sequence[AttackerCcf]:
         return list(self._attackers.values())
+
+    @property
+    def network(self) -> NetworkAttacker | None:
+        """The network attacker on CAPIF-6/6e (:mod:`replay.network_attacker`), when the CCFs
+        interconnect."""
+        return self._network
 
     def interconnected(self, first: str, second: str) -> bool:
         names = _names(self.layout.size)
@@ -413,6 +435,8 @@ class LocalTarget(Service):
             return self._providers[provider].deployment.onboarding_secret()
 
     def reset(self) -> None:
+        if self._network is not None:
+            self._network.forget()
         for provider in self._providers.values():
             for service, api_ids in provider.services():
                 for interface in _INTERFACES:

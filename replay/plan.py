@@ -33,7 +33,17 @@ from dataclasses import dataclass
 from typing import Any
 
 from impl.apitypes.enums import SecurityMethod
-from replay.actions import AEF, API, CCF, INVOKER, METHOD, PARAMETERS, ROF, unsupported_reason
+from replay.actions import (
+    AEF,
+    API,
+    CCF,
+    INVOKER,
+    METHOD,
+    NETWORK_ATTACKER_STEPS,
+    PARAMETERS,
+    ROF,
+    unsupported_reason,
+)
 from replay.errors import NotReplayableError, TargetLacksError
 from replay.target import (
     AttackerAef,
@@ -438,6 +448,12 @@ def plan_trace(trace: Mapping[str, Any], target: Target) -> Plan:
             )
     capabilities = target.capabilities
     _check_method_changes(steps, methods, aefs, capabilities)
+    network = [step for step in steps if step["action"] in NETWORK_ATTACKER_STEPS]
+    if network and target.network is None:
+        raise TargetLacksError(
+            f"a place on the CAPIF-6/6e links between its CCFs (step {network[0]['n']} is the network"
+            " attacker's)"
+        )
     if any(step["action"] == "token-expires" for step in steps) and Capability.CLOCK not in capabilities:
         raise TargetLacksError("the clock operation (a token expires in the trace)")
     prefers = {

@@ -28,10 +28,13 @@ from cryptography import x509
 
 from impl import pki
 from impl.apitypes.enums import SecurityMethod
+from impl.apitypes.reader import JsonObject
 from impl.capif8.azf import RofCredential
+from impl.http import ClientResponse
 from impl.interconnect import PeerClient
 from impl.invoker import CcfEndpoint
 from impl.settings import AefpskDerivation, Capif8Protection, RofAuthentication
+from replay.network_attacker import Interception
 
 
 class Capability(StrEnum):
@@ -133,6 +136,24 @@ class AttackerCcf(Protocol):
         ...
 
 
+class NetworkPosition(Protocol):
+    """The network attacker's place on the CAPIF-6/6e links between the target's CCFs
+    (:mod:`replay.network_attacker`)."""
+
+    @property
+    def readable(self) -> bool:
+        """Whether the links are unprotected, so that the attacker reads and changes what they carry."""
+        ...
+
+    def intercept(self, ccf_id: str, interception: Interception) -> bool:
+        """Act on the requests to the CCF ``ccf_id`` as ``interception`` says; False when it cannot."""
+        ...
+
+    def inject(self, ccf_id: str, claimed_ccf_id: str, path: str, document: JsonObject) -> ClientResponse:
+        """Send a request of the attacker's to the CCF ``ccf_id``, naming ``claimed_ccf_id`` as the caller."""
+        ...
+
+
 class Target(Protocol):
     """A CAPIF deployment of one or more providers, as the replayer drives it."""
 
@@ -164,6 +185,12 @@ class Target(Protocol):
     def interconnected(self, first: str, second: str) -> bool:
         """Whether the CCFs of the two providers are interconnected over CAPIF-6/6e (TS 23.222
         clause 8.25): each has an interconnection agreement with the other."""
+        ...
+
+    @property
+    def network(self) -> NetworkPosition | None:
+        """The network attacker's place on the CAPIF-6/6e links between the providers' CCFs, None when
+        the replayer has none there."""
         ...
 
     def aefs(self, provider: str, wanted: int) -> Sequence[TargetAef]:

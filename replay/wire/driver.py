@@ -14,7 +14,7 @@ from functools import partial
 from replay.observation import Observation, failed
 from replay.plan import Plan
 from replay.target import Target, TargetError
-from replay.wire import attacker, capif1e, capif2e, capif3, capif6, capif8, operator
+from replay.wire import attacker, capif1e, capif2e, capif3, capif6, capif8, network, operator
 from replay.wire.actors import Actors
 
 Args = Mapping[str, str]
@@ -57,6 +57,9 @@ HANDLERS: Mapping[str, Handler] = {
     "release-to-attacker": capif6.release_to_attacker,
     "fetch-from-attacker": capif6.fetch_from_attacker,
     "token-relayed-by-attacker": capif6.token_relayed_by_attacker,
+    "release-spoofed": network.release_spoofed,
+    "fetch-spoofed": network.fetch_spoofed,
+    "negotiate-relayed-tampered": network.negotiate_relayed_tampered,
 }
 """Every action the replayer drives (the keys of :data:`replay.actions.PARAMETERS`)."""
 
