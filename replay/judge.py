@@ -74,7 +74,7 @@ for it."""
 PROTECTION_REFUSALS: Mapping[str, frozenset[str]] = {"capif6-protection": frozenset({HANDSHAKE_REFUSED})}
 """Option -> the refusals its recommended value gives a step whose action needs another value: on a
 protected CAPIF-6/6e the network attacker's own requests meet a TLS handshake asking for a CCF's
-certificate (``docs/implementation.md``, Refusals)."""
+certificate (``docs/replay.md``, The network attacker on CAPIF-6/6e)."""
 
 
 EXPECTED = {"mismatch-failure": "the mismatch failure (403 SECURITY_METHOD_MISMATCH)"}

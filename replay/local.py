@@ -11,7 +11,8 @@ ephemeral ports in a data directory, with one :class:`ReplayClock`:
   settings say, TS 23.222 clause 8.25), every AEF trusting the CAs of its CCF's peers, and the
   publications shared. The last ``layout.attackers`` providers are those whose CCF the attacker
   controls (:mod:`replay.attacker_ccf`): their peers' agreements name the attacker's CAPIF-6/6e
-  endpoint.
+  endpoint. Under ``capif6-protection = none`` every CCF's peers reach it through the network
+  attacker's wiretap (:mod:`replay.network_attacker`).
 
 Each provider registers further API providers with one AEF each when a trace names more AEFs than one
 there (each publishes its own two APIs, so the access control policy is set per AEF and API), and
