@@ -77,7 +77,15 @@ def main() -> int:
             statuses.append(status)
             replays = json.loads(report.read_text())["replays"] if report.exists() else []
             totals.append(
-                {status: sum(1 for entry in replays if entry["status"] == status) for status in _STATUSES}
+                {
+                    mode: {
+                        status: sum(
+                            1 for entry in replays if (entry["mode"], entry["status"]) == (mode, status)
+                        )
+                        for status in _STATUSES
+                    }
+                    for mode in _MODES
+                }
             )
     median = statistics.median(walls)
     bare_rate = statistics.median(bare)
@@ -101,7 +109,7 @@ def main() -> int:
             "cpu_seconds_of_process_tree": [round(c, 1) for c in cpus],
             "peak_tree_rss_mib": round(max(peaks) / 1024, 1),
             "exit_statuses": statuses,
-            "totals_per_round": totals,
+            "totals_per_round_and_mode": totals,
             "baseline_bare_mutual_tls_connections_per_second": round(bare_rate, 1),
             "ratio_wall_in_bare_connections": round(median * bare_rate),
             "target": f"under {TARGET_SECONDS:.0f} s wall on a 2-core machine",
@@ -111,6 +119,7 @@ def main() -> int:
 
 
 _STATUSES = ("replayed", "diverged", "not replayable", "target lacks")
+_MODES = ("as-profile", "recommended")
 
 if __name__ == "__main__":
     sys.exit(main())
