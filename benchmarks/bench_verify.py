@@ -4,10 +4,15 @@ Run as ``python benchmarks/bench_verify.py``; writes ``benchmarks/results/verify
 
 1. The full default verification (every property on every profile), in a cold process as a user runs
    it, three times: wall time, CPU time and the peak memory of the whole process tree (the command
-   and its worker processes; memory sampled from /proc). Targets: under 10 s on a 2-core machine, under 1 GiB.
+   and its worker processes; memory sampled from /proc); then once with no lemma at all
+   (``--no-hints``: every invariant inferred), and the cells whose verdict differs between the two
+   (none expected). Targets: under 10 s on a 2-core machine, under 1 GiB, with and without lemmas.
    A baseline measured in the same run (a cold ``python -c "import z3"`` and a fixed Z3 workload)
    gives the machine's speed, so the figure can be compared across noisy, shared machines as a ratio.
-2. Bounded search as the deployment grows: the universe gets N elements of each of the sorts
+2. The proofs per profile without lemmas, in one process: the seconds Houdini and inference take, the
+   invariant's clauses, how many inference added, and the size of each property's minimised
+   certificate (target: under 30 clauses for every property of ``recommended``).
+3. Bounded search as the deployment grows: the universe gets N elements of each of the sorts
    ccf (= providers, one designated CCF each), aef and invoker, N from 2 to 5; we time the shortest
    counterexample of ``sol13-psk`` / ``invoker-authentication`` (its depth, then its canonical trace)
    and the witness ``psk-interconnected`` of ``recommended`` (on the full deployment), and the
@@ -24,10 +29,14 @@ import resource
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 from model.catalogue import load_catalogue
+from model.infer import Outcome
+from model.runner import EXPECTED_COST
 from model.syntax import Not
 from model.verify import Bounds, ProfileVerifier
 
@@ -96,30 +105,79 @@ def z3_workload() -> float:
     return float(out.stdout.strip())
 
 
-def full_verification(rounds: int) -> dict[str, object]:
+def full_verification(rounds: int, extra: Sequence[str] = ()) -> dict[str, object]:
+    """``capifsec verify`` (all profiles, 2 workers) cold, ``rounds`` times, with the same-run baselines;
+    the verdicts of the last round per profile (from its ``--json``)."""
     walls, peaks, statuses, cpus = [], [], [], []
-    for _ in range(rounds):
-        wall, peak, status, cpu = run_cold([*CAPIFSEC, "verify"])
-        walls.append(wall)
-        peaks.append(peak)
-        statuses.append(status)
-        cpus.append(cpu)
+    with tempfile.TemporaryDirectory() as folder:
+        results = Path(folder) / "results.json"
+        for _ in range(rounds):
+            wall, peak, status, cpu = run_cold([*CAPIFSEC, "verify", *extra, "--json", str(results)])
+            walls.append(wall)
+            peaks.append(peak)
+            statuses.append(status)
+            cpus.append(cpu)
+        cells = json.loads(results.read_text(encoding="utf-8"))["results"]
     import_z3 = [run_cold([sys.executable, "-c", "import z3"])[0] for _ in range(rounds)]
     yardstick = [z3_workload() for _ in range(rounds)]
     median = statistics.median(walls)
+    verdicts: dict[str, dict[str, int]] = {}
+    for cell in cells:
+        counts = verdicts.setdefault(cell["profile"], {})
+        counts[cell["verdict"]] = counts.get(cell["verdict"], 0) + 1
+    certified = [len(c["invariant"]) for c in cells if c["verdict"] in ("proved", "no-witness")]
     return {
-        "command": "capifsec verify (all profiles x all properties, 2 worker processes)",
+        "command": " ".join(["capifsec verify", *extra])
+        + " (all profiles x all properties, 2 worker processes)",
         "rounds": rounds,
         "wall_seconds": [round(w, 2) for w in walls],
         "wall_seconds_median": round(median, 2),
         "cpu_seconds_of_process_tree": [round(c, 2) for c in cpus],
         "peak_tree_rss_mib": round(max(peaks) / 1024, 1),
         "exit_statuses": statuses,
+        "verdicts_per_profile": verdicts,
+        "verdict_of_each_cell": {f"{c['profile']}/{c['property']}": c["verdict"] for c in cells},
+        "proofs_with_a_checked_certificate": sum(1 for n in certified if n),
+        "proofs": len(certified),
         "baseline_cold_import_z3_seconds": round(statistics.median(import_z3), 3),
         "baseline_z3_pigeonhole_seconds": round(statistics.median(yardstick), 3),
         "ratio_to_z3_pigeonhole": round(median / statistics.median(yardstick), 1),
         "target": "under 10 s wall on a 2-core machine, peak under 1 GiB",
     }
+
+
+def proofs_per_profile() -> list[dict[str, object]]:
+    """Houdini, inference and certificates per profile with no lemma, each profile on its own."""
+    catalogue = load_catalogue(ROOT / "spec")
+    rows: list[dict[str, object]] = []
+    first = [p for p in EXPECTED_COST if p in catalogue.profiles]
+    for profile in first + [p for p in catalogue.profiles if p not in first]:
+        verifier = ProfileVerifier(catalogue, profile, hints=False)
+        start = time.perf_counter()
+        proofs = verifier.proofs()
+        houdini_seconds = time.perf_counter() - start
+        certificates: dict[str, int | None] = {}
+        start = time.perf_counter()
+        for property_id, prop in catalogue.properties.items():
+            goal = verifier.system.expand(prop.formula)
+            if not proofs.implied(goal):
+                for _, queries in verifier.bounds.inference:
+                    if proofs.strengthen(goal, queries) != Outcome.PAUSED:
+                        break
+            certificate = proofs.certificate(property_id, goal) if proofs.implied(goal) else None
+            certificates[property_id] = None if certificate is None else len(certificate.clauses)
+        rows.append(
+            {
+                "profile": profile,
+                "houdini_seconds": round(houdini_seconds, 2),
+                "inference_and_certificates_seconds": round(time.perf_counter() - start, 2),
+                "invariant_clauses": len(proofs.clauses),
+                "inferred_clauses": len(proofs.inferred),
+                "certificate_clauses": certificates,
+            }
+        )
+        print(rows[-1], flush=True)
+    return rows
 
 
 def scaling(sizes: range) -> list[dict[str, object]]:
@@ -164,17 +222,28 @@ def scaling(sizes: range) -> list[dict[str, object]]:
 
 
 def main() -> int:
+    with_lemmas = full_verification(3)
+    without_lemmas = full_verification(1, ["--no-hints"])
+    verdicts, lemma_free = with_lemmas["verdict_of_each_cell"], without_lemmas["verdict_of_each_cell"]
+    assert isinstance(verdicts, dict) and isinstance(lemma_free, dict)
     document = {
         "machine": {
             "cpus": os.cpu_count(),
             "python": platform.python_version(),
             "platform": platform.platform(),
         },
-        "full_verification": full_verification(3),
+        "full_verification": with_lemmas,
+        "full_verification_without_lemmas": without_lemmas,
+        "cells_whose_verdict_depends_on_lemmas": sorted(
+            cell for cell, verdict in verdicts.items() if lemma_free.get(cell) != verdict
+        ),
+        "proofs_without_lemmas": proofs_per_profile(),
         "bounded_search_scaling": scaling(range(2, 6)),
         "note": "the unbounded proof holds for any number of entities; its cost does not depend on N",
     }
-    print(json.dumps(document["full_verification"], indent=2))
+    for run in (with_lemmas, without_lemmas):
+        print(json.dumps({k: v for k, v in run.items() if k != "verdict_of_each_cell"}, indent=2))
+    print("cells whose verdict depends on lemmas:", document["cells_whose_verdict_depends_on_lemmas"])
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
     return 0

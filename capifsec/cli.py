@@ -2,6 +2,7 @@
 
     capifsec check [--out DIR] [--json FILE]   (verify every profile, fixes, replay its traces)
     capifsec verify [--profile P]... [--property X]... [--option ID=VALUE]... [--json FILE] [--fixes]
+                    [--invariant] [--no-hints]
     capifsec fixes [--profile P]... [--property X]... [--json FILE]
     capifsec trace FILE [--profile P --property X] [--fixes FILE]
     capifsec docs [--results FILE] [--fixes FILE] [--out DIR]
@@ -125,6 +126,18 @@ def parser() -> argparse.ArgumentParser:
         "--depth", type=count(0), default=8, help="counterexample search bound in steps (default 8)"
     )
     verify.add_argument("--fixes", action="store_true", help="also compute the minimal fixes of what fails")
+    verify.add_argument(
+        "--invariant",
+        action="store_true",
+        help="print why each proved property holds: the clauses of its minimised inductive invariant",
+    )
+    verify.add_argument(
+        "--hints",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="let the lemmas of the catalogue join the candidate invariants (default: yes; no proof "
+        "needs them)",
+    )
     _max_changes(verify)
     _workers(verify)
     _spec_dir(verify)

@@ -22,6 +22,7 @@ from model.verify import Bounds, PropertyResult, Verdict
 from publish import DocsError, check_results, write_site
 from publish.figures import FigureError, check_trace
 from publish.fixes import check_fixes, fixes_of
+from publish.invariants import clause_words
 from publish.terminal import fixes_line, trace_lines, verdict_table
 
 RECOMMENDED = "recommended"
@@ -116,10 +117,13 @@ def run_verify(arguments: argparse.Namespace, console: Console) -> int:
     catalogue = catalogue_from(arguments)
     profiles, properties = _selection(arguments, catalogue)
     overrides = _options(catalogue, arguments.option)
-    job = Job(profiles, properties, overrides, bounds=Bounds(counterexample_depth=arguments.depth))
+    bounds = Bounds(counterexample_depth=arguments.depth)
+    job = Job(profiles, properties, overrides, bounds=bounds, hints=arguments.hints)
     results = verified(catalogue, job, arguments.workers, console)
     fixes = computed_fixes(catalogue, profiles, properties, arguments, console) if arguments.fixes else None
     print_results(results, properties, fixes, console)
+    if arguments.invariant:
+        print_certificates(catalogue, results, console)
     if arguments.json:
         write_json(arguments.json, {key: value for key, value in results.items() if key != "failed"})
     if results["failed"]:
@@ -151,6 +155,20 @@ def print_results(
         f"\n{len(results['profiles'])} profile(s), {len(results['results'])} checks, "
         f"{elapsed:.1f} s of verification work"
     )
+
+
+def print_certificates(catalogue: Catalogue, results: Mapping[str, Any], console: Console) -> None:
+    """Why each proof holds: the clauses of its minimised, independently checked inductive invariant,
+    in the domain's words."""
+    for result in results["results"]:
+        if not result["invariant"]:
+            continue
+        console.print(
+            f"\n[bold]{result['profile']} / {result['property']}[/]: why it holds "
+            f"({len(result['invariant'])} clauses, checked independently)"
+        )
+        for number, clause in enumerate(result["invariant"], start=1):
+            console.print(f"  {number}. {clause_words(catalogue, clause)}", markup=False, highlight=False)
 
 
 def run_fixes(arguments: argparse.Namespace, console: Console) -> int:

@@ -67,7 +67,7 @@ class Translator:
 
     def symbolic_state(self, tag: str, relations: Sequence[Relation]) -> dict[str, Interpretation]:
         """Fresh symbols for ``relations``."""
-        return {relation.id: _applier(self.symbol(relation, tag)) for relation in relations}
+        return {relation.id: applier(self.symbol(relation, tag)) for relation in relations}
 
     def formula(self, formula: Formula, env: Environment, state: State) -> z3.BoolRef:
         match formula:
@@ -126,7 +126,7 @@ class Translator:
         state: dict[str, Interpretation] = dict(static)
         for relation in system.state_relations:
             if relation.init == "any":
-                state[relation.id] = _applier(self.symbol(relation, tag))
+                state[relation.id] = applier(self.symbol(relation, tag))
             elif relation.init is not None:
                 state[relation.id] = self._initialised(relation, relation.init, state)
         return state
@@ -140,7 +140,7 @@ class Translator:
         return interpretation
 
 
-def _applier(symbol: z3.FuncDecl) -> Interpretation:
+def applier(symbol: z3.FuncDecl) -> Interpretation:
     def apply(args: Sequence[z3.ExprRef]) -> z3.BoolRef:
         return symbol(*args)
 

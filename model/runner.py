@@ -37,6 +37,8 @@ class Job:
     overrides: Mapping[str, str] | None = None
     removals: tuple[Removal, ...] = ()
     bounds: Bounds | None = None
+    hints: bool = True
+    """use the spec's lemmas as candidate invariants (hints only: every proof is inferred without them)"""
 
 
 def _verify_profile(
@@ -46,7 +48,12 @@ def _verify_profile(
     on_result: Callable[[PropertyResult], None] | None,
 ) -> ProfileReport:
     verifier = ProfileVerifier(
-        catalogue, profile, overrides=job.overrides, removals=job.removals, bounds=job.bounds
+        catalogue,
+        profile,
+        overrides=job.overrides,
+        removals=job.removals,
+        bounds=job.bounds,
+        hints=job.hints,
     )
     return verifier.run(job.properties, on_result)
 

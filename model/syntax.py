@@ -302,6 +302,60 @@ def substitute(formula: Formula, mapping: dict[str, str]) -> Formula:
             return formula
 
 
+def strip_universal(formula: Formula) -> tuple[tuple[tuple[str, str], ...], Formula]:
+    """The leading universal binders of ``formula`` and the body under them."""
+    binders: list[tuple[str, str]] = []
+    while isinstance(formula, Quant) and formula.universal:
+        binders.extend(formula.binders)
+        formula = formula.body
+    return tuple(binders), formula
+
+
+def negation_normal_form(formula: Formula, positive: bool = True) -> Formula:
+    """``formula`` (its negation when not ``positive``) with negations on atoms and equalities only,
+    and no implications or equivalences."""
+    match formula:
+        case Atom() | Eq():
+            return formula if positive else Not(formula)
+        case Const(value=value):
+            return Const(value == positive)
+        case Not(body=body):
+            return negation_normal_form(body, not positive)
+        case And(parts=parts):
+            inner = tuple(negation_normal_form(part, positive) for part in parts)
+            return And(inner) if positive else Or(inner)
+        case Or(parts=parts):
+            inner = tuple(negation_normal_form(part, positive) for part in parts)
+            return Or(inner) if positive else And(inner)
+        case Implies(left=left, right=right):
+            return negation_normal_form(Or((Not(left), right)), positive)
+        case Iff(left=left, right=right):
+            return negation_normal_form(Or((And((left, right)), And((Not(left), Not(right))))), positive)
+        case Quant(universal=universal, binders=binders, body=body):
+            return Quant(universal == positive, binders, negation_normal_form(body, positive))
+
+
+def rename_bound(formula: Formula, suffix: str) -> Formula:
+    """``formula`` with every bound variable ``v`` renamed ``v + suffix`` (apart from free names)."""
+    match formula:
+        case Quant(universal=universal, binders=binders, body=body):
+            mapping = {variable: variable + suffix for variable, _ in binders}
+            inner = rename_bound(substitute(body, mapping), suffix)
+            return Quant(universal, tuple((mapping[v], sort) for v, sort in binders), inner)
+        case Not(body=body):
+            return Not(rename_bound(body, suffix))
+        case And(parts=parts):
+            return And(tuple(rename_bound(part, suffix) for part in parts))
+        case Or(parts=parts):
+            return Or(tuple(rename_bound(part, suffix) for part in parts))
+        case Implies(left=left, right=right):
+            return Implies(rename_bound(left, suffix), rename_bound(right, suffix))
+        case Iff(left=left, right=right):
+            return Iff(rename_bound(left, suffix), rename_bound(right, suffix))
+        case _:
+            return formula
+
+
 def show(formula: Formula) -> str:
     """Render ``formula`` back to the catalogue's concrete syntax (fully parenthesised)."""
     match formula:

@@ -239,6 +239,23 @@ def _map_children(node: Formula, transform: Callable[[Formula], Formula]) -> For
             return node
 
 
+def preimage(formula: Formula, action: CompiledAction, catalogue: Catalogue) -> Formula:
+    """``formula``, a statement about the state after ``action``, as one about the state before it
+    (each atom of a relation the action updates replaced by its update; bound names must not clash
+    with the action's parameters)."""
+    match formula:
+        case Atom(relation=relation, args=args):
+            update = action.updates.get(relation)
+            if update is None:
+                return formula
+            variables = update_variables(catalogue.relations[relation])
+            return substitute(update, dict(zip(variables, (arg.name for arg in args), strict=True)))
+        case Quant(universal=universal, binders=binders, body=body):
+            return Quant(universal, binders, preimage(body, action, catalogue))
+        case _:
+            return _map_children(formula, lambda part: preimage(part, action, catalogue))
+
+
 def split_universal(formula: Formula) -> Iterator[Formula]:
     """Split ``forall x. A -> (B & C)`` and top-level conjunctions into separate formulas."""
     match formula:

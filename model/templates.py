@@ -41,8 +41,8 @@ class Candidate:
     formula: Formula
 
 
-def candidates(system: System) -> list[Candidate]:
-    """All candidates for ``system``, without duplicates, properties and lemmas first."""
+def candidates(system: System, *, hints: bool = True) -> list[Candidate]:
+    """All candidates for ``system``, without duplicates, properties and lemmas (with ``hints``) first."""
     found: dict[Formula, Candidate] = {}
 
     def add(name: str, formula: Formula) -> None:
@@ -52,7 +52,7 @@ def candidates(system: System) -> list[Candidate]:
     for prop in catalogue.properties.values():
         for index, piece in enumerate(split_universal(system.expand(prop.formula))):
             add(f"property {prop.id} #{index}", piece)
-    for lemma in catalogue.lemmas.values():
+    for lemma in catalogue.lemmas.values() if hints else ():
         for index, piece in enumerate(split_universal(system.expand(lemma.formula))):
             add(f"lemma {lemma.id} #{index}", piece)
     for name, formula in _never_inserted(system):

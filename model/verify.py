@@ -1,14 +1,17 @@
 """Verify the catalogue: every property on every profile ends proved, violated, no-witness, unproved
 or error.
 
-Per profile: Houdini over the properties, the spec's lemmas and the generated templates gives an
-inductive invariant (an unbounded proof for every property it implies); each property it does not
-prove is searched for a shortest counterexample by bounded model checking, and the trace shown is the
-canonical run of that length (:mod:`model.ground`: the same on every run, whoever asks); each witness
-the profile's options allow is searched among runs of honest parties only, first on the small witness
-deployment (``witness-bound`` of each sort), then on the full one. A proved property with a missing
-applicable witness, or with none applicable, is reported ``no-witness``; a property neither proved
-nor violated up to the bound is reported ``unproved`` ("no violation up to bound k"), never as a pass.
+Per profile (:mod:`model.proof`): Houdini over the properties and the generated templates (with the
+spec's lemmas as hints when asked) gives an inductive invariant; a property it does not imply is
+searched for a short counterexample, then strengthened by inference (:mod:`model.infer`), then
+searched for longer counterexamples up to the bound. A proof counts only once its minimised
+certificate is accepted by the independent checker (:mod:`model.checker`). The trace of a violation
+is the canonical run of the shortest length (:mod:`model.ground`: the same on every run, whoever
+asks); each witness the profile's options allow is searched among runs of honest parties only, first
+on the small witness deployment (``witness-bound`` of each sort), then on the full one. A proved
+property with a missing applicable witness, or with none applicable, is reported ``no-witness``; a
+property neither proved nor violated up to the bound is reported ``unproved`` ("no violation up to
+bound k"), never as a pass.
 """
 
 from __future__ import annotations
@@ -20,12 +23,15 @@ from enum import StrEnum
 from typing import Any
 
 from model.catalogue import Catalogue, CatalogueError, Profile, holds
+from model.checker import CertificateRejectedError, check
 from model.concrete import ConcreteRun
 from model.encode import Translator
 from model.ground import GroundUnrolling
-from model.houdini import Invariant, Prover, houdini
+from model.houdini import Invariant, houdini
+from model.infer import Outcome
+from model.proof import Proofs
 from model.solver import SolverError, SolverSettings
-from model.syntax import Atom, Formula, Not, Quant, conjuncts
+from model.syntax import Atom, Formula, Not, Quant, conjuncts, show
 from model.system import Removal, System, compile_system
 from model.templates import candidates
 from model.trace import TraceBuilder
@@ -48,6 +54,10 @@ class Bounds:
 
     counterexample_depth: int = 8
     witness_depth: int = 10
+    inference: tuple[tuple[int, int], ...] = ((6, 1600),)
+    """how bounded search and inference take turns on a property the invariant does not imply:
+    (counterexample length searched up to, then inference queries granted), in order; the search
+    goes on to ``counterexample_depth`` when inference fails"""
     universe: Mapping[str, int] | None = None
 
     def sizes(self, catalogue: Catalogue) -> dict[str, int]:
@@ -79,6 +89,8 @@ class PropertyResult:
     detail: str
     trace: dict[str, Any] | None = None
     witnesses: tuple[str, ...] = field(default=())
+    invariant: tuple[str, ...] = field(default=())
+    """the certificate of a proof: the clauses of its minimised inductive invariant, checked"""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -88,6 +100,7 @@ class PropertyResult:
             "seconds": round(self.seconds, 3),
             "detail": self.detail,
             "witnesses": list(self.witnesses),
+            "invariant": list(self.invariant),
             "trace": self.trace,
         }
 
@@ -131,7 +144,9 @@ class ProfileVerifier:
         removals: tuple[Removal, ...] = (),
         bounds: Bounds | None = None,
         settings: SolverSettings | None = None,
+        hints: bool = True,
     ) -> None:
+        """``hints``: use the spec's lemmas as candidate invariants (no proof needs them)."""
         if profile not in catalogue.profiles:
             raise CatalogueError(f"unknown profile '{profile}'; known: {', '.join(catalogue.profiles)}")
         self.catalogue = catalogue
@@ -145,9 +160,14 @@ class ProfileVerifier:
         self.traces = TraceBuilder(self.system, recommended.options if recommended else None)
         self.runs: dict[str, ConcreteRun] = {}
         self._unrollings: dict[str, GroundUnrolling] = {}
+        self.removals = removals
+        self.hints = hints
 
     def invariant(self) -> Invariant:
-        return houdini(self.system, self.translator, candidates(self.system), self.settings)
+        return houdini(self.system, self.translator, candidates(self.system, hints=self.hints), self.settings)
+
+    def proofs(self) -> Proofs:
+        return Proofs(self.system, self.translator, self.settings, hints=self.hints)
 
     def searcher(self, deployment: str = "attack") -> GroundUnrolling:
         """Runs over a closed deployment: ``attack`` (every action, the full bounds), ``honest``
@@ -196,13 +216,14 @@ class ProfileVerifier:
             )
         return WitnessResult(witness_id, True, run is not None, time.perf_counter() - start, trace)
 
-    def counterexample(self, property_id: str) -> dict[str, Any] | None:
-        """The canonical shortest counterexample to ``property_id`` as a trace, if there is one within
-        the bound."""
+    def counterexample(self, property_id: str, depths: range | None = None) -> dict[str, Any] | None:
+        """The canonical shortest counterexample to ``property_id`` as a trace, if there is one at
+        ``depths`` (searched in order; every length up to the bound by default)."""
         prop = self.catalogue.properties[property_id]
         formula = self.system.expand(prop.formula)
         searcher = self.searcher()
-        depth = searcher.shortest(Not(formula), self.bounds.counterexample_depth)
+        lengths = depths if depths is not None else range(self.bounds.counterexample_depth + 1)
+        depth = next((d for d in lengths if searcher.reaches(Not(formula), d)), None)
         if depth is None:
             return None
         return self.traces.build(
@@ -223,8 +244,7 @@ class ProfileVerifier:
         start = time.perf_counter()
         wanted = list(property_ids or self.catalogue.properties)
         try:
-            invariant = self.invariant()
-            prover = Prover(self.system, self.translator, invariant, self.settings)
+            proofs = self.proofs()
         except SolverError as problem:
             failed = tuple(
                 PropertyResult(self.profile, p, Verdict.ERROR, 0.0, f"Houdini: {problem}") for p in wanted
@@ -237,7 +257,7 @@ class ProfileVerifier:
         witness_results: dict[str, WitnessResult] = {}
         results = []
         for property_id in wanted:
-            result = self._decide(property_id, invariant, prover, share, witness_results)
+            result = self._decide(property_id, proofs, share, witness_results)
             results.append(result)
             if progress:
                 progress(result)
@@ -245,53 +265,80 @@ class ProfileVerifier:
             self.profile,
             tuple(results),
             tuple(witness_results.values()),
-            len(invariant.kept),
+            len(proofs.clauses),
             time.perf_counter() - start,
             dict(self.runs),
         )
 
+    def _search_or_infer(self, property_id: str, goal: Formula, proofs: Proofs) -> dict[str, Any] | None:
+        """Bounded search for a counterexample and inference of an invariant, taking turns (short
+        counterexamples are cheap to rule out, long ones dear); a counterexample, or None once the
+        property is proved or both are exhausted."""
+        searched, outcome = -1, Outcome.PAUSED
+        for length, queries in (*self.bounds.inference, (self.bounds.counterexample_depth, 0)):
+            upto = min(length, self.bounds.counterexample_depth)
+            trace = self.counterexample(property_id, range(searched + 1, upto + 1))
+            searched = max(searched, upto)
+            if trace is not None:
+                return trace
+            if outcome == Outcome.PAUSED and queries:
+                outcome = proofs.strengthen(goal, queries)
+                if outcome == Outcome.PROVED:
+                    return None
+        return None
+
     def _decide(
-        self,
-        property_id: str,
-        invariant: Invariant,
-        prover: Prover,
-        share: float,
-        witnesses: dict[str, WitnessResult],
+        self, property_id: str, proofs: Proofs, share: float, witnesses: dict[str, WitnessResult]
     ) -> PropertyResult:
         prop = self.catalogue.properties[property_id]
+        goal = self.system.expand(prop.formula)
         start = time.perf_counter()
+
+        def result(verdict: Verdict, detail: str, **found: Any) -> PropertyResult:
+            seconds = share + time.perf_counter() - start
+            return PropertyResult(self.profile, property_id, verdict, seconds, detail, **found)
+
         try:
-            if prover.implies(self.system.expand(prop.formula)):
-                for witness_id in prop.witnesses:
-                    if witness_id not in witnesses:
-                        witnesses[witness_id] = self.witness(witness_id)
-                applicable = [witnesses[w] for w in prop.witnesses if witnesses[w].applicable]
-                missing = [w.id for w in applicable if not w.found]
-                seconds = share + time.perf_counter() - start
-                found = tuple(w.id for w in applicable if w.found)
-                if not applicable:
-                    detail = "proved, but no witness applies under this profile's options: vacuous here"
-                    return PropertyResult(
-                        self.profile, property_id, Verdict.NO_WITNESS, seconds, detail, None, found
-                    )
-                if missing:
-                    detail = f"proved, but no honest run reaches witness(es) {', '.join(missing)}"
-                    return PropertyResult(
-                        self.profile, property_id, Verdict.NO_WITNESS, seconds, detail, None, found
-                    )
-                detail = f"inductive invariant of {len(invariant.kept)} clauses; witnesses {', '.join(found)}"
-                return PropertyResult(self.profile, property_id, Verdict.PROVED, seconds, detail, None, found)
-            trace = self.counterexample(property_id)
-            seconds = share + time.perf_counter() - start
-            if trace is not None:
-                detail = f"counterexample of {len(trace['steps'])} steps"
-                return PropertyResult(self.profile, property_id, Verdict.VIOLATED, seconds, detail, trace)
-            depth = self.bounds.counterexample_depth
-            detail = f"not proved: no inductive strengthening found, and no violation up to bound {depth}"
-            return PropertyResult(self.profile, property_id, Verdict.UNPROVED, seconds, detail)
+            if not proofs.implied(goal):
+                trace = self._search_or_infer(property_id, goal, proofs)
+                if trace is not None:
+                    detail = f"counterexample of {len(trace['steps'])} steps"
+                    return result(Verdict.VIOLATED, detail, trace=trace)
+                if not proofs.implied(goal):
+                    bound = self.bounds.counterexample_depth
+                    detail = f"not proved: no inductive invariant found, and no violation up to bound {bound}"
+                    return result(Verdict.UNPROVED, detail)
+            certificate = proofs.certificate(property_id, goal)
+            if certificate is None:
+                return result(Verdict.ERROR, "the invariant no longer implies the property")
+            try:
+                check(
+                    self.catalogue,
+                    self.options,
+                    self.removals,
+                    certificate.clauses,
+                    goal,
+                    settings=self.settings,
+                )
+            except CertificateRejectedError as problem:
+                return result(Verdict.ERROR, f"the independent check rejected the certificate: {problem}")
+            invariant = tuple(show(clause) for clause in certificate.clauses)
+            for witness_id in prop.witnesses:
+                if witness_id not in witnesses:
+                    witnesses[witness_id] = self.witness(witness_id)
+            applicable = [witnesses[w] for w in prop.witnesses if witnesses[w].applicable]
+            missing = [w.id for w in applicable if not w.found]
+            found = tuple(w.id for w in applicable if w.found)
+            if not applicable:
+                detail = "proved, but no witness applies under this profile's options: vacuous here"
+                return result(Verdict.NO_WITNESS, detail, witnesses=found, invariant=invariant)
+            if missing:
+                detail = f"proved, but no honest run reaches witness(es) {', '.join(missing)}"
+                return result(Verdict.NO_WITNESS, detail, witnesses=found, invariant=invariant)
+            detail = f"inductive invariant of {len(invariant)} clauses, checked; witnesses {', '.join(found)}"
+            return result(Verdict.PROVED, detail, witnesses=found, invariant=invariant)
         except SolverError as problem:
-            seconds = share + time.perf_counter() - start
-            return PropertyResult(self.profile, property_id, Verdict.ERROR, seconds, str(problem))
+            return result(Verdict.ERROR, str(problem))
 
 
 def _positive_atoms(goal: Formula) -> frozenset[str]:

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from model.catalogue import Catalogue
+from model.syntax import FormulaSyntaxError, parse_formula
 from publish.figures import FigureError, check_trace, schema_problem
 
 VERDICT_WORDS = {
@@ -37,9 +38,11 @@ def _results_schema() -> dict[str, Any]:
     trace = {"type": ["object", "null"]}
     result = {"profile": text, "property": text, "verdict": {"enum": list(VERDICT_WORDS)}, "seconds": number}
     witness = {"profile": text, "witness": text, "applicable": flag, "found": flag, "seconds": number}
+    entry = record({**result, "detail": text, "witnesses": array(text), "trace": trace})
+    entry["properties"]["invariant"] = array(text)  # optional: documents written before certificates
     return record(
         {
-            "results": array(record({**result, "detail": text, "witnesses": array(text), "trace": trace})),
+            "results": array(entry),
             "witnesses": array(record({**witness, "trace": trace})),
             "profiles": array(record({"profile": text, "seconds": number})),
         }
@@ -74,6 +77,11 @@ def check_results(catalogue: Catalogue, results: Mapping[str, Any]) -> None:
             raise DocsError(
                 f"{where}: unknown property '{entry['property']}'; regenerate it with this catalogue"
             )
+        for number, clause in enumerate(entry.get("invariant", [])):
+            try:
+                parse_formula(clause)
+            except FormulaSyntaxError as problem:
+                raise DocsError(f"{where}/invariant/{number}: not a formula: {problem}") from None
     for index, entry in enumerate(results["witnesses"]):
         if entry["profile"] not in catalogue.profiles or entry["witness"] not in catalogue.witnesses:
             raise DocsError(

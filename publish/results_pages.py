@@ -11,6 +11,7 @@ from model.catalogue import Catalogue, Profile
 from publish.counterexamples import contribution_text, departures, legend
 from publish.figures import sequence_diagram
 from publish.fixes import fixes_of
+from publish.invariants import clause_words
 from publish.results import VERDICT_WORDS
 from publish.text import conditions_text, heading, link, md, page, plural, slug
 
@@ -23,11 +24,10 @@ CELL_WORDS = {
 }
 
 
-def why_it_holds(result: Mapping[str, Any]) -> list[str]:
-    """The clauses of the invariant that proves a cell, in words, when the result carries them (member
-    ``invariant``: clause texts, or objects with a ``text``); empty otherwise."""
-    clauses = result.get("invariant") or []
-    return [c["text"] if isinstance(c, Mapping) else str(c) for c in clauses if c]
+def why_it_holds(catalogue: Catalogue, result: Mapping[str, Any]) -> list[str]:
+    """The clauses of the certificate that proves a cell (member ``invariant``: its minimised inductive
+    invariant, checked independently, in the catalogue's syntax), in the domain's words."""
+    return [clause_words(catalogue, clause) for clause in result.get("invariant") or []]
 
 
 def _figure_path(profile: str, kind: str, subject: str) -> str:
@@ -76,7 +76,7 @@ def results_index(catalogue: Catalogue, results: Mapping[str, Any] | None) -> st
             elif result["verdict"] == "violated" and result["trace"]:
                 steps = len(result["trace"]["steps"])
                 row.append(_cell("violated", f"violated ({steps})", f"{slug(profile)}.md#{slug(prop)}"))
-            elif result["verdict"] == "proved" and why_it_holds(result):
+            elif result["verdict"] == "proved" and result.get("invariant"):
                 row.append(_cell("proved", "proved", f"{slug(profile)}.md#why-{slug(prop)}"))
             else:
                 row.append(_cell(result["verdict"], CELL_WORDS[result["verdict"]], None))
@@ -194,6 +194,8 @@ def profile_results_page(
         verdict = VERDICT_WORDS[result["verdict"]]
         if result["verdict"] == "violated" and result["trace"]:
             verdict = link("violated", f"#{slug(prop)}")
+        elif result.get("invariant"):
+            verdict = link(verdict, f"#why-{slug(prop)}")
         if result["verdict"] == "proved":
             backing = ", ".join(result["witnesses"])
             detail = f"for any number of entities; witnesses: {backing}" if backing else ""
@@ -228,14 +230,20 @@ def profile_results_page(
             f"#### For your contribution {{#contribution-{slug(result['property'])}}}",
             "\n>\n".join(f"> {md(paragraph)}" for paragraph in paragraphs),
         ]
-    proved = [r for r in own if r["verdict"] == "proved" and why_it_holds(r)]
+    proved = [r for r in own if r["verdict"] in ("proved", "no-witness") and r.get("invariant")]
     if proved:
-        blocks.append("## Why the proved properties hold {#why}")
+        blocks += [
+            "## Why the proved properties hold {#why}",
+            "Each proof rests on an inductive invariant: statements that hold in every initial state, that "
+            "every step of every procedure (the attacker's included) preserves, and that together imply "
+            "the property, for any number of invokers, AEFs, CCFs, keys and tokens. Below are the "
+            "statements each proof needs (its certificate: inferred without hand-written lemmas, every "
+            "clause the proof does not need dropped, and checked again by an independent checker).",
+        ]
     for result in proved:
         blocks += [
             heading(3, f"Why {result['property']} holds", f"why-{result['property']}"),
-            "An inductive invariant implies it; its clauses:",
-            "\n".join(f"- {md(clause)}" for clause in why_it_holds(result)),
+            "\n".join(f"{n}. {md(clause)}" for n, clause in enumerate(why_it_holds(catalogue, result), 1)),
         ]
     if witnesses:
         blocks += [

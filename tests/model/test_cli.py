@@ -54,6 +54,29 @@ def test_verify_one_cell_with_json(results_file: Path, capsys: pytest.CaptureFix
     assert all(r["trace"]["steps"] and r["seconds"] >= 0 for r in document["results"])
 
 
+def test_verify_prints_why_a_property_holds(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """``--invariant`` prints the certificate in words; ``--json`` carries it in the catalogue's syntax;
+    ``--no-hints`` proves it without any lemma."""
+    out = tmp_path / "results.json"
+    argv = [
+        "verify",
+        "--profile",
+        "recommended",
+        "--property",
+        "provider-policy",
+        "--invariant",
+        "--no-hints",
+    ]
+    assert main([*argv, "--json", str(out), "--workers", "1"]) == 0
+    printed = capsys.readouterr().out
+    assert "recommended / provider-policy: why it holds" in printed
+    clauses = [line for line in printed.splitlines() if re.match(r"\s+\d+\. For every ", line)]
+    assert any("has learnt that invoker-1 may invoke api-1" in line for line in clauses), printed
+    (result,) = json.loads(out.read_text(encoding="utf-8"))["results"]
+    assert len(result["invariant"]) == len(clauses)
+    assert all(clause.lstrip("(").startswith("forall ") for clause in result["invariant"])
+
+
 def test_failure_on_recommended_sets_the_exit_status(capsys: pytest.CaptureFixture[str]) -> None:
     status = main(
         [

@@ -145,6 +145,20 @@ def test_results_table_has_every_property_and_profile(catalogue: Catalogue, page
     assert '<span class="verdict verdict-no-witness">no witness</span>' in table
 
 
+def test_every_proved_cell_says_why_it_holds(results: dict[str, Any], pages: dict[str, str]) -> None:
+    """Each proved cell links to its certificate, one numbered sentence per clause, in the domain's words."""
+    proved = [r for r in results["results"] if r["verdict"] == "proved"]
+    assert proved
+    for result in proved:
+        page = pages[f"results/{result['profile']}.md"]
+        prop = result["property"]
+        assert f"why-{prop}" in _anchors(page) and f"](#why-{prop})" in page
+        section = page.split(f"{{#why-{prop}}}")[1].split("\n#")[0]
+        assert len(re.findall(r"^\d+\. ", section, flags=re.MULTILINE)) == len(result["invariant"])
+    page = pages["results/sol2-capif8.md"]
+    assert "For every aef-1" in page and "follows its procedures" in page
+
+
 def test_every_counterexample_has_steps_figure_and_contribution_text(
     results: dict[str, Any], pages: dict[str, str]
 ) -> None:
@@ -274,6 +288,7 @@ def test_malformed_fixes_are_refused(catalogue: Catalogue, fixes: dict[str, Any]
         (lambda r: r["results"][0].update(verdict="maybe"), "results/0/verdict"),
         (lambda r: r.pop("witnesses"), "'witnesses' is a required property"),
         (lambda r: r["witnesses"][0].update(witness="nobody"), "unknown profile or witness"),
+        (lambda r: r["results"][0].update(invariant=["forall a:aef. !("]), "results/0/invariant/0"),
     ],
 )
 def test_malformed_results_are_refused(

@@ -1,0 +1,71 @@
+"""The unbounded proofs of one profile: an invariant, strengthened where needed, and a certificate per
+property.
+
+Houdini first keeps the inductive part of the generated candidates (:mod:`model.templates`; the
+spec's lemmas join them only as hints). A property that invariant implies is proved by it. For one
+it does not imply, inference (:mod:`model.infer`) tries to strengthen the property into an inductive
+invariant; what it learns joins the invariant for the properties after it. Each proved property gets
+the minimised certificate of :mod:`model.certificate`, which the verifier hands to the independent
+checker before it reports the property proved.
+"""
+
+from __future__ import annotations
+
+import z3
+
+from model.certificate import Certificate, Minimiser
+from model.encode import Translator
+from model.houdini import Invariant, houdini
+from model.infer import Budget, Inference, Outcome
+from model.solver import SolverSettings
+from model.step import Step
+from model.syntax import Formula
+from model.system import System, split_universal
+from model.templates import candidates
+
+
+class Proofs:
+    """Proofs of the properties of one system."""
+
+    def __init__(
+        self,
+        system: System,
+        translator: Translator,
+        settings: SolverSettings,
+        *,
+        hints: bool = True,
+        budget: Budget | None = None,
+    ) -> None:
+        """``hints``: use the spec's lemmas as candidates; ``budget``: what inference may spend per
+        property."""
+        self.houdini: Invariant = houdini(system, translator, candidates(system, hints=hints), settings)
+        self.step = Step(system, translator, (), settings)
+        self.clauses: list[tuple[z3.BoolRef, Formula]] = [
+            (self.step.hypothesis(candidate.formula), candidate.formula) for candidate in self.houdini.kept
+        ]
+        self.inference = Inference(self.step, [literal for literal, _ in self.clauses], budget)
+        self.minimiser = Minimiser(self.step, self.clauses)
+        self.inferred: list[Formula] = []
+        """the clauses inference added to the invariant"""
+
+    def implied(self, goal: Formula) -> bool:
+        """Whether the invariant found so far implies the closed formula ``goal``."""
+        literals = [literal for literal, _ in self.clauses]
+        return all(
+            self.step.support(piece, literals, after=False) is not None for piece in split_universal(goal)
+        )
+
+    def strengthen(self, goal: Formula, queries: int) -> Outcome:
+        """Infer clauses that, with the invariant, make ``goal`` inductive, with at most ``queries``
+        solver queries now (asking again resumes); when proved they and ``goal`` join the invariant."""
+        pieces = list(split_universal(goal))
+        outcome, proved = self.inference.prove(pieces, queries)
+        if outcome == Outcome.PROVED:
+            self.clauses.extend(proved)
+            self.minimiser.extend(proved)
+            self.inferred.extend(clause for _, clause in proved[: len(proved) - len(pieces)])
+        return outcome
+
+    def certificate(self, property_id: str, goal: Formula) -> Certificate | None:
+        """The minimised certificate of ``goal``; None when the invariant does not imply it."""
+        return self.minimiser.certificate(property_id, list(split_universal(goal)))

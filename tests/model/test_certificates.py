@@ -1,0 +1,105 @@
+"""Proof certificates: the independent checker accepts what the verifier proved and rejects a tampered
+certificate (a clause removed or weakened, a clause false initially); inference proves properties a
+user adds as data, with no lemma at all, in an ordinary verification of the profile."""
+
+from __future__ import annotations
+
+import pytest
+
+from model.catalogue import Catalogue
+from model.checker import CertificateRejectedError, check
+from model.infer import Outcome
+from model.syntax import Atom, Formula, Name, Or, Quant, parse_formula, relations_used, strip_universal
+from model.verify import ProfileReport, ProfileVerifier, Verdict
+
+PROFILE, PROPERTY = "recommended", "provider-policy"
+
+
+@pytest.fixture(scope="module")
+def proved(catalogue: Catalogue) -> tuple[tuple[Formula, ...], Formula]:
+    """The certificate of provider-policy under recommended, found without lemmas, and the goal."""
+    verifier = ProfileVerifier(catalogue, PROFILE, hints=False)
+    proofs = verifier.proofs()
+    goal = verifier.system.expand(catalogue.properties[PROPERTY].formula)
+    assert proofs.implied(goal) or proofs.strengthen(goal, 1000) == Outcome.PROVED
+    certificate = proofs.certificate(PROPERTY, goal)
+    assert certificate is not None
+    return certificate.clauses, goal
+
+
+def _check(catalogue: Catalogue, clauses: tuple[Formula, ...], goal: Formula) -> None:
+    options = catalogue.profiles[PROFILE].options
+    check(catalogue, options, (), clauses, goal, settings=ProfileVerifier(catalogue, PROFILE).settings)
+
+
+def _policy_clause(clauses: tuple[Formula, ...]) -> Formula:
+    """The clause that says what an AEF learnt of the policy is its CCF's policy (the proof needs it)."""
+    return next(c for c in clauses if {"aef_acl", "allows"} <= relations_used(c))
+
+
+def test_the_checker_accepts_the_certificate(
+    catalogue: Catalogue, proved: tuple[tuple[Formula, ...], Formula]
+) -> None:
+    clauses, goal = proved
+    _check(catalogue, clauses, goal)
+
+
+def test_a_removed_clause_is_rejected(
+    catalogue: Catalogue, proved: tuple[tuple[Formula, ...], Formula]
+) -> None:
+    clauses, goal = proved
+    needed = _policy_clause(clauses)
+    with pytest.raises(CertificateRejectedError, match="does not preserve"):
+        _check(catalogue, tuple(c for c in clauses if c != needed), goal)
+
+
+def test_a_weakened_clause_is_rejected(
+    catalogue: Catalogue, proved: tuple[tuple[Formula, ...], Formula]
+) -> None:
+    clauses, goal = proved
+    needed = _policy_clause(clauses)
+    binders, body = strip_universal(needed)
+    invoker = next(variable for variable, sort in binders if sort == "invoker")
+    weaker = Quant(True, binders, Or((body, Atom("revoked", (Name(invoker),)))))
+    with pytest.raises(CertificateRejectedError, match="does not preserve"):
+        _check(catalogue, tuple(weaker if c == needed else c for c in clauses), goal)
+
+
+def test_a_clause_false_initially_is_rejected(
+    catalogue: Catalogue, proved: tuple[tuple[Formula, ...], Formula]
+) -> None:
+    clauses, goal = proved
+    with pytest.raises(CertificateRejectedError, match="does not hold initially"):
+        _check(catalogue, (*clauses, parse_formula("forall i:invoker. onboarded(i)")), goal)
+
+
+def test_the_goal_must_follow(catalogue: Catalogue, proved: tuple[tuple[Formula, ...], Formula]) -> None:
+    clauses, goal = proved
+    needed = _policy_clause(clauses)
+    with pytest.raises(CertificateRejectedError, match="do not imply the property"):
+        _check(catalogue, (needed,), goal)
+
+
+ADDED = ("aefpsk-stays-with-its-aef", "contexts-for-onboarded-invokers")
+"""properties of ``tests/model/data/user-properties.yaml`` that hold"""
+FALSE = "aefpsk-stays-with-any-aef"
+
+
+@pytest.fixture(scope="module")
+def user_report(user_catalogue: Catalogue) -> ProfileReport:
+    """The properties a user added as data, verified under ``recommended`` with no lemma at all."""
+    return ProfileVerifier(user_catalogue, PROFILE, hints=False).run([*ADDED, FALSE])
+
+
+@pytest.mark.parametrize("prop", ADDED)
+def test_a_property_added_as_data_is_proved_without_lemmas(user_report: ProfileReport, prop: str) -> None:
+    result = next(r for r in user_report.properties if r.property == prop)
+    assert result.verdict == Verdict.PROVED, result.detail
+    assert result.invariant, "a proved cell carries its certificate"
+
+
+def test_an_added_property_can_fail(user_report: ProfileReport) -> None:
+    """Without its honest-AEF premise the first one is false: a dishonest AEF that fetched a key gets
+    it installed under another invoker's name at an honest AEF."""
+    result = next(r for r in user_report.properties if r.property == FALSE)
+    assert result.verdict == Verdict.VIOLATED, result.detail
