@@ -60,6 +60,23 @@ class InterconnectMethodSelection(StrEnum):
     HOME_CCF_SELECTS = "home-ccf-selects"
 
 
+class NegotiationRouting(StrEnum):
+    """How the home CCF finds the CCF to relay a negotiation to (contribution 001 6.X.2).
+
+    ``invoker-supplied`` relays to whichever CCF the AEF details in the request name.
+    """
+
+    AEF_REGISTRATION = "aef-registration"
+    UNSAFE_INVOKER_SUPPLIED = "invoker-supplied"
+
+
+class TokenRequestRouting(StrEnum):
+    """How the home CCF finds the CCF to relay a token request to (contribution 000 7.2.3)."""
+
+    AEF_REGISTRATION = "aef-registration"
+    INVOKER_SUPPLIED = "invoker-supplied"
+
+
 class HomeCcfResolution(StrEnum):
     """How the AEF's CCF finds the invoker's home CCF (contribution 000 7.2.3, 001 6.X.3.1, 002 NOTE X).
 
@@ -105,6 +122,31 @@ class AccessPolicySource(StrEnum):
 
     AEF_CCF = "aef-ccf"
     UNSAFE_AEF_CCF_FALLBACK_HOME = "aef-ccf-fallback-home"
+
+
+class OauthSecurityInformation(StrEnum):
+    """Whether the AEF's CCF fetches the invoker's root CA for OAuth (contribution 000 7.2.3, 001 6.X.3.2).
+
+    ``root-ca`` hands the AEF a root CA it may then use for a TLS-PKI session nobody selected.
+    """
+
+    NONE = "none"
+    UNSAFE_ROOT_CA = "root-ca"
+
+
+class SecurityInfoCaching(StrEnum):
+    """How long the AEF's CCF and the AEF keep an invoker's security information (001 6.X.3.1)."""
+
+    UNTIL_REVOKED = "until-revoked"
+    PER_AUTHENTICATION = "per-authentication"
+    LIFETIME = "lifetime"
+
+
+class CacheUpdateInvalidation(StrEnum):
+    """Whether a new AEFPSK makes the AEF's CCF and the AEF drop the old one."""
+
+    NOTIFY = "notify"
+    NONE = "none"
 
 
 class PkiRootBinding(StrEnum):
@@ -155,6 +197,27 @@ class AefScopeCheck(StrEnum):
     AEF_AND_API = "aef-and-api"
     UNSAFE_API_ONLY = "api-only"
     UNSAFE_NONE = "none"
+
+
+class MethodSelectionRule(StrEnum):
+    """Which common method the selecting CCF chooses (TS 33.122 6.3.1.2 states no rule)."""
+
+    INVOKER_ORDER = "invoker-order"
+    ANY_COMMON = "any-common"
+
+
+class MethodUpdatePropagation(StrEnum):
+    """When an AEF's method update reaches its CCF (contribution 004)."""
+
+    IMMEDIATE = "immediate"
+    DELAYED = "delayed"
+
+
+class MismatchAuthentication(StrEnum):
+    """Whether the invoker accepts a method mismatch failure only from the authenticated AEF (004)."""
+
+    AUTHENTICATED = "authenticated"
+    UNSAFE_UNAUTHENTICATED = "unauthenticated"
 
 
 class MismatchIndication(StrEnum):
@@ -217,7 +280,12 @@ _WITH_CAPIF8 = ("capif8", Capif8.SUPPORTED)
 IN_EFFECT_WHEN: Mapping[str, tuple[str, StrEnum]] = {
     "interconnect_methods": _INTERCONNECTED,
     "interconnect_method_selection": _INTERCONNECTED,
+    "negotiation_routing": _INTERCONNECTED,
+    "token_request_routing": _INTERCONNECTED,
     "home_ccf_resolution": _INTERCONNECTED,
+    "oauth_security_information": _INTERCONNECTED,
+    "security_info_caching": _INTERCONNECTED,
+    "cache_update_invalidation": _INTERCONNECTED,
     "token_relay_check": _INTERCONNECTED,
     "info_release_check": _INTERCONNECTED,
     "capif6_protection": _INTERCONNECTED,
@@ -226,6 +294,7 @@ IN_EFFECT_WHEN: Mapping[str, tuple[str, StrEnum]] = {
     "pki_root_binding": _INTERCONNECTED,
     "cross_domain_token_issuer": _INTERCONNECTED,
     "revocation_propagation": _INTERCONNECTED,
+    "mismatch_authentication": ("mismatch_indication", MismatchIndication.ON),
     "rof_authentication": _WITH_CAPIF8,
     "capif8_protection": _WITH_CAPIF8,
 }
@@ -243,12 +312,17 @@ class Settings:
     interconnection: Interconnection = Interconnection.SUPPORTED
     interconnect_methods: InterconnectMethods = InterconnectMethods.ALL
     interconnect_method_selection: InterconnectMethodSelection = InterconnectMethodSelection.AEF_CCF_SELECTS
+    negotiation_routing: NegotiationRouting = NegotiationRouting.AEF_REGISTRATION
+    token_request_routing: TokenRequestRouting = TokenRequestRouting.AEF_REGISTRATION
     home_ccf_resolution: HomeCcfResolution = HomeCcfResolution.RESOLVED_FROM_INVOKER_ID
     token_relay_check: TokenRelayCheck = TokenRelayCheck.HOME_OF_CLIENT
     info_release_check: InfoReleaseCheck = InfoReleaseCheck.REQUESTER_HOSTS_AEF
     capif6_protection: Capif6Protection = Capif6Protection.MUTUAL_TLS
     interconnect_agreement_check: InterconnectAgreementCheck = InterconnectAgreementCheck.ENFORCED
     access_policy_source: AccessPolicySource = AccessPolicySource.AEF_CCF
+    oauth_security_information: OauthSecurityInformation = OauthSecurityInformation.NONE
+    security_info_caching: SecurityInfoCaching = SecurityInfoCaching.UNTIL_REVOKED
+    cache_update_invalidation: CacheUpdateInvalidation = CacheUpdateInvalidation.NOTIFY
     pki_root_binding: PkiRootBinding = PkiRootBinding.BOUND_TO_INVOKER
     cross_domain_token_issuer: CrossDomainTokenIssuer = CrossDomainTokenIssuer.AEF_CCF
     aef_trusted_token_keys: AefTrustedTokenKeys = AefTrustedTokenKeys.OWN_CCF
@@ -256,6 +330,9 @@ class Settings:
     token_client_binding: TokenClientBinding = TokenClientBinding.BOUND
     aef_scope_check: AefScopeCheck = AefScopeCheck.AEF_AND_API
     aef_method_check: AefMethodCheck = AefMethodCheck.CURRENT_CONFIGURATION
+    method_selection_rule: MethodSelectionRule = MethodSelectionRule.INVOKER_ORDER
+    method_update_propagation: MethodUpdatePropagation = MethodUpdatePropagation.IMMEDIATE
+    mismatch_authentication: MismatchAuthentication = MismatchAuthentication.AUTHENTICATED
     mismatch_indication: MismatchIndication = MismatchIndication.ON
     revocation_propagation: RevocationPropagation = RevocationPropagation.CAPIF6_NOTIFY
     capif8: Capif8 = Capif8.SUPPORTED

@@ -15,12 +15,14 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from importlib import resources
+from itertools import pairwise
 from pathlib import Path
 from typing import Any, Literal
 
 import jsonschema
 import yaml
 
+from model.fragment import Use, alternation_cycle
 from model.syntax import WILDCARD, Atom, Formula, FormulaSyntaxError, parse_formula
 from model.typecheck import FormulaTypeError, Vocabulary, typecheck
 
@@ -395,6 +397,7 @@ class _Builder:
             o.entry: Lemma(e["id"], e["text"], self._closed(o, "formula", e["formula"]))
             for o, e in self._entries("lemmas")
         }
+        self._check_fragment(definitions, axioms, actions, properties, lemmas)
         profiles = self._profiles()
         mutants = {
             o.entry: self._mutant(o, e, profiles, actions, properties) for o, e in self._entries("mutants")
@@ -421,6 +424,39 @@ class _Builder:
         )
 
     # --- helpers ----------------------------------------------------------------------------------
+
+    def _check_fragment(
+        self,
+        definitions: Mapping[str, Definition],
+        axioms: Mapping[str, Axiom],
+        actions: Mapping[str, Action],
+        properties: Mapping[str, Property],
+        lemmas: Mapping[str, Lemma],
+    ) -> None:
+        """Refuse formulas whose quantifier alternations cycle among sorts (:mod:`model.fragment`)."""
+        files = {(section, o.entry): o.file for section in self.raw for o, _ in self._entries(section)}
+
+        def origin(section: str, entry: str) -> str:
+            return f"{files[(section, entry)]}: {section} entry '{entry}'"
+
+        uses = [Use(origin("axioms", a.id), a.formula) for a in axioms.values()]
+        uses += [Use(origin("actions", a.id), g.formula) for a in actions.values() for g in a.guards]
+        uses += [Use(origin("properties", p.id), p.formula, True, True) for p in properties.values()]
+        uses += [Use(origin("lemmas", m.id), m.formula, True, True) for m in lemmas.values()]
+
+        def cases(name: str) -> list[Formula]:
+            definition = definitions.get(name)
+            return [case.formula for case in definition.cases] if definition else []
+
+        found = alternation_cycle(uses, cases)
+        if found is not None:
+            cycle, origins = found
+            edges = "; ".join(f"{a} -> {b} from {', '.join(origins[(a, b)])}" for a, b in pairwise(cycle))
+            raise CatalogueError(
+                f"quantifier alternations cycle through the sorts {' -> '.join(cycle)}, outside the"
+                " fragment where the proofs are complete (each 'forall x:A ... exists y:B' is an edge"
+                f" A -> B): {edges}"
+            )
 
     def _typed(self, origin: Origin, field_name: str, names: Mapping[str, str]) -> dict[str, str]:
         for variable, sort in names.items():

@@ -36,7 +36,7 @@ PARAMETERS: Mapping[str, Mapping[str, str]] = {
     "aef-fetch-psk": {"a": AEF, "c": CCF, "i": INVOKER, "b": AEF, "k": KEY},
     "aef-fetch-policy": {"a": AEF, "c": CCF, "i": INVOKER},
     "aef-fetch-certificate": {"a": AEF, "c": CCF, "i": INVOKER},
-    "aef-fetch-root": {"a": AEF, "c": CCF, "i": INVOKER, "r": CCF},
+    "aef-fetch-root": {"a": AEF, "c": CCF, "i": INVOKER, "b": AEF, "r": CCF},
     "aef-fetch-policy-from-home": {"a": AEF, "c": CCF, "i": INVOKER, "h": CCF, "x": API},
     "fetch-from-home": {"a": AEF, "c": CCF, "i": INVOKER, "h": CCF, "m": METHOD, "k": KEY},
     "psk-session": {"a": AEF, "i": INVOKER, "k": KEY},
@@ -85,4 +85,14 @@ def unsupported_reason(action: str, via: str) -> str:
     """Why a step of ``action`` (over ``via``) cannot be driven."""
     if action.startswith("attacker-ccf-") or action.endswith(("-attacker", "-by-attacker")):
         return f"{action} needs a CCF the attacker controls, which the replayer does not play yet"
+    if action.endswith("-dropped"):
+        return f"{action} drops a CAPIF-6/6e message, which the replayer does not translate yet"
+    if action.endswith("-forged"):
+        return f"{action} needs the network attacker on CAPIF-2e, which the replayer does not play yet"
+    if action.endswith("-dishonest-aef"):
+        return f"{action} needs an AEF the attacker controls, which the replayer does not play yet"
+    if action.startswith("aef-method-") or action == "method-update-reaches-ccf":
+        return f"{action} is a method update that reaches the CCF later; the replayer updates in one step"
+    if action == "cached-information-expires":
+        return f"{action} ends a cache lifetime, which the target has no operation for"
     return f"{action} has no wire translation in the replayer"

@@ -57,10 +57,8 @@ DOCUMENTED_REFUSALS: Mapping[str, frozenset[str]] = {
         {"403 REQUEST_NOT_AUTHORIZED", "404 RESOURCE_NOT_FOUND", _NOT_AUTHORIZED}
     ),
     "pki-negotiated": frozenset({_NOT_AUTHORIZED}),
-    "subscribed-apis": frozenset({_NOT_AUTHORIZED}),
     "revoker-is-the-aef": frozenset({"403 REQUEST_NOT_AUTHORIZED"}),
     "home-resolved": frozenset({"403 REQUEST_NOT_AUTHORIZED", _NOT_AUTHORIZED, "404 RESOURCE_NOT_FOUND"}),
-    "fetch-for-current-method": frozenset({"403 SECURITY_METHOD_MISMATCH", _NOT_AUTHORIZED}),
     "relayer-is-home": frozenset({"401 invalid_client"}),
     "requester-hosts-aef": frozenset({"403 REQUEST_NOT_AUTHORIZED"}),
     "agreement-peer": frozenset({"403 REQUEST_NOT_AUTHORIZED", HANDSHAKE_REFUSED}),

@@ -105,6 +105,9 @@ def test_the_unsafe_values_are_those_that_drop_a_check_or_a_protection() -> None
     assert dict.fromkeys(_unsafe_values()) == dict.fromkeys(
         [
             ("home-ccf-resolution", "invoker-supplied"),
+            ("negotiation-routing", "invoker-supplied"),
+            ("oauth-security-information", "root-ca"),
+            ("mismatch-authentication", "unauthenticated"),
             ("token-relay-check", "none"),
             ("info-release-check", "interconnected-only"),
             ("capif6-protection", "none"),

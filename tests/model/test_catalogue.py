@@ -15,7 +15,7 @@ from .conftest import SPEC
 
 
 def test_shipped_catalogue(catalogue: Catalogue) -> None:
-    assert len(catalogue.properties) == 14
+    assert len(catalogue.properties) == 17
     assert {"recommended", "ts33122-rel18", "opencapif-observed"} <= set(catalogue.profiles)
     for prop in catalogue.properties.values():
         assert prop.statement and prop.sources and prop.witnesses
@@ -136,3 +136,21 @@ def test_definition_cases_cover_every_option_value(spec_copy: Path) -> None:
     assert "scope_ok" in str(problem.value) and "no case for aef-scope-check = api-prefix-only" in str(
         problem.value
     )
+
+
+def test_a_quantifier_alternation_cycle_is_refused_at_load_time(spec_copy: Path) -> None:
+    """``forall c:ccf. exists i:invoker`` with the axiom ``forall i:invoker. exists c:ccf`` (every invoker
+    has a home) makes Skolem terms without end: outside the fragment where the proofs are complete."""
+    lemmas = spec_copy / "lemmas.yaml"
+    lemmas.write_text(
+        lemmas.read_text(encoding="utf-8")
+        + "  - id: every-ccf-has-an-invoker\n"
+        + "    text: every CCF has an onboarded invoker\n"
+        + '    formula: "forall c:ccf. exists i:invoker. home(i, c)"\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(CatalogueError) as error:
+        load_catalogue(spec_copy)
+    message = str(error.value)
+    assert "quantifier alternations cycle through the sorts" in message
+    assert "lemmas entry 'every-ccf-has-an-invoker'" in message and "axioms entry 'home-exists'" in message

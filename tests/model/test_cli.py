@@ -312,7 +312,7 @@ def test_check_is_the_main_job(tmp_path: Path, capsys: pytest.CaptureFixture[str
     results = json.loads((tmp_path / "results.json").read_text(encoding="utf-8"))
     replay = json.loads((tmp_path / "replay.json").read_text(encoding="utf-8"))
     fixes = json.loads((tmp_path / "fixes.json").read_text(encoding="utf-8"))
-    assert len(results["results"]) == 8 * 14
+    assert len(results["results"]) == 8 * 17
     violated = {(r["profile"], r["property"]) for r in results["results"] if r["verdict"] == "violated"}
     assert violated == {(c["profile"], c["property"]) for c in fixes["fixes"] if c["verdict"] == "violated"}
     assert replay["replays"] and "replayed" in printed

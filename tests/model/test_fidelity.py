@@ -37,7 +37,7 @@ def test_the_policy_fallback_is_only_for_tls_psk_and_pki(catalogue: Catalogue) -
     PKI": the AEF's CCF falls back only for an invoker whose AEFPSK or root CA it holds."""
     goal = (
         "exists a:aef, c:ccf, i:invoker, x:api. aef_acl(a, i, x) & aef_at(a, c) & !allows(c, i, a, x)"
-        " & (forall k:key. !ccf_psk(c, i, a, k)) & (forall r:ccf. !ccf_root(c, i, r))"
+        " & (forall k:key. !ccf_psk(c, i, a, k)) & (forall r:ccf. !ccf_root(c, i, a, r))"
     )
     assert not _reachable(catalogue, "ki2-conclusion", goal, 3)
 
@@ -63,3 +63,53 @@ def test_every_invoker_has_exactly_one_home_and_every_aef_one_ccf(catalogue: Cat
     verifier = ProfileVerifier(catalogue, "cr-interconnect")
     for goal in ("exists i:invoker. forall c:ccf. !home(i, c)", "exists a:aef. forall c:ccf. !aef_at(a, c)"):
         assert verifier.searcher().shortest(parse_formula(goal), 0) is None, goal
+
+
+def test_every_model_option_changes_the_model(catalogue: Catalogue) -> None:
+    """An open point is an option only if its values make different systems (recommended otherwise);
+    two values may agree (home-ccf-resolution: a validated name is as good as a resolved one)."""
+    base = catalogue.profiles["recommended"].options
+    for option in catalogue.options.values():
+        if option.scope == "impl":
+            continue
+        systems = set()
+        for value in option.values:
+            system = ProfileVerifier(catalogue, "recommended", overrides={option.id: value.id}).system
+            systems.add(
+                tuple(
+                    (
+                        action.id,
+                        tuple(g.formula for g in action.guards),
+                        tuple(sorted(action.updates.items())),
+                    )
+                    for action in system.actions
+                )
+            )
+        assert len(systems) > 1, f"{option.id}: every value makes the same model as {base[option.id]}"
+
+
+def test_an_honest_invoker_talks_to_a_dishonest_aef(catalogue: Catalogue) -> None:
+    """The attacker of BRIEF section 4: an AEF it controls keeps the token an honest invoker presents."""
+    goal = "exists t:token, j:invoker. tok_att(t) & tok_inv(t, j) & honest_inv(j)"
+    assert _reachable(catalogue, "recommended", goal, 5)
+
+
+def test_unprotected_capif6_breaks_every_property_that_depends_on_it(catalogue: Catalogue) -> None:
+    """With capif6-protection = none the network attacker reads, drops, replays and injects on CAPIF-6/6e:
+    every property is proved or violated with a trace (never unproved), and each that needs the link
+    is violated."""
+    report = ProfileVerifier(catalogue, "recommended", overrides={"capif6-protection": "none"}).run()
+    verdicts = {result.property: result.verdict for result in report.properties}
+    assert set(verdicts.values()) <= {Verdict.PROVED, Verdict.VIOLATED}, verdicts
+    violated = {prop for prop, verdict in verdicts.items() if verdict == Verdict.VIOLATED}
+    assert violated == {
+        "invoker-authentication",
+        "psk-secrecy",
+        "info-release",
+        "home-ccf-binding",
+        "token-subject",
+        "method-selection",
+        "negotiated-method",
+        "revocation",
+        "interconnect-channel",
+    }

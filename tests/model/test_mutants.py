@@ -1,6 +1,7 @@
-"""Every property can fail: each mutant (one check removed) yields a counterexample to its property,
-and a property that no mutant breaks is a defect of the model. (That the unmutated profile proves
-each of these properties is a cell of the expected-verdict table.)"""
+"""Every property can fail and every check protects something: each mutant (one check removed) yields a
+counterexample to its property, every property is broken by a mutant, and every check is removed by
+one. A property no mutant breaks, or a check no property needs, is a defect of the model. (That the
+unmutated profile proves each of these properties is a cell of the expected-verdict table.)"""
 
 from __future__ import annotations
 
@@ -18,6 +19,13 @@ MUTANTS = sorted(load_catalogue(SPEC).mutants)
 def test_every_property_has_a_mutant(catalogue: Catalogue) -> None:
     broken = {mutant.breaks for mutant in catalogue.mutants.values()}
     assert broken == set(catalogue.properties)
+
+
+def test_every_check_protects_something(catalogue: Catalogue) -> None:
+    """A check that no property needs is a guard of the procedure, not a security check: each check
+    has a mutant, and (below) removing it under its profile breaks a property with a counterexample."""
+    removed = {mutant.check for mutant in catalogue.mutants.values()}
+    assert set(catalogue.checks) <= removed, set(catalogue.checks) - removed
 
 
 @pytest.mark.parametrize("mutant_id", MUTANTS)
