@@ -18,6 +18,7 @@ from model.catalogue import Catalogue, holds
 from model.concrete import ConcreteRun
 from model.houdini import Prover
 from model.regions import Forms, KnownRun, action_form
+from model.solver import SolverError
 from model.syntax import Not
 from model.system import System, compile_system
 from model.verify import Bounds, ProfileVerifier, Verdict
@@ -46,7 +47,9 @@ class WitnessLost:
 @dataclass(frozen=True)
 class Undecided:
     """Neither proved nor refuted: no inductive invariant implies it, and no counterexample exists
-    within the bound."""
+    within the bound (or the solver gave up looking for one: ``why`` says which)."""
+
+    why: str = "neither proved nor refuted within the bound"
 
 
 Outcome = Refuted | Proved | WitnessLost | Undecided
@@ -75,6 +78,7 @@ class Design:
         self._prover: Prover | None = None
         self._proved: dict[str, bool] = {}
         self._counterexamples: dict[str, ConcreteRun | None] = {}
+        self._gave_up: dict[str, str] = {}
         self._missing: dict[str, tuple[str, ...]] = {}
 
     @property
@@ -94,15 +98,23 @@ class Design:
         return self._proved[property_id]
 
     def counterexample(self, property_id: str) -> ConcreteRun | None:
-        """A shortest counterexample run within the bound, or None."""
+        """A shortest counterexample run within the bound, or None (see :meth:`gave_up`)."""
         if property_id not in self._counterexamples:
             self.designs.costs.searches += 1
             goal = self.system.expand(self.designs.catalogue.properties[property_id].formula)
             searcher = self.verifier.searcher()
-            depth = searcher.shortest(Not(goal), self.verifier.bounds.counterexample_depth)
-            run = None if depth is None else searcher.canonical(Not(goal), depth)
+            try:
+                depth = searcher.shortest(Not(goal), self.verifier.bounds.counterexample_depth)
+                run = None if depth is None else searcher.canonical(Not(goal), depth)
+            except SolverError as problem:
+                self._gave_up[property_id] = str(problem)
+                run = None
             self._counterexamples[property_id] = run
         return self._counterexamples[property_id]
+
+    def gave_up(self, property_id: str) -> str | None:
+        """Why the solver gave up searching a counterexample to the property (None if it did not)."""
+        return self._gave_up.get(property_id)
 
     def missing_witnesses(self, property_id: str) -> tuple[str, ...]:
         """The property's applicable witnesses that no honest run reaches (all of them when none applies)."""
@@ -160,7 +172,8 @@ class Designs:
             return WitnessLost(missing) if missing else Proved()
         run = design.counterexample(property_id)
         if run is None:
-            return Undecided()
+            problem = design.gave_up(property_id)
+            return Undecided() if problem is None else Undecided(f"the solver gave up: {problem}")
         formula = self.catalogue.properties[property_id].formula
         refutation = KnownRun(run, formula, holds=False, forms=self.forms)
         self.refutations.setdefault(property_id, []).append(refutation)

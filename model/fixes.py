@@ -117,7 +117,7 @@ class CellSearch:
                 continue
             children = list(self._children(changes, outcome))
             if isinstance(outcome, Undecided):
-                self.open_ends.append((changes, "neither proved nor refuted within the bound"))
+                self.open_ends.append((changes, outcome.why))
             elif isinstance(outcome, WitnessLost) and not children and len(changes) < self.max_changes:
                 lost = ", ".join(outcome.witnesses)
                 self.open_ends.append((changes, f"proved, but no known honest run reaches {lost}"))

@@ -9,8 +9,9 @@ from itertools import combinations
 import pytest
 
 from model.catalogue import Catalogue
-from model.designs import Designs, Proved, Refuted
+from model.designs import Designs, Proved, Refuted, Undecided
 from model.fixes import CellFixes, CellSearch, minimal_fixes
+from model.solver import SolverSettings
 from model.verify import ProfileVerifier, Verdict
 
 REVOCATION_FIXES = [
@@ -86,8 +87,27 @@ def test_fixes_of_a_profile_in_two_workers_match_one(catalogue: Catalogue) -> No
     cells, costs = minimal_fixes(catalogue, ["opencapif-observed", "cr-method-update"], workers=2)
     assert {(c.profile, c.property) for c in cells} == {
         ("opencapif-observed", p)
-        for p in ("provider-policy", "invoker-authentication", "token-scope", "token-subject")
+        for p in (
+            "provider-policy",
+            "invoker-authentication",
+            "token-scope",
+            "token-subject",
+            "negotiated-method",
+        )
     }
     subject = next(c for c in cells if c.property == "token-subject")
     assert (("token-client-binding", "bound"),) in subject.fixes
     assert costs.invariants >= 2
+
+
+def test_a_design_the_solver_gives_up_on_is_an_open_end_not_a_crash(catalogue: Catalogue) -> None:
+    """A counterexample search that Z3 answers "unknown" leaves the design undecided, with the reason,
+    so that the search reports it as an open end (and no worker process dies)."""
+    designs = Designs(catalogue)
+    options = dict(catalogue.profiles["sol13-psk"].options)
+    design = designs.design("sol13-psk", options)
+    assert not design.proves("revocation")
+    design.verifier.settings = SolverSettings(timeout_ms=1)
+    outcome = designs.outcome("sol13-psk", "revocation", options)
+    assert isinstance(outcome, Undecided)
+    assert outcome.why.startswith("the solver gave up: Z3 answered unknown")

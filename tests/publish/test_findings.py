@@ -38,10 +38,22 @@ def _findings(catalogue: Catalogue) -> list[tuple[str, str, set[str], set[str]]]
     return found
 
 
+MAX_CHANGES = 2
+"""The search is bounded here to keep the suite lean (the full one is benchmarks/bench_fixes.py)."""
+BEYOND_THE_BOUND = {
+    ("ki2-conclusion", "negotiated-method"),
+    ("ki2-conclusion", "revocation"),
+    ("cr-interconnect", "invoker-authentication"),
+    ("cr-interconnect", "negotiated-method"),
+    ("cr-interconnect", "revocation"),
+}
+"""The findings whose every fix takes more than ``MAX_CHANGES`` option changes (computed: asserted below)."""
+
+
 @pytest.fixture(scope="module")
 def computed(catalogue: Catalogue) -> dict[str, Any]:
     profiles = sorted({profile for profile, *_ in _findings(catalogue)}, key=list(catalogue.profiles).index)
-    cells, costs = minimal_fixes(catalogue, profiles, workers=2)
+    cells, costs = minimal_fixes(catalogue, profiles, max_changes=MAX_CHANGES, workers=2)
     return fixes_document(cells, costs, 0.0)
 
 
@@ -53,6 +65,9 @@ def test_every_cause_named_on_the_findings_page_is_part_of_a_computed_fix(
     for profile, prop, options, checks in findings:
         cell = next(c for c in computed["fixes"] if c["profile"] == profile and c["property"] == prop)
         changed = {option for fix in cell["minimal_fixes"] for option in fix}
+        if (profile, prop) in BEYOND_THE_BOUND:
+            assert not changed, (profile, prop, changed)
+            continue
         assert changed, (profile, prop)
         assert options <= changed, (profile, prop, options, changed)
         for check in checks:
