@@ -11,6 +11,7 @@ import pytest
 
 from model.catalogue import Catalogue
 from model.fixes import fixes_document, minimal_fixes
+from model.syntax import relations_used
 
 from .conftest import ROOT
 
@@ -71,11 +72,15 @@ def test_every_cause_named_on_the_findings_page_is_part_of_a_computed_fix(
         assert changed, (profile, prop)
         assert options <= changed, (profile, prop, options, changed)
         for check in checks:
-            switches = {
+            guards = [g for action in catalogue.actions.values() for g in action.guards if g.check == check]
+            switches = {option for guard in guards for option, _ in guard.when}
+            # a check whose guard is a definition (scope_ok) is switched by the options of its cases
+            switches |= {
                 option
-                for action in catalogue.actions.values()
-                for guard in action.guards
-                if guard.check == check
-                for option, _ in guard.when
+                for guard in guards
+                for name in relations_used(guard.formula)
+                if name in catalogue.definitions
+                for case in catalogue.definitions[name].cases
+                for option, _ in case.when
             }
             assert switches & changed, (profile, prop, check, changed)
