@@ -21,16 +21,27 @@ INVOKER_ID_SEPARATOR = "@"
 
 
 class Role(StrEnum):
-    """The CAPIF entity a caller is (TS 23.222 clause 6)."""
+    """The CAPIF entity a caller is (TS 23.222 clause 6): the CCF's own consumers, the CCF of another
+    provider (CAPIF-6/6e, clause 8.25) and a resource owner function (CAPIF-8, contribution 003)."""
 
     INVOKER = "INVOKER"
     AEF = "AEF"
     APF = "APF"
     AMF = "AMF"
+    CCF = "CCF"
+    ROF = "ROF"
 
     @classmethod
     def of_function(cls, role: ApiProviderFuncRole) -> Role:
         return cls(str(role))
+
+    @classmethod
+    def of_certificate(cls, role: str) -> Role | None:
+        """The role a certificate's ``urn:capifsec:<role>:<id>`` names (``invoker``, ``aef``, ...)."""
+        try:
+            return cls(role.upper())
+        except ValueError:
+            return None
 
 
 @dataclass(frozen=True)

@@ -21,10 +21,13 @@
   reaches it after a restart too), never served from a cache.
 * **Handles a revocation** from the invoker's home CCF: tells each AEF that got the invoker's
   information (``revoke-authorization``) and forgets it.
+* **Reports a revocation** by one of its AEFs of an invoker of another provider to the invoker's home
+  CCF (TS 23.222 8.25.2.11), after denying it here.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -54,17 +57,25 @@ from impl.interconnect.messages import (
     AccessControlPolicyRequest,
     AccessTokenRelayRequest,
     RevocationNotification,
+    RevocationRequest,
     SecurityInformationRequest,
     SecurityMethodRequest,
     SecurityMethodResponse,
 )
 from impl.interconnect.peers import PeerCaller, Peers, peer_failure, resolve_home, speaks_for
 from impl.interconnect.policy import foreign_may_use, foreign_usable_apis
-from impl.settings import AccessPolicySource, InterconnectMethods, TokenClientBinding, TokenRelayCheck
+from impl.settings import (
+    AccessPolicySource,
+    InterconnectMethods,
+    RevocationPropagation,
+    TokenClientBinding,
+    TokenRelayCheck,
+)
 from impl.store import Transaction, apis
 from impl.store.database import epoch
 from impl.tokens import IssuedToken, ScopeEntry, ScopeSyntax, format_scope
 
+_LOG = logging.getLogger(__name__)
 HOME_HINT = "ccf-id"
 """The query parameter of ``GET trustedInvokers/{id}`` on CAPIF-3 in which an AEF passes on the CCF the
 invoker named in its Authentication Initiation Request (non-standard; contribution 001 6.X.3.1)."""
@@ -310,15 +321,39 @@ class AefCcf:
         self, caller: Caller, api_invoker_id: str, api_ids: Iterable[str] | None, *, now: datetime
     ) -> None:
         """One of this CCF's AEFs revokes an invoker of another provider (TS 33.122 clause 6.6): its
-        policy denies it those APIs (None: every API) at that AEF from now on."""
+        policy denies it those APIs (None: every API) at that AEF from now on, committed first; then,
+        under ``revocation-propagation=capif6-notify``, the home CCF the AEF got the invoker's
+        information from is told (TS 23.222 8.25.2.11), so that it grants them no more and notifies
+        the invoker. 404 when the AEF never got the invoker's information (as for an invoker of this
+        CCF without security context entries at that AEF); a home CCF that cannot be reached or
+        refuses is logged (the denial here stands)."""
+        cause = RevocationCause.UNEXPECTED_REASON
         with self._parts.database.transaction() as tx:
+            homes = store.homes_fetched_from(tx, api_invoker_id, caller.id)
+            if not homes:  # as for this CCF's own invokers: unknown at this AEF, whoever it is
+                detail = f"API invoker {api_invoker_id} has no security information at AEF {caller.id}"
+                raise NotFoundError(Cause.RESOURCE_NOT_FOUND, detail)
             published = {record.api_id for record in apis.apis_at_aef(tx, caller.id)}
-            for index, api_id in enumerate(sorted(published) if api_ids is None else api_ids):
+            revoked = tuple(sorted(published) if api_ids is None else api_ids)
+            for index, api_id in enumerate(revoked):
                 if api_id not in published:
                     reason = "is not a service API published at this AEF"
                     raise invalid_body(Cause.MANDATORY_IE_INCORRECT, f"/apiIds/{index}", reason)
-                cause = str(RevocationCause.UNEXPECTED_REASON)
-                store.deny_foreign(tx, api_invoker_id, caller.id, api_id, cause=cause, now=epoch(now))
+                store.deny_foreign(tx, api_invoker_id, caller.id, api_id, cause=str(cause), now=epoch(now))
+        if not revoked or self._parts.settings.revocation_propagation is RevocationPropagation.UNSAFE_NONE:
+            return
+        request = RevocationRequest(api_invoker_id, caller.id, revoked, cause)
+        for home in homes:
+            client = self._peers.client(home)
+            if client is None:
+                _LOG.warning(
+                    "revocation of %s at %s: no interconnected CCF %s", api_invoker_id, caller.id, home
+                )
+                continue
+            try:
+                client.request_revocation(request)
+            except PeerError as error:
+                _LOG.warning("revocation of %s at %s not reported: %s", api_invoker_id, caller.id, error)
 
 
 def _offered_methods(here: list[ServiceAPIDescription], aef_id: str) -> tuple[SecurityMethod, ...]:

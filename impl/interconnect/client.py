@@ -25,6 +25,17 @@ from impl import pki
 from impl.aef.identity import certified_as
 from impl.apitypes.problems import ProblemError
 from impl.apitypes.publish import ServiceAPIDescription
+from impl.ccf.service.operations import (
+    ACCESS_CONTROL_POLICY_REQUESTS,
+    ACCESS_TOKEN_REQUESTS,
+    ALL_SERVICE_APIS,
+    INTERCONNECT,
+    PUBLISHED_APIS,
+    REVOCATION_NOTIFICATIONS,
+    REVOCATION_REQUESTS,
+    SECURITY_INFORMATION_REQUESTS,
+    SECURITY_METHOD_REQUESTS,
+)
 from impl.http import ClientResponse, HttpClientError, HttpsClient
 from impl.interconnect.agreement import Agreement
 from impl.interconnect.messages import (
@@ -32,6 +43,7 @@ from impl.interconnect.messages import (
     AccessControlPolicyResponse,
     AccessTokenRelayRequest,
     RevocationNotification,
+    RevocationRequest,
     SecurityInformationRequest,
     SecurityInformationResponse,
     SecurityMethodRequest,
@@ -43,15 +55,23 @@ from impl.tls import CertificateClientTls, ClientTls, TlsError
 from impl.tls.plaintext import PlaintextClient
 
 T = TypeVar("T")
+__all__ = [
+    "ACCESS_CONTROL_POLICY_REQUESTS",
+    "ACCESS_TOKEN_REQUESTS",
+    "ALL_SERVICE_APIS",
+    "INTERCONNECT",
+    "PUBLISHED_APIS",
+    "REVOCATION_NOTIFICATIONS",
+    "REVOCATION_REQUESTS",
+    "SECURITY_INFORMATION_REQUESTS",
+    "SECURITY_METHOD_REQUESTS",
+    "PeerClient",
+    "PeerError",
+    "PeerRefusedError",
+    "PeerUnavailableError",
+    "capif6_client_tls",
+]
 
-PUBLISHED_APIS = "/published-apis/v1/{apfId}/service-apis"
-ALL_SERVICE_APIS = "/service-apis/v1/allServiceAPIs"
-INTERCONNECT = "/capifsec-interconnect/v1"
-SECURITY_METHOD_REQUESTS = INTERCONNECT + "/security-method-requests"
-SECURITY_INFORMATION_REQUESTS = INTERCONNECT + "/security-information-requests"
-ACCESS_TOKEN_REQUESTS = INTERCONNECT + "/access-token-requests"
-ACCESS_CONTROL_POLICY_REQUESTS = INTERCONNECT + "/access-control-policy-requests"
-REVOCATION_NOTIFICATIONS = INTERCONNECT + "/revocation-notifications"
 CLAIMED_CCF_HEADER = "X-Capifsec-Ccf-Id"
 """Without protection (``capif6-protection=none``) nothing authenticates a CCF: it names itself here."""
 DEFAULT_TIMEOUT = 3.0
@@ -203,6 +223,11 @@ class PeerClient(Closable):
             self._json("POST", REVOCATION_NOTIFICATIONS, notification.to_json()),
             204,
         )
+
+    def request_revocation(self, request: RevocationRequest) -> None:
+        """Tell the invoker's home CCF that one of this CCF's AEFs revoked its authorization
+        (TS 23.222 8.25.2.11/12)."""
+        self._expect("revocation request", self._json("POST", REVOCATION_REQUESTS, request.to_json()), 204)
 
     # -- mechanics
 

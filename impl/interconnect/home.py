@@ -17,8 +17,10 @@ Towards its invokers, on CAPIF-1e (the contributions' procedures, letters mapped
 Towards its peers, on CAPIF-6/6e: it **releases** an invoker's security information (AEFPSK per
 interface, the root CA that certified the invoker, or the method only) to the CCF that hosts the AEF
 (``info-release-check=requester-hosts-aef``; ``interconnected-only`` answers any interconnected CCF),
-answers **policy** requests (000 7.2.3's fallback), and **propagates revocations**
-(``revocation-propagation=capif6-notify``) to every peer that holds the invoker's information.
+answers **policy** requests (000 7.2.3's fallback), **propagates revocations**
+(``revocation-propagation=capif6-notify``) to every peer that holds the invoker's information, and
+takes in a peer's report that one of its AEFs revoked an invoker's authorization (TS 23.222
+8.25.2.11): it grants those APIs no more and notifies the invoker.
 """
 
 from __future__ import annotations
@@ -43,13 +45,13 @@ from impl.apitypes.problems import (
     invalid_body,
 )
 from impl.apitypes.publish import ServiceAPIDescription
-from impl.apitypes.security import SecurityInformation, ServiceSecurity
+from impl.apitypes.security import SecurityInformation, SecurityNotification, ServiceSecurity
 from impl.apitypes.token import AccessTokenRequest
 from impl.ccf.core import CoreParts
 from impl.ccf.discovery import matching
 from impl.ccf.guards import onboarded_invoker, require_invoker_itself
 from impl.ccf.identity import Caller, Role
-from impl.ccf.notifications import require_deliverable
+from impl.ccf.notifications import PendingNotification, require_deliverable
 from impl.ccf.ports import Capif1eKeying, KeyingUnavailableError
 from impl.ccf.security_targets import live_entries, resolve_or_none
 from impl.ccf.selection import Target, psk_interface, select_method
@@ -60,6 +62,7 @@ from impl.interconnect.messages import (
     AccessControlPolicyResponse,
     AccessTokenRelayRequest,
     RevocationNotification,
+    RevocationRequest,
     SecurityInformationRequest,
     SecurityInformationResponse,
     SecurityMethodRequest,
@@ -510,6 +513,53 @@ class HomeCcf:
                 and home_may_use(tx, request.api_invoker_id, api, request.aef_id)
             )
         return AccessControlPolicyResponse(allowed)
+
+    def revoked_at_peer(
+        self, peer: PeerCaller, request: RevocationRequest, *, now: datetime
+    ) -> tuple[PendingNotification, ...]:
+        """An AEF of the peer revoked this CCF's invoker's authorization for some of its APIs and the
+        peer reports it (TS 23.222 8.25.2.11; 8.23.3 steps 3 and 6 within one provider): the home CCF
+        grants those APIs at that AEF no more, deletes its selections there that cover nothing the
+        invoker may still use, revokes the tokens it signed for that AEF, and notifies the invoker.
+        Only the CCF the AEF is registered at reports for it (403 otherwise)."""
+        invoker_id, aef_id = request.api_invoker_id, request.aef_id
+        with self._parts.database.transaction() as tx:
+            record = onboarded_invoker_or_none(tx, invoker_id)
+            if record is None or record.ccf_id != self._parts.config.ccf_id:
+                raise NotFoundError(
+                    Cause.RESOURCE_NOT_FOUND, f"no API invoker {invoker_id} is onboarded here"
+                )
+            if store.peer_of_aef(tx, aef_id) != peer.ccf_id:
+                detail = f"AEF {aef_id} is not registered at the reporting CCF {peer.ccf_id}"
+                raise ForbiddenError(Cause.REQUEST_NOT_AUTHORIZED, detail)
+            for index, api_id in enumerate(request.api_ids):
+                api = store.remote_api(tx, api_id)
+                if api is None or not any(
+                    profile.aef_id == aef_id for profile in api.description.aef_profiles
+                ):
+                    reason = f"is not a service API the peer published at AEF {aef_id}"
+                    raise invalid_body(Cause.MANDATORY_IE_INCORRECT, f"/apiIds/{index}", reason)
+                store.deny_at_peer(
+                    tx,
+                    invoker_id,
+                    aef_id,
+                    api_id,
+                    peer_ccf_id=peer.ccf_id,
+                    cause=str(request.cause),
+                    now=epoch(now),
+                )
+            usable = [view for holder, view in home_usable_apis(tx, invoker_id) if holder == peer.ccf_id]
+            for entry in store.remote_entries(tx, invoker_id, aef_id=aef_id):
+                if resolve_or_none(entry.information, usable) is None:
+                    store.delete_remote_entry(tx, entry.entry_id)
+            tokens.revoke_tokens_at(tx, invoker_id, aef_id, now=epoch(now))
+            context = contexts.context(tx, invoker_id)
+        if context is None:
+            return ()
+        body = SecurityNotification(invoker_id, request.api_ids, request.cause, aef_id)
+        return (
+            PendingNotification(Caller(Role.INVOKER, invoker_id), context.notification_destination, body),
+        )
 
     def holders(self, api_invoker_id: str) -> list[str]:
         """The peers that hold (or may hold) the invoker's security information, before it goes."""

@@ -15,7 +15,9 @@ Flows (request -> answer):
   :class:`AccessTokenRelayRequest` -> ``AccessTokenRsp`` or ``AccessTokenErr`` (TS 29.222);
 * access control policy from the home CCF (8.25.2.14/15; 000 7.2.3):
   :class:`AccessControlPolicyRequest` -> :class:`AccessControlPolicyResponse`;
-* revocation of an invoker (8.25.2.13): :class:`RevocationNotification` -> 204.
+* revocation of an invoker by its home CCF (8.25.2.13): :class:`RevocationNotification` -> 204;
+* revocation of an invoker's authorization by an AEF of the peer, reported to the home CCF
+  (8.25.2.11/12): :class:`RevocationRequest` -> 204.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from impl.apitypes.enums import RevocationCause, SecurityMethod
+from impl.apitypes.problems import Cause, invalid_body
 from impl.apitypes.publish import security_methods
 from impl.apitypes.reader import (
     MAX_TEXT_LENGTH,
@@ -221,3 +224,38 @@ class RevocationNotification:
         return without_none(
             {"apiInvokerId": self.api_invoker_id, "cause": str(self.cause), "detail": self.detail}
         )
+
+
+@dataclass(frozen=True)
+class RevocationRequest:
+    """The AEF's CCF tells the invoker's home CCF that one of its AEFs revoked the invoker's
+    authorization for some of its service APIs (TS 23.222 8.25.2.11, answered 204 as 8.25.2.12;
+    TS 23.222 8.23.3 and TS 33.122 clause 6.6 within one provider): the home CCF stops granting
+    them, drops what it selected for them and notifies the invoker (TS 23.222 8.23.3 step 6)."""
+
+    api_invoker_id: str
+    aef_id: str
+    api_ids: tuple[str, ...]
+    cause: RevocationCause
+
+    @classmethod
+    def read(cls, value: object) -> RevocationRequest:
+        fields = Fields(value, "")
+        request = cls(
+            api_invoker_id=fields.required("apiInvokerId", identifier),
+            aef_id=fields.required("aefId", identifier),
+            api_ids=fields.required("apiIds", array(identifier, unique=True)),
+            cause=fields.required("cause", enumeration(RevocationCause)),
+        )
+        if request.cause is RevocationCause.CREDENTIAL_UPDATED:
+            raise invalid_body(Cause.MANDATORY_IE_INCORRECT, "/cause", "is not a revocation cause")
+        return request
+
+    def to_json(self) -> JsonObject:
+        api_ids: list[JsonValue] = list(self.api_ids)
+        return {
+            "apiInvokerId": self.api_invoker_id,
+            "aefId": self.aef_id,
+            "apiIds": api_ids,
+            "cause": str(self.cause),
+        }

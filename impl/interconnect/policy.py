@@ -6,7 +6,9 @@ agreement with P sharing X), active at A, in X's audience (every invoker unless 
 restricted X, :mod:`impl.store.policy`), and not revoked at A (:func:`store.foreign_denied`).
 
 At the home CCF, its own invoker may use a peer's API unless the home operator restricted it
-(:func:`store.in_remote_audience`): what contribution 000's fallback asks the home CCF for.
+(:func:`store.in_remote_audience`) or the AEF revoked it and its CCF told the home CCF
+(:func:`store.denied_at_peer`, TS 23.222 8.25.2.11): what contribution 000's fallback asks the home
+CCF for.
 """
 
 from __future__ import annotations
@@ -81,6 +83,7 @@ def home_may_use(tx: Transaction, invoker_id: str, api: store.RemoteApi, aef_id:
         and found.onboarded
         and active
         and store.in_remote_audience(tx, api.api_id, invoker_id)
+        and not store.denied_at_peer(tx, invoker_id, aef_id, api.api_id)
     )
 
 

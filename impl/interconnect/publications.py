@@ -174,6 +174,20 @@ class Publications:
                 )
             store.delete_remote_api(tx, api_id)
 
+    def published_by(self, peer: PeerCaller) -> tuple[ServiceAPIDescription, ...]:
+        """``GET /published-apis/v1/{ccfId}/service-apis`` by a peer: what it published here (TS 23.222
+        8.25.3.5); the gate has checked that ``{ccfId}`` is the peer's own."""
+        with self._parts.database.transaction() as tx:
+            return tuple(api.description for api in store.remote_apis(tx, peer.ccf_id))
+
+    def published_one(self, peer: PeerCaller, api_id: str) -> ServiceAPIDescription:
+        """``GET .../service-apis/{api_id}`` by the peer that published it; 404 for any other API."""
+        with self._parts.database.transaction() as tx:
+            current = store.remote_api(tx, api_id)
+        if current is None or current.peer_ccf_id != peer.ccf_id:
+            raise NotFoundError(Cause.RESOURCE_NOT_FOUND, f"CCF {peer.ccf_id} published no API {api_id} here")
+        return current.description
+
     def _check_incoming(self, tx: Transaction, peer: PeerCaller, description: ServiceAPIDescription) -> None:
         assert description.api_id is not None
         if description.ccf_id is not None and description.ccf_id != peer.ccf_id:

@@ -5,18 +5,22 @@
 implementation has no NDS/IP and uses mutual TLS for both); ``none`` is plaintext HTTP, where a caller
 names itself in ``X-Capifsec-Ccf-Id`` and nothing checks it.
 
-**Who may call** (``interconnect-agreement-check``): the certificate's ``urn:capifsec:ccf:<ccfId>``
-names the caller; under ``enforced`` only a CCF with an agreement, whose certificate its agreement's
-CA issued, is served (403 ``REQUEST_NOT_AUTHORIZED`` otherwise); under ``not-enforced`` any CCF a
-trusted CA certifies is served under the name its certificate gives.
+**Who may call** is the CCF's role table (:mod:`impl.ccf.service.operations`), checked by its gate
+(:mod:`impl.ccf.service.gate`) as on every other endpoint: the certificate's
+``urn:capifsec:<role>:<id>`` names the caller, and only a CCF is a consumer here (any other CAPIF
+entity whose certificate a trusted CA issued gets 403). ``interconnect-agreement-check``: under
+``enforced`` only a CCF with an agreement, whose certificate its agreement's CA issued, is served (403
+``REQUEST_NOT_AUTHORIZED`` otherwise); under ``not-enforced`` any CCF a trusted CA certifies is served
+under the name its certificate gives.
 
-**Routes.** Standard TS 29.222 on CAPIF-6/6e: ``POST /published-apis/v1/{apfId}/service-apis``,
-``PUT|DELETE .../service-apis/{serviceApiId}`` (``apfId`` = the caller's ``ccfId``),
+**Routes.** Standard TS 29.222 on CAPIF-6/6e: ``POST|GET /published-apis/v1/{apfId}/service-apis``,
+``GET|PUT|DELETE .../service-apis/{serviceApiId}`` (``apfId`` = the caller's ``ccfId``),
 ``GET /service-apis/v1/allServiceAPIs?api-invoker-id={ccfId}``. Non-standard (no 3GPP API exists),
 under ``/capifsec-interconnect/v1``: ``POST security-method-requests``,
 ``POST security-information-requests``, ``POST access-token-requests`` (refusals as
-``AccessTokenErr``), ``POST access-control-policy-requests``, ``POST revocation-notifications``
-(:mod:`impl.interconnect.messages`).
+``AccessTokenErr``), ``POST access-control-policy-requests``, ``POST revocation-notifications``,
+``POST revocation-requests`` (:mod:`impl.interconnect.messages`). Every other operation of the role
+table is routed too (403, or 405 with ``Allow``).
 """
 
 from __future__ import annotations
@@ -27,10 +31,12 @@ import threading
 from cryptography import x509
 
 from impl import pki
-from impl.aef.identity import certified_as
 from impl.apitypes.problems import Cause, ForbiddenError, UnauthorizedError
+from impl.ccf.identity import Caller, Role
+from impl.ccf.service.gate import Gate
 from impl.ccf.service.notifier import Notifier
-from impl.ccf.service.requests import created, ok, query_pairs
+from impl.ccf.service.operations import CAPIF6, OPERATIONS
+from impl.ccf.service.requests import certificate_claim, created, ok, query_pairs
 from impl.clock import Clock
 from impl.http import Request, Response, Router
 from impl.interconnect import client as paths
@@ -40,6 +46,7 @@ from impl.interconnect.messages import (
     AccessControlPolicyRequest,
     AccessTokenRelayRequest,
     RevocationNotification,
+    RevocationRequest,
     SecurityInformationRequest,
     SecurityMethodRequest,
 )
@@ -84,8 +91,44 @@ class Capif6ServerTls:
         return self._now().accept(sock, timeout=timeout)
 
 
+class Capif6Authenticator:
+    """The gate's authenticator of the CAPIF-6/6e endpoint, as the module docstring says: the
+    certificate names the caller (a CCF, or any other CAPIF entity, which the gate then refuses with
+    403); without protection a CCF names itself in a header."""
+
+    def __init__(self, settings: Settings, peers: Peers) -> None:
+        self._settings = settings
+        self._peers = peers
+
+    def claimed(self, request: Request) -> Caller:
+        if self._settings.capif6_protection is Capif6Protection.UNSAFE_NONE:
+            named = request.headers.get(paths.CLAIMED_CCF_HEADER.lower())
+            if not named:
+                raise UnauthorizedError(
+                    Cause.CREDENTIAL_MISSING, f"name the calling CCF in {paths.CLAIMED_CCF_HEADER}"
+                )
+            return Caller(Role.CCF, named)
+        return certificate_claim(request)
+
+    def verified(self, request: Request, claimed: Caller) -> PeerCaller:
+        """The CCF with its agreement (one whose CA issued the certificate); 403 under ``enforced``
+        when there is none."""
+        certificate = request.peer.certificate
+        agreement = self._peers.agreements.get(claimed.id)
+        if agreement is not None and certificate is not None and not agreement.certifies(certificate):
+            agreement = None
+        if (
+            agreement is None
+            and self._settings.interconnect_agreement_check is InterconnectAgreementCheck.ENFORCED
+        ):
+            raise ForbiddenError(
+                Cause.REQUEST_NOT_AUTHORIZED, f"no interconnection agreement with CCF {claimed.id}"
+            )
+        return PeerCaller(claimed.id, agreement)
+
+
 class Capif6Api:
-    """The handlers of the CAPIF-6/6e endpoint."""
+    """The handlers of the CAPIF-6/6e endpoint, behind the gate."""
 
     def __init__(
         self,
@@ -98,67 +141,51 @@ class Capif6Api:
         notifier: Notifier,
         clock: Clock,
     ) -> None:
-        self._settings = settings
         self._peers = peers
         self._home = home
         self._aef_ccf = aef_ccf
         self._publications = publications
         self._notifier = notifier
         self._clock = clock
+        self._gate = Gate(CAPIF6, Capif6Authenticator(settings, peers))
 
     def router(self) -> Router:
-        router = Router()
-        published = paths.PUBLISHED_APIS
-        router.add("POST", published, self.publish)
-        router.add("PUT", published + "/{serviceApiId}", self.update)
-        router.add("DELETE", published + "/{serviceApiId}", self.unpublish)
-        router.add("GET", paths.ALL_SERVICE_APIS, self.discover)
-        router.add("POST", paths.SECURITY_METHOD_REQUESTS, self.negotiate)
-        router.add("POST", paths.SECURITY_INFORMATION_REQUESTS, self.security_information)
-        router.add("POST", paths.ACCESS_TOKEN_REQUESTS, self.access_token)
-        router.add("POST", paths.ACCESS_CONTROL_POLICY_REQUESTS, self.access_control_policy)
-        router.add("POST", paths.REVOCATION_NOTIFICATIONS, self.revocation)
-        return router
+        """Every operation of the role table, gated for the CAPIF-6/6e endpoint."""
+        return self._gate.router(
+            OPERATIONS,
+            {
+                "publish": self.publish,
+                "list-published": self.list_published,
+                "get-published": self.get_published,
+                "update-published": self.update,
+                "unpublish": self.unpublish,
+                "discover": self.discover,
+                "relay-negotiation": self.negotiate,
+                "release-security-information": self.security_information,
+                "relay-token": self.access_token,
+                "home-policy": self.access_control_policy,
+                "revocation-notify": self.revocation,
+                "revocation-request": self.revocation_request,
+            },
+        )
 
-    def caller(self, request: Request) -> PeerCaller:
-        """The CCF calling, as the module docstring says; 401/403 otherwise."""
-        if self._settings.capif6_protection is Capif6Protection.UNSAFE_NONE:
-            claimed = request.headers.get(paths.CLAIMED_CCF_HEADER.lower())
-            if not claimed:
-                raise UnauthorizedError(
-                    Cause.CREDENTIAL_MISSING, f"name the calling CCF in {paths.CLAIMED_CCF_HEADER}"
-                )
-            return self._admitted(claimed, None)
-        certificate = request.peer.certificate
-        ccf_id = None if certificate is None else certified_as(certificate, "ccf")
-        if certificate is None or ccf_id is None:
-            raise UnauthorizedError(Cause.CREDENTIAL_MISSING, "CAPIF-6/6e needs a CCF's client certificate")
-        return self._admitted(ccf_id, certificate)
-
-    def _admitted(self, ccf_id: str, certificate: x509.Certificate | None) -> PeerCaller:
-        agreement = self._peers.agreements.get(ccf_id)
-        if agreement is not None and certificate is not None and not agreement.certifies(certificate):
-            agreement = None
-        if (
-            agreement is None
-            and self._settings.interconnect_agreement_check is InterconnectAgreementCheck.ENFORCED
-        ):
-            raise ForbiddenError(
-                Cause.REQUEST_NOT_AUTHORIZED, f"no interconnection agreement with CCF {ccf_id}"
-            )
-        return PeerCaller(ccf_id, agreement)
-
-    def publish(self, request: Request) -> Response:
+    def publish(self, request: Request, peer: PeerCaller) -> Response:
         """TS 29.222 8.2 on CAPIF-6/6e (TS 23.222 8.25.3.1)."""
-        peer = self.caller(request)
         result = self._publications.receive(
             peer, request.path_params["apfId"], request.json(), now=self._clock()
         )
         return created(result.body.to_json(), result.location)
 
-    def update(self, request: Request) -> Response:
+    def list_published(self, request: Request, peer: PeerCaller) -> Response:
+        """TS 29.222 8.2 ``GET`` on CAPIF-6/6e (TS 23.222 8.25.3.5): what the peer published here."""
+        return ok([api.to_json() for api in self._publications.published_by(peer)])
+
+    def get_published(self, request: Request, peer: PeerCaller) -> Response:
+        """TS 29.222 8.2 ``GET .../{serviceApiId}`` on CAPIF-6/6e (TS 23.222 8.25.3.5)."""
+        return ok(self._publications.published_one(peer, request.path_params["serviceApiId"]).to_json())
+
+    def update(self, request: Request, peer: PeerCaller) -> Response:
         """TS 29.222 8.2 ``PUT`` on CAPIF-6/6e (TS 23.222 8.25.3.6)."""
-        peer = self.caller(request)
         result = self._publications.receive(
             peer,
             request.path_params["apfId"],
@@ -168,43 +195,43 @@ class Capif6Api:
         )
         return ok(result.body.to_json())
 
-    def unpublish(self, request: Request) -> Response:
+    def unpublish(self, request: Request, peer: PeerCaller) -> Response:
         """TS 29.222 8.2 ``DELETE`` on CAPIF-6/6e (TS 23.222 8.25.3.4)."""
-        peer = self.caller(request)
         self._publications.remove(peer, request.path_params["apfId"], request.path_params["serviceApiId"])
         return Response.no_content()
 
-    def discover(self, request: Request) -> Response:
+    def discover(self, request: Request, peer: PeerCaller) -> Response:
         """TS 29.222 8.1 on CAPIF-6/6e (TS 23.222 8.25.3.3)."""
-        peer = self.caller(request)
         return ok(self._publications.discover_for(peer, query_pairs(request)).to_json())
 
-    def negotiate(self, request: Request) -> Response:
+    def negotiate(self, request: Request, peer: PeerCaller) -> Response:
         """Contribution 001 6.X.2, relayed by the invoker's home CCF."""
-        peer = self.caller(request)
         return ok(self._aef_ccf.select(peer, SecurityMethodRequest.read(request.json())).to_json())
 
-    def security_information(self, request: Request) -> Response:
+    def security_information(self, request: Request, peer: PeerCaller) -> Response:
         """Contribution 001 6.X.3.1; 002 steps 6-8."""
-        peer = self.caller(request)
         answer = self._home.release(peer, SecurityInformationRequest.read(request.json()), now=self._clock())
         return ok(answer.to_json())
 
-    def access_token(self, request: Request) -> Response:
+    def access_token(self, request: Request, peer: PeerCaller) -> Response:
         """Contribution 001 6.X.3.2; refusals are ``AccessTokenErr``."""
-        peer = self.caller(request)
         relayed = AccessTokenRelayRequest.read(request.json())
         token = self._aef_ccf.sign_relayed_token(peer, relayed, now=self._clock())
         return ok(token.access_token_rsp(), headers={"Cache-Control": "no-store"})
 
-    def access_control_policy(self, request: Request) -> Response:
+    def access_control_policy(self, request: Request, peer: PeerCaller) -> Response:
         """Contribution 000 7.2.3 (the fallback); TS 23.222 8.25.2.14."""
-        peer = self.caller(request)
         return ok(self._home.policy(peer, AccessControlPolicyRequest.read(request.json())).to_json())
 
-    def revocation(self, request: Request) -> Response:
+    def revocation(self, request: Request, peer: PeerCaller) -> Response:
         """TS 23.222 8.25.2.13: the AEFs that got the invoker's information are told before the answer."""
-        peer = self.caller(request)
         pending = self._aef_ccf.revoked(peer, RevocationNotification.read(request.json()))
+        self._notifier.deliver(pending)
+        return Response.no_content()
+
+    def revocation_request(self, request: Request, peer: PeerCaller) -> Response:
+        """TS 23.222 8.25.2.11/12: an AEF of the peer revoked an invoker of this (home) CCF; the
+        invoker is notified before the answer."""
+        pending = self._home.revoked_at_peer(peer, RevocationRequest.read(request.json()), now=self._clock())
         self._notifier.deliver(pending)
         return Response.no_content()

@@ -17,6 +17,8 @@ written in the same transaction as the decision it records, so a restart loses n
   provider's invoker to, learnt from which home CCF (so the home CCF's revocation reaches them).
 * ``ic_foreign_denials``: revocations by this CCF's AEFs of invokers of other providers (the core's
   denials name only its own invokers).
+* ``ic_peer_denials``: revocations by peers' AEFs of this CCF's invokers, as their CCFs reported them
+  (TS 23.222 8.25.2.11): the home CCF grants those APIs at that AEF no more.
 * ``ic_published_to``: which of this CCF's APIs it published to which peer (to update and withdraw).
 * ``ic_issued_tokens``: tokens this CCF signed on a peer's relay (hash only).
 """
@@ -91,6 +93,15 @@ SCHEMA = (
         api_invoker_id TEXT NOT NULL,
         aef_id TEXT NOT NULL,
         api_id TEXT NOT NULL,
+        cause TEXT NOT NULL,
+        denied_at INTEGER NOT NULL,
+        PRIMARY KEY (api_invoker_id, aef_id, api_id)
+    )""",
+    """CREATE TABLE IF NOT EXISTS ic_peer_denials (
+        api_invoker_id TEXT NOT NULL,
+        aef_id TEXT NOT NULL,
+        api_id TEXT NOT NULL,
+        peer_ccf_id TEXT NOT NULL,
         cause TEXT NOT NULL,
         denied_at INTEGER NOT NULL,
         PRIMARY KEY (api_invoker_id, aef_id, api_id)
@@ -275,6 +286,10 @@ def remote_entries(tx: Transaction, api_invoker_id: str, *, aef_id: str | None =
     ]
 
 
+def delete_remote_entry(tx: Transaction, entry_id: int) -> None:
+    tx.execute("DELETE FROM ic_remote_entries WHERE entry_id = ?", (entry_id,))
+
+
 def delete_remote_entries(tx: Transaction, api_invoker_id: str) -> None:
     tx.execute("DELETE FROM ic_remote_entries WHERE api_invoker_id = ?", (api_invoker_id,))
 
@@ -374,6 +389,33 @@ def deny_foreign(
 def foreign_denied(tx: Transaction, api_invoker_id: str, aef_id: str, api_id: str) -> bool:
     found = tx.row(
         "SELECT 1 FROM ic_foreign_denials WHERE api_invoker_id = ? AND aef_id = ? AND api_id = ?",
+        (api_invoker_id, aef_id, api_id),
+    )
+    return found is not None
+
+
+def homes_fetched_from(tx: Transaction, api_invoker_id: str, aef_id: str) -> list[str]:
+    """The home CCF the local AEF got the invoker's security information from (none: never)."""
+    rows = tx.rows(
+        "SELECT home_ccf_id FROM ic_foreign_fetches WHERE api_invoker_id = ? AND aef_id = ?",
+        (api_invoker_id, aef_id),
+    )
+    return [str(row["home_ccf_id"]) for row in rows]
+
+
+def deny_at_peer(
+    tx: Transaction, api_invoker_id: str, aef_id: str, api_id: str, *, peer_ccf_id: str, cause: str, now: int
+) -> None:
+    tx.execute(
+        "INSERT OR IGNORE INTO ic_peer_denials"
+        " (api_invoker_id, aef_id, api_id, peer_ccf_id, cause, denied_at) VALUES (?, ?, ?, ?, ?, ?)",
+        (api_invoker_id, aef_id, api_id, peer_ccf_id, cause, now),
+    )
+
+
+def denied_at_peer(tx: Transaction, api_invoker_id: str, aef_id: str, api_id: str) -> bool:
+    found = tx.row(
+        "SELECT 1 FROM ic_peer_denials WHERE api_invoker_id = ? AND aef_id = ? AND api_id = ?",
         (api_invoker_id, aef_id, api_id),
     )
     return found is not None

@@ -20,6 +20,7 @@ from impl.interconnect.messages import (
     AccessControlPolicyResponse,
     AccessTokenRelayRequest,
     RevocationNotification,
+    RevocationRequest,
     SecurityInformationRequest,
     SecurityInformationResponse,
     SecurityMethodRequest,
@@ -53,6 +54,9 @@ MESSAGES: dict[str, Any] = {
     "access-control-policy-response": AccessControlPolicyResponse(("hello",)),
     "revocation-notification": RevocationNotification(
         INVOKER, RevocationCause.UNEXPECTED_REASON, "offboarded"
+    ),
+    "revocation-request": RevocationRequest(
+        INVOKER, "AEF1", ("API1", "API2"), RevocationCause.OVERLIMIT_USAGE
     ),
 }
 

@@ -13,8 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from impl.ccf import Caller
-from impl.ccf.service.endpoint import EndpointApi
-from impl.ccf.service.gate import CallerHandler
+from impl.ccf.service.endpoint import CallerHandler, EndpointApi
 from impl.ccf.service.operations import CAPIF1E
 from impl.ccf.service.requests import bearer_credential, created, ok, query_pairs, token_form
 from impl.http import Handler, Request, Response

@@ -12,8 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from impl.ccf import Caller
-from impl.ccf.service.endpoint import EndpointApi
-from impl.ccf.service.gate import CallerHandler
+from impl.ccf.service.endpoint import CallerHandler, EndpointApi
 from impl.ccf.service.operations import CAPIF345
 from impl.ccf.service.requests import created, ok, query_pairs
 from impl.http import Request, Response

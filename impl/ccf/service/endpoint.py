@@ -5,13 +5,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
-from impl.ccf import CapifCoreFunction
-from impl.ccf.service.gate import CallerHandler, build_router
+from impl.ccf import Caller, CapifCoreFunction
+from impl.ccf.service.gate import Gate
 from impl.ccf.service.notifier import Notifier
 from impl.ccf.service.operations import OPERATIONS, Endpoint
-from impl.ccf.service.requests import CallerAuthenticator
+from impl.ccf.service.requests import CertificateAuthenticator
 from impl.clock import Clock
-from impl.http import Handler, Router
+from impl.http import Handler, Request, Response, Router
+
+CallerHandler = Callable[[Request, Caller], Response]
 
 
 class EndpointApi:
@@ -28,7 +30,7 @@ class EndpointApi:
         self._notifier = notifier
         self._clock = clock
         self._locate = locate
-        self._auth = CallerAuthenticator(core, clock)
+        self._gate = Gate(self.endpoint, CertificateAuthenticator(core, clock))
 
     def handlers(self) -> Mapping[str, CallerHandler]:
         """The certificate-authenticated operations this endpoint serves, by operation key."""
@@ -40,4 +42,4 @@ class EndpointApi:
 
     def router(self) -> Router:
         """Every operation of the role table, gated for this endpoint."""
-        return build_router(self.endpoint, OPERATIONS, self._auth, self.handlers(), self.secret_handlers())
+        return self._gate.router(OPERATIONS, self.handlers(), self.secret_handlers())

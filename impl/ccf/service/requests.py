@@ -1,5 +1,6 @@
 """What every CCF handler does with a request: authenticate the caller from its TLS client
-certificate, read the onboarding bearer credential, the query and the token form, and answer.
+certificate (for the gate, :mod:`impl.ccf.service.gate`), read the onboarding bearer credential, the
+query and the token form, and answer.
 
 TS 33.122 clause 5 (and contribution 004 for CAPIF-1e) authenticate callers by TLS client
 certificates the CCF issued; the TLS layer verifies the chain to the CCF's CA, and every request is
@@ -11,7 +12,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from impl.ccf import Caller, CapifCoreFunction
+from impl.aef.identity import certified_identity
+from impl.apitypes.problems import Cause, UnauthorizedError
+from impl.ccf import Caller, CapifCoreFunction, Role
 from impl.clock import Clock
 from impl.http import AccessTokenErr, InvalidParam, ProblemDetails, Request, Response
 from impl.http.request import FORM_URLENCODED, parse_form, unsupported_media_type
@@ -19,37 +22,44 @@ from impl.http.request import FORM_URLENCODED, parse_form, unsupported_media_typ
 _BEARER = "bearer"
 
 
-class CallerAuthenticator:
-    """The caller a request's TLS client certificate authenticates to this CCF."""
+class CertificateAuthenticator:
+    """The gate's authenticator of the CAPIF-1e and CAPIF-3/4/5 endpoints: the TLS client certificate
+    names the caller (``urn:capifsec:<role>:<id>``), and a consumer's certificate must be one this
+    CCF issued and is still live (:meth:`impl.ccf.credentials.Credentials.caller_for_certificate`)."""
 
     def __init__(self, core: CapifCoreFunction, clock: Clock) -> None:
         self._core = core
         self._clock = clock
 
-    def caller(self, request: Request) -> Caller:
-        """The authenticated caller, or a 401 ProblemDetails (no certificate, or not a live one)."""
+    def claimed(self, request: Request) -> Caller:
+        """Who the certificate names; 401 without a certificate or when it names no CAPIF role."""
+        return certificate_claim(request)
+
+    def verified(self, request: Request, claimed: Caller) -> Caller:
+        """The claimed caller if the certificate is live at this CCF; 401 otherwise."""
         certificate = request.peer.certificate
-        if certificate is None:
-            raise ProblemDetails(
-                401,
-                detail="this resource needs the client certificate the CCF issued",
-                cause="CREDENTIAL_MISSING",
-            )
+        assert certificate is not None  # claimed() required it
         caller = self._core.credentials.caller_for_certificate(certificate, now=self._clock())
-        if caller is None:
-            raise ProblemDetails(
-                401,
-                detail="the client certificate is not live at this CCF (unknown, revoked or superseded)",
-                cause="CREDENTIAL_INVALID",
+        if caller != claimed:
+            raise UnauthorizedError(
+                Cause.CREDENTIAL_INVALID,
+                "the client certificate is not live at this CCF (unknown, revoked or superseded)",
             )
         return caller
 
-    def token_client(self, request: Request) -> Caller:
-        """The caller of the token endpoint; a refusal is ``AccessTokenErr`` ``invalid_client``."""
-        try:
-            return self.caller(request)
-        except ProblemDetails as refusal:
-            raise AccessTokenErr("invalid_client", refusal.detail) from None
+
+def certificate_claim(request: Request) -> Caller:
+    """The role and id the TLS client certificate names; 401 without one, or when it names none."""
+    certificate = request.peer.certificate
+    if certificate is None:
+        raise UnauthorizedError(
+            Cause.CREDENTIAL_MISSING, "this resource needs the client certificate the CCF issued"
+        )
+    identity = certified_identity(certificate)
+    role = None if identity is None else Role.of_certificate(identity[0])
+    if identity is None or role is None:
+        raise UnauthorizedError(Cause.CREDENTIAL_INVALID, "the client certificate names no CAPIF entity")
+    return Caller(role, identity[1])
 
 
 def bearer_credential(request: Request) -> str | None:
