@@ -6,6 +6,7 @@ replayer playing a dishonest CCF would."""
 from __future__ import annotations
 
 import dataclasses
+import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from ipaddress import ip_address
@@ -18,12 +19,13 @@ from impl.apitypes.enums import RevocationCause, SecurityMethod
 from impl.ccf.service import CCF_URN_PREFIX
 from impl.deployment import HELLO_API
 from impl.deployment.interconnected import InterconnectedDeployment
-from impl.http import HttpsClient
+from impl.http import HttpsClient, HttpsServer, Request, Response, Router
 from impl.interconnect import PeerClient, PeerRefusedError
 from impl.interconnect.client import capif6_client_tls
 from impl.interconnect.messages import (
     AccessTokenRelayRequest,
     RevocationNotification,
+    RevocationRequest,
     SecurityInformationRequest,
 )
 from impl.invoker import ConnectionFailedError, RefusedError
@@ -40,10 +42,10 @@ from impl.settings import (
     Settings,
     TokenRelayCheck,
 )
-from impl.tls import CertificateClientTls
+from impl.tls import CertificateClientTls, CertificateServerTls
 from impl.tls.plaintext import PlaintextClient
 from impl.tokens import ScopeEntry, ScopeSyntax, format_scope
-from tests.interconnect.conftest import visitor
+from tests.interconnect.conftest import Visitor, visitor
 
 
 @pytest.fixture
@@ -198,6 +200,76 @@ def test_offboarding_reaches_the_aef_of_the_other_provider(
                 guest.invoker.invoke(negotiated, "/greeting")
         else:
             assert isinstance(guest.invoker.invoke(negotiated, "/greeting"), dict)
+
+
+@pytest.mark.parametrize(
+    ("propagation", "reported"),
+    [(RevocationPropagation.CAPIF6_NOTIFY, True), (RevocationPropagation.UNSAFE_NONE, False)],
+)
+def test_an_aef_revocation_of_another_providers_invoker_reaches_its_home_ccf(
+    tmp_path: Path, propagation: RevocationPropagation, reported: bool
+) -> None:
+    """a's AEF revokes b's invoker (TS 33.122 clause 6.6): a's CCF denies it there and, under
+    ``capif6-notify``, tells b (TS 23.222 8.25.2.11/12), which notifies the invoker and no longer offers
+    it a's API at that AEF; without propagation b learns nothing and keeps offering it."""
+    received: list[object] = []
+    arrived = threading.Event()
+
+    def notification(request: Request) -> Response:
+        received.append(request.json())
+        arrived.set()
+        return Response.no_content()
+
+    router = Router()
+    router.add("POST", "/notifications", notification)
+    with InterconnectedDeployment(tmp_path, unsafe(revocation_propagation=propagation)) as providers:
+        a, b = providers["a"], providers["b"]
+        receiver_credential = b.ca.issue_certified_key(
+            pki.CertificateProfile("callback", ip_addresses=(ip_address("127.0.0.1"),), server_auth=True),
+            now=b.clock() - timedelta(minutes=5),
+        )
+        with HttpsServer(router, CertificateServerTls(receiver_credential)) as receiver:
+            invoker = b.invoker(f"{receiver.base_url}/notifications")
+            invoker.onboard(b.onboarding_secret())
+            found = invoker.discover(api_name=HELLO_API, aef_id=a.aef.config.aef_id)
+            guest = Visitor(invoker, b, a, {target.api_prefix: target for target in found})
+            negotiated = guest.negotiate("/pki")
+            guest.invoke(negotiated)
+            a.aef.revoke(guest.api_invoker_id, (a.hello_api_id,))
+            assert arrived.wait(10) is reported
+        with pytest.raises(RefusedError):
+            guest.invoker.invoke(negotiated, "/greeting")  # denied at a either way
+        still_offered = guest.invoker.discover(api_name=HELLO_API, aef_id=a.aef.config.aef_id)
+        if reported:
+            assert received == [
+                {
+                    "apiInvokerId": guest.api_invoker_id,
+                    "aefId": a.aef.config.aef_id,
+                    "apiIds": [a.hello_api_id],
+                    "cause": "UNEXPECTED_REASON",
+                }
+            ]
+            assert still_offered == []
+            with pytest.raises(RefusedError) as refusal:
+                guest.invoker.negotiate(list(found))
+            assert refusal.value.status == 403
+        else:
+            assert received == [] and len(still_offered) == len(found)
+        guest.invoker.close()
+
+
+def test_only_the_ccf_of_the_aef_reports_its_revocation(trio: InterconnectedDeployment) -> None:
+    """c claims that a's AEF revoked b's invoker: b refuses (403) and keeps offering a's API."""
+    a = trio["a"]
+    guest = visitor(trio["b"], a)
+    request = RevocationRequest(
+        guest.api_invoker_id, a.aef.config.aef_id, (a.hello_api_id,), RevocationCause.UNEXPECTED_REASON
+    )
+    with speaking_for(trio, "c", toward="b") as attacker, pytest.raises(PeerRefusedError) as refusal:
+        attacker.request_revocation(request)
+    assert refusal.value.status == 403 and refusal.value.code == "REQUEST_NOT_AUTHORIZED"
+    assert guest.invoker.discover(api_name=HELLO_API, aef_id=a.aef.config.aef_id) != []
+    guest.invoker.close()
 
 
 def test_without_protection_capif6_is_plaintext_and_a_caller_names_itself(tmp_path: Path) -> None:
