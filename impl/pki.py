@@ -60,6 +60,11 @@ class CertificateProfile:
     server_auth: bool = False
     client_auth: bool = False
     validity: timedelta = timedelta(days=365)
+    backdate: timedelta = timedelta(0)
+    """How long before the issuing moment ``notBefore`` lies (RFC 5280 clause 4.1.2.5 leaves it to the
+    CA), so that a relying party whose clock trails the CA's a little does not refuse a certificate
+    issued an instant ago: OpenSSL checks validity against ``time(NULL)``, which reads the kernel's
+    coarse clock, a scheduler tick (and under load tens of milliseconds) behind the precise one."""
 
     def __post_init__(self) -> None:
         if not self.common_name:
@@ -70,6 +75,8 @@ class CertificateProfile:
             raise PkiError("a server certificate needs a DNS name or IP address subjectAltName")
         if self.validity <= timedelta(0):
             raise PkiError("the validity period must be positive")
+        if not timedelta(0) <= self.backdate < self.validity:
+            raise PkiError("the backdating must be at least zero and shorter than the validity period")
 
     def alt_names(self) -> list[x509.GeneralName]:
         """The ``subjectAltName`` entries, DNS names first, then IP addresses, then URIs."""
@@ -131,6 +138,14 @@ def load_certificate_pem(pem: str | bytes) -> x509.Certificate:
         return x509.load_pem_x509_certificate(data)
     except (ValueError, x509.InvalidVersion) as error:
         raise PkiError(f"not a PEM certificate: {error}") from error
+
+
+def load_certificates_pem(pem: bytes) -> tuple[x509.Certificate, ...]:
+    """Parse a bundle of one or more PEM certificates; :class:`PkiError` if it holds none or is malformed."""
+    try:
+        return tuple(x509.load_pem_x509_certificates(pem))
+    except (ValueError, x509.InvalidVersion) as error:
+        raise PkiError(f"not a bundle of PEM certificates: {error}") from error
 
 
 def make_csr(
@@ -281,7 +296,8 @@ class CertificateAuthority:
     def issue_certificate(
         self, public_key: CertificatePublicKey, profile: CertificateProfile, *, now: datetime
     ) -> x509.Certificate:
-        """Certify ``public_key`` per ``profile``, valid from ``now`` for ``profile.validity``.
+        """Certify ``public_key`` per ``profile``, valid from ``now`` (less ``profile.backdate``) until
+        ``now`` plus ``profile.validity``.
 
         Refused (:class:`PkiError`) when the CA itself is not valid at ``now`` or would expire
         before the certificate does.
@@ -299,7 +315,7 @@ class CertificateAuthority:
             .issuer_name(self.certificate.subject)
             .public_key(public_key)
             .serial_number(x509.random_serial_number())
-            .not_valid_before(now)
+            .not_valid_before(now - profile.backdate)
             .not_valid_after(not_after)
             .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
             .add_extension(

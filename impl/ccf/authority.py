@@ -10,11 +10,16 @@ from impl import pki
 from impl.ccf.identity import Role
 from impl.ccf.ports import CsrRejectedError
 
+CLOCK_SKEW_ALLOWANCE = timedelta(minutes=5)
+"""How far before its issuance a certificate's validity starts (:attr:`impl.pki.CertificateProfile.backdate`):
+the invoker presents it at once, to this CCF and to AEFs whose clocks may trail the CCF's. The CCF's
+own check of a certificate (:mod:`impl.ccf.credentials`) still needs its record, written at issuance."""
+
 
 class PkiCertificateAuthority:
     """Issues a ``clientAuth`` certificate naming the CCF-assigned id: as common name, and with the
-    role as ``subjectAltName`` URI ``urn:capifsec:<role>:<id>``. The CSR's own names are ignored (the
-    CCF decides the identity)."""
+    role as ``subjectAltName`` URI ``urn:capifsec:<role>:<id>``, valid from :data:`CLOCK_SKEW_ALLOWANCE`
+    before issuance. The CSR's own names are ignored (the CCF decides the identity)."""
 
     def __init__(
         self, authority: pki.CertificateAuthority, *, validity: timedelta = timedelta(days=365)
@@ -28,6 +33,7 @@ class PkiCertificateAuthority:
             uris=(f"urn:capifsec:{role.value.lower()}:{subject_id}",),
             client_auth=True,
             validity=self._validity,
+            backdate=CLOCK_SKEW_ALLOWANCE,
         )
         try:
             certificate = self._authority.issue_certificate_for_csr(csr_pem, profile, now=now)

@@ -13,7 +13,10 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from OpenSSL import crypto
 
+from impl.ccf.authority import PkiCertificateAuthority
+from impl.ccf.identity import Role
 from impl.pki import (
     CA_CERTIFICATE_FILE,
     CA_PRIVATE_KEY_FILE,
@@ -294,3 +297,38 @@ def test_an_end_entity_certificate_cannot_act_as_ca(tmp_path: Path, ca: Certific
     assert isinstance(issued.private_key, ec.EllipticCurvePrivateKey)
     with pytest.raises(CaStoreError, match="not a CA"):
         CertificateAuthority(issued.certificate, issued.private_key)
+
+
+def _verified_at(ca: CertificateAuthority, certificate: x509.Certificate, moment: datetime) -> str | None:
+    """OpenSSL's path validation of ``certificate`` with its clock at ``moment``: None, or the error."""
+    store = crypto.X509Store()
+    store.add_cert(crypto.X509.from_cryptography(ca.certificate))
+    store.set_time(moment.replace(tzinfo=None))
+    try:
+        crypto.X509StoreContext(store, crypto.X509.from_cryptography(certificate)).verify_certificate()
+    except crypto.X509StoreContextError as error:
+        return str(error)
+    return None
+
+
+def test_a_certificate_the_ccf_issued_an_instant_ago_verifies_on_a_clock_that_trails(
+    ca: CertificateAuthority,
+) -> None:
+    """The invoker presents its certificate at once; OpenSSL reads ``time(NULL)``, the coarse clock,
+    which can still show the previous second: the CCF's certificates start before their issuance
+    (a certificate starting at the issuing second is refused as not yet valid, the cause of a flaky
+    peer-fault test under load)."""
+    issued_at = NOW + timedelta(seconds=7, microseconds=1_000)
+    trailing = NOW + timedelta(seconds=6, microseconds=999_000)
+    csr = make_csr(generate_private_key(), "anything")
+    pem = PkiCertificateAuthority(ca).issue_for_csr(csr, subject_id="INV1", role=Role.INVOKER, now=issued_at)
+    assert _verified_at(ca, load_certificate_pem(pem), trailing) is None
+    exact = ca.issue_certificate(generate_private_key().public_key(), INVOKER, now=issued_at)
+    assert "not yet valid" in (_verified_at(ca, exact, trailing) or "")
+
+
+def test_backdating_is_bounded_by_the_validity() -> None:
+    with pytest.raises(PkiError):
+        CertificateProfile("x", client_auth=True, validity=timedelta(hours=1), backdate=timedelta(hours=1))
+    with pytest.raises(PkiError):
+        CertificateProfile("x", client_auth=True, backdate=timedelta(seconds=-1))
