@@ -1,10 +1,17 @@
 """``capifsec invoker``: an API invoker on the command line, its state in a directory.
 
     capifsec invoker --state-dir S onboard --secret SECRET (--endpoints FILE | --ccf HOST:PORT --ca-cert FILE)
-                     [--notification-destination URL] [--aefpsk-derivation annex-a1-tls12|tls13-exporter]
-    capifsec invoker --state-dir S discover [--api-name NAME]
-    capifsec invoker --state-dir S invoke --api-name NAME [--method PSK|PKI|OAUTH] [--resource PATH]
+                     [--peer-ca FILE ...] [--notification-destination URL]
+                     [--aefpsk-derivation annex-a1-tls12|tls13-exporter]
+    capifsec invoker --state-dir S discover [--api-name NAME] [--aef-id ID]
+    capifsec invoker --state-dir S invoke --api-name NAME [--aef-id ID] [--method PSK|PKI|OAUTH]
+                     [--resource PATH]
     capifsec invoker --state-dir S offboard
+
+``--peer-ca`` (repeatable) names the CA certificate of another provider interconnected with the
+invoker's CCF (TS 23.222 clause 8.25): the invoker then accepts that provider's AEFs, which its home
+CCF discovers for it, as servers (the home CA alone authenticates the CCF). ``--aef-id`` picks one
+AEF among those discovered, e.g. the other provider's.
 
 ``invoke`` discovers the API, picks an interface offering the method, negotiates it (PUT, or POST
 ``update`` once a context exists), obtains a token for OAUTH, sends check-authentication and invokes;
@@ -21,6 +28,8 @@ import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+
+from cryptography import x509
 
 from impl import pki
 from impl.apitypes.enums import SecurityMethod
@@ -52,12 +61,21 @@ def _parser() -> argparse.ArgumentParser:
     onboard.add_argument("--endpoints", type=Path, help="endpoints.json written by capifsec serve")
     onboard.add_argument("--ccf", help="HOST:PORT of the CCF's CAPIF-1e endpoint")
     onboard.add_argument("--ca-cert", type=Path, help="the CAPIF CA certificate (PEM)")
+    onboard.add_argument(
+        "--peer-ca",
+        type=Path,
+        action="append",
+        default=[],
+        help="the CA certificate (PEM) of an interconnected provider whose AEFs it may call; repeatable",
+    )
     onboard.add_argument("--notification-destination", default=DEFAULT_NOTIFICATIONS)
     onboard.add_argument("--aefpsk-derivation", choices=[value.value for value in AefpskDerivation])
     discover = commands.add_parser("discover", help="list the service APIs the invoker may use")
     discover.add_argument("--api-name")
+    discover.add_argument("--aef-id", help="only this AEF's interfaces")
     invoke = commands.add_parser("invoke", help="negotiate and invoke a service API")
     invoke.add_argument("--api-name", required=True)
+    invoke.add_argument("--aef-id", help="invoke at this AEF (default: the first discovered)")
     invoke.add_argument("--method", choices=[method.value for method in SecurityMethod])
     invoke.add_argument("--resource", default="/greeting")
     commands.add_parser("offboard", help="offboard from the CCF")
@@ -81,16 +99,20 @@ def _onboarding_state(arguments: argparse.Namespace) -> InvokerState:
         port, ca_path = int(port_text), arguments.ca_cert
     else:
         raise UsageError("onboard needs --endpoints, or --ccf and --ca-cert")
-    try:
-        ca_certificate = pki.load_certificate_pem(ca_path.read_bytes())
-    except (OSError, pki.PkiError) as error:
-        raise UsageError(f"cannot read the CA certificate {ca_path}: {error}") from None
     return InvokerState(
         CcfEndpoint(host, port, host),
-        ca_certificate,
+        _certificate(ca_path, "the CA certificate"),
         derivation or AefpskDerivation.ANNEX_A1_TLS12,
         arguments.notification_destination,
+        peer_ca_certificates=tuple(_certificate(path, "the peer CA") for path in arguments.peer_ca),
     )
+
+
+def _certificate(path: Path, what: str) -> x509.Certificate:
+    try:
+        return pki.load_certificate_pem(path.read_bytes())
+    except (OSError, pki.PkiError) as error:
+        raise UsageError(f"cannot read {what} {path}: {error}") from None
 
 
 def _pick(targets: Sequence[AefTarget], method: SecurityMethod | None) -> AefTarget:
@@ -100,8 +122,10 @@ def _pick(targets: Sequence[AefTarget], method: SecurityMethod | None) -> AefTar
     return usable[0]
 
 
-def _attempt(invoker: ApiInvoker, api_name: str, method: SecurityMethod | None, resource: str) -> object:
-    target = _pick(invoker.discover(api_name=api_name), method)
+def _attempt(
+    invoker: ApiInvoker, api_name: str, aef_id: str | None, method: SecurityMethod | None, resource: str
+) -> object:
+    target = _pick(invoker.discover(api_name=api_name, aef_id=aef_id), method)
     negotiated = invoker.negotiate([target], preferred=[method] if method else None)[0]
     token = None
     if negotiated.method is SecurityMethod.OAUTH:
@@ -110,18 +134,20 @@ def _attempt(invoker: ApiInvoker, api_name: str, method: SecurityMethod | None, 
     return invoker.invoke(negotiated, resource, token=token)
 
 
-def _invoke(invoker: ApiInvoker, api_name: str, method: SecurityMethod | None, resource: str) -> object:
+def _invoke(
+    invoker: ApiInvoker, api_name: str, aef_id: str | None, method: SecurityMethod | None, resource: str
+) -> object:
     """One attempt, and after a method mismatch (or a refused PSK handshake) a second one with a fresh
     discovery and negotiation (contribution 004)."""
     try:
-        return _attempt(invoker, api_name, method, resource)
+        return _attempt(invoker, api_name, aef_id, method, resource)
     except RefusedError as refusal:
         if not refusal.is_method_mismatch:
             raise
     except ConnectionFailedError as failure:
         if not failure.handshake_refused:
             raise
-    return _attempt(invoker, api_name, method, resource)
+    return _attempt(invoker, api_name, aef_id, method, resource)
 
 
 def _run(arguments: argparse.Namespace) -> object:
@@ -131,9 +157,7 @@ def _run(arguments: argparse.Namespace) -> object:
         with state.invoker() as invoker:
             identity = invoker.onboard(arguments.secret)
         directory.mkdir(parents=True, exist_ok=True)
-        InvokerState(
-            state.ccf, state.ca_certificate, state.aefpsk_derivation, state.notification_destination, identity
-        ).save(directory)
+        state.onboarded(identity).save(directory)
         return {"apiInvokerId": identity.api_invoker_id}
     state = InvokerState.load(directory)
     with state.invoker() as invoker:
@@ -145,11 +169,11 @@ def _run(arguments: argparse.Namespace) -> object:
                     "apiId": t.api_id,
                     "interface": t.interface.to_json(),
                 }
-                for t in invoker.discover(api_name=arguments.api_name)
+                for t in invoker.discover(api_name=arguments.api_name, aef_id=arguments.aef_id)
             ]
         if arguments.command == "invoke":
             method = SecurityMethod(arguments.method) if arguments.method else None
-            return _invoke(invoker, arguments.api_name, method, arguments.resource)
+            return _invoke(invoker, arguments.api_name, arguments.aef_id, method, arguments.resource)
         invoker.offboard()
         return {"offboarded": invoker.identity.api_invoker_id}
 

@@ -1,13 +1,15 @@
 """The command-line invoker's state directory: where its CCF is, the CAPIF CA, its identity.
 
 ``state.json`` (CCF address, AEFPSK derivation, notification destination, API invoker ID),
-``ca.pem``, and once onboarded ``credential.pem`` / ``credential-key.pem`` (mode 0600).
+``ca.pem``, ``peer-cas.pem`` (the CAs of other providers whose AEFs the invoker may call, TS 23.222
+clause 8.25; absent when there are none), and once onboarded ``credential.pem`` /
+``credential-key.pem`` (mode 0600).
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from cryptography import x509
@@ -21,6 +23,7 @@ from impl.settings import AefpskDerivation
 
 STATE_FILE = "state.json"
 CA_FILE = "ca.pem"
+PEER_CAS_FILE = "peer-cas.pem"
 CREDENTIAL = "credential"
 
 
@@ -33,6 +36,7 @@ class InvokerState:
     aefpsk_derivation: AefpskDerivation
     notification_destination: str
     identity: InvokerIdentity | None = None
+    peer_ca_certificates: tuple[x509.Certificate, ...] = ()
 
     def invoker(self) -> ApiInvoker:
         return ApiInvoker(
@@ -41,7 +45,12 @@ class InvokerState:
             notification_destination=self.notification_destination,
             aefpsk_derivation=self.aefpsk_derivation,
             identity=self.identity,
+            aef_ca_certificates=self.peer_ca_certificates,
         )
+
+    def onboarded(self, identity: InvokerIdentity) -> InvokerState:
+        """The same state with the identity onboarding gave."""
+        return replace(self, identity=identity)
 
     def save(self, directory: Path) -> None:
         document: dict[str, object] = {
@@ -50,6 +59,9 @@ class InvokerState:
             "notificationDestination": self.notification_destination,
         }
         write_file(directory / CA_FILE, pki.certificate_pem(self.ca_certificate).encode(), private=False)
+        if self.peer_ca_certificates:
+            bundle = "".join(pki.certificate_pem(certificate) for certificate in self.peer_ca_certificates)
+            write_file(directory / PEER_CAS_FILE, bundle.encode(), private=False)
         if self.identity is not None:
             save_credential(directory, CREDENTIAL, self.identity.credential)
             document["apiInvokerId"] = self.identity.api_invoker_id
@@ -66,6 +78,7 @@ class InvokerState:
                 ca_certificate=pki.load_certificate_pem((directory / CA_FILE).read_bytes()),
                 aefpsk_derivation=AefpskDerivation(document["aefpskDerivation"]),
                 notification_destination=str(document["notificationDestination"]),
+                peer_ca_certificates=_peer_cas(directory / PEER_CAS_FILE),
             )
             invoker_id = document.get("apiInvokerId")
             if invoker_id is None:
@@ -73,6 +86,10 @@ class InvokerState:
             identity = InvokerIdentity(str(invoker_id), load_credential(directory, CREDENTIAL))
         except (OSError, ValueError, KeyError, TypeError, pki.PkiError, CredentialFileError) as error:
             raise InvokerError(f"no usable invoker state in {directory}: {error}") from None
-        return cls(
-            state.ccf, state.ca_certificate, state.aefpsk_derivation, state.notification_destination, identity
-        )
+        return state.onboarded(identity)
+
+
+def _peer_cas(path: Path) -> tuple[x509.Certificate, ...]:
+    if not path.exists():
+        return ()
+    return pki.load_certificates_pem(path.read_bytes())
