@@ -34,13 +34,13 @@ from impl.clock import Clock
 from impl.deployment import Deployment
 from impl.http import HttpsServer, Request, Response, Router
 from impl.interconnect import PeerAddress, PeerClient
-from impl.interconnect import client as paths
 from impl.interconnect.messages import (
     AccessControlPolicyRequest,
     AccessControlPolicyResponse,
     SecurityInformationRequest,
     SecurityInformationResponse,
 )
+from impl.interconnect.peers import PeerCaller
 from impl.interconnect.server import Capif6Api
 from impl.lifecycle import Service
 from impl.problem_responses import domain_error_response
@@ -84,29 +84,24 @@ class AttackerFront(Service):
         self.host = host
 
     def _router(self) -> Router:
-        api, router = self._api, Router()
-        router.add("POST", paths.PUBLISHED_APIS, api.publish)
-        router.add("PUT", paths.PUBLISHED_APIS + "/{serviceApiId}", api.update)
-        router.add("DELETE", paths.PUBLISHED_APIS + "/{serviceApiId}", api.unpublish)
-        router.add("GET", paths.ALL_SERVICE_APIS, api.discover)
-        router.add("POST", paths.SECURITY_METHOD_REQUESTS, api.negotiate)
-        router.add("POST", paths.SECURITY_INFORMATION_REQUESTS, self._security_information)
-        router.add("POST", paths.ACCESS_TOKEN_REQUESTS, api.access_token)
-        router.add("POST", paths.ACCESS_CONTROL_POLICY_REQUESTS, self._access_control_policy)
-        router.add("POST", paths.REVOCATION_NOTIFICATIONS, api.revocation)
-        return router
+        """The CCF's own gated CAPIF-6/6e routes, two of them answered by the attacker."""
+        return self._api.router(
+            {
+                "release-security-information": self._security_information,
+                "home-policy": self._access_control_policy,
+            }
+        )
 
     def answer(self, api_invoker_id: str, made_up: MadeUpAnswer) -> None:
         with self._lock:
             self._answers[api_invoker_id] = made_up
 
-    def _security_information(self, request: Request) -> Response:
-        self._api.caller(request)
+    def _security_information(self, request: Request, peer: PeerCaller) -> Response:
         asked = SecurityInformationRequest.read(request.json())
         with self._lock:
             made_up = self._answers.get(asked.api_invoker_id)
         if made_up is None:
-            return self._api.security_information(request)
+            return self._api.security_information(request, peer)
         information = SecurityInformation(
             pref_security_methods=(made_up.method,),
             aef_id=asked.aef_id,
@@ -118,15 +113,14 @@ class AttackerFront(Service):
         answer = SecurityInformationResponse(asked.api_invoker_id, (information,), NOTIFICATION_DESTINATION)
         return ok(answer.to_json())
 
-    def _access_control_policy(self, request: Request) -> Response:
+    def _access_control_policy(self, request: Request, peer: PeerCaller) -> Response:
         """For an invoker it answers security information about, its policy allows every API asked
         (contribution 000 7.2.3: the AEF's CCF takes the home CCF's policy)."""
-        self._api.caller(request)
         asked = AccessControlPolicyRequest.read(request.json())
         with self._lock:
             chosen = asked.api_invoker_id in self._answers
         if not chosen:
-            return self._api.access_control_policy(request)
+            return self._api.access_control_policy(request, peer)
         return ok(AccessControlPolicyResponse(asked.api_names).to_json())
 
     @property

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import socket
 import threading
+from collections.abc import Callable, Mapping
 
 from cryptography import x509
 
@@ -55,6 +56,9 @@ from impl.interconnect.publications import Publications
 from impl.settings import Capif6Protection, InterconnectAgreementCheck, Settings
 from impl.tls import CertificateServerTls, ClientAuth, ServerHandshake, ServerTls, TlsChannel
 from impl.tls.plaintext import PlaintextServer
+
+PeerHandler = Callable[[Request, PeerCaller], Response]
+"""A CAPIF-6/6e handler: the request and the peer CCF the gate authenticated."""
 
 
 class Capif6ServerTls:
@@ -149,25 +153,28 @@ class Capif6Api:
         self._clock = clock
         self._gate = Gate(CAPIF6, Capif6Authenticator(settings, peers))
 
-    def router(self) -> Router:
-        """Every operation of the role table, gated for the CAPIF-6/6e endpoint."""
-        return self._gate.router(
-            OPERATIONS,
-            {
-                "publish": self.publish,
-                "list-published": self.list_published,
-                "get-published": self.get_published,
-                "update-published": self.update,
-                "unpublish": self.unpublish,
-                "discover": self.discover,
-                "relay-negotiation": self.negotiate,
-                "release-security-information": self.security_information,
-                "relay-token": self.access_token,
-                "home-policy": self.access_control_policy,
-                "revocation-notify": self.revocation,
-                "revocation-request": self.revocation_request,
-            },
-        )
+    def router(self, replacing: Mapping[str, PeerHandler] | None = None) -> Router:
+        """Every operation of the role table, gated for the CAPIF-6/6e endpoint; ``replacing`` swaps
+        the handlers of some operations (by :attr:`~impl.ccf.service.operations.Operation.key`), as a
+        replayer playing a dishonest CCF does behind the same gate."""
+        handlers: dict[str, PeerHandler] = {
+            "publish": self.publish,
+            "list-published": self.list_published,
+            "get-published": self.get_published,
+            "update-published": self.update,
+            "unpublish": self.unpublish,
+            "discover": self.discover,
+            "relay-negotiation": self.negotiate,
+            "release-security-information": self.security_information,
+            "relay-token": self.access_token,
+            "home-policy": self.access_control_policy,
+            "revocation-notify": self.revocation,
+            "revocation-request": self.revocation_request,
+        }
+        unknown = set(replacing or {}) - set(handlers)
+        if unknown:
+            raise ValueError(f"no CAPIF-6/6e operation {', '.join(sorted(unknown))}")
+        return self._gate.router(OPERATIONS, {**handlers, **(replacing or {})})
 
     def publish(self, request: Request, peer: PeerCaller) -> Response:
         """TS 29.222 8.2 on CAPIF-6/6e (TS 23.222 8.25.3.1)."""
