@@ -26,12 +26,14 @@ class Operator:
     def create_secret(
         self, purpose: SecretPurpose, *, now: datetime, lifetime: timedelta = timedelta(days=1)
     ) -> str:
-        """A fresh one-time secret (256 random bits, URL-safe base64) valid for ``lifetime``.
+        """A fresh one-time secret (256 random bits, hexadecimal) valid for ``lifetime``. Hexadecimal
+        never begins with ``-``, so the secret can follow ``--secret`` on a command line (a URL-safe
+        base64 secret did so once in 64 and was then read as an option).
 
         Returned once, stored only hashed; hand it to the invoker (``invoker-onboarding``, presented
         as a bearer credential when onboarding) or provider (``provider-registration``, its ``regSec``).
         """
-        secret = secrets.token_urlsafe(SECRET_OCTETS)
+        secret = secrets.token_hex(SECRET_OCTETS)
         with self._parts.database.transaction() as tx:
             insert_secret(
                 tx,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -65,6 +66,14 @@ def test_the_onboarding_secret_is_spent_once(world: World) -> None:
     with pytest.raises(UnauthorizedError) as refusal:
         world.ccf.invokers.onboard(_enrolment(), onboarding_secret=secret, now=NOW)
     assert refusal.value.cause is Cause.CREDENTIAL_INVALID
+
+
+def test_a_secret_can_follow_its_option_on_a_command_line(world: World) -> None:
+    """A one-time secret never begins with ``-``: ``capifsec invoker onboard --secret S`` would read
+    such an S as an option and stop with a usage error (URL-safe base64 did so once in 64)."""
+    made = [world.ccf.operator.create_secret(SecretPurpose.INVOKER_ONBOARDING, now=NOW) for _ in range(64)]
+    assert all(re.fullmatch("[0-9a-f]{64}", secret) for secret in made)
+    assert len(set(made)) == len(made)
 
 
 def test_an_expired_or_wrong_purpose_secret_is_refused(world: World) -> None:

@@ -77,6 +77,7 @@ class ServeProcess:
                     f"capifsec serve exited with {self._process.returncode}: see {self._log}"
                 )
             if time.monotonic() > deadline:
+                self.stop()  # no process left behind
                 raise AssertionError("capifsec serve did not come up")
             time.sleep(0.05)
 
