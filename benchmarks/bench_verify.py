@@ -6,7 +6,8 @@ Run as ``python benchmarks/bench_verify.py``; writes ``benchmarks/results/verify
    it, three times: wall time, CPU time and the peak memory of the whole process tree (the command
    and its worker processes; memory sampled from /proc); then once with no lemma at all
    (``--no-hints``: every invariant inferred), and the cells whose verdict differs between the two
-   (none expected). Targets: under 10 s on a 2-core machine, under 1 GiB, with and without lemmas.
+   (none expected), and the length in steps of each counterexample. Targets: under 10 s on a 2-core
+   machine, under 1 GiB, with and without lemmas.
    A baseline measured in the same run (a cold ``python -c "import z3"`` and a fixed Z3 workload)
    gives the machine's speed, so the figure can be compared across noisy, shared machines as a ratio.
 2. The proofs per profile without lemmas, in one process: the seconds Houdini and inference take, the
@@ -137,6 +138,11 @@ def full_verification(rounds: int, extra: Sequence[str] = ()) -> dict[str, objec
         "exit_statuses": statuses,
         "verdicts_per_profile": verdicts,
         "verdict_of_each_cell": {f"{c['profile']}/{c['property']}": c["verdict"] for c in cells},
+        "counterexample_steps": {
+            f"{c['profile']}/{c['property']}": len(c["trace"]["steps"])
+            for c in cells
+            if c["verdict"] == "violated" and c.get("trace")
+        },
         "proofs_with_a_checked_certificate": sum(1 for n in certified if n),
         "proofs": len(certified),
         "baseline_cold_import_z3_seconds": round(statistics.median(import_z3), 3),
