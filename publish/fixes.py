@@ -7,14 +7,13 @@ is proved, none of whose proper subsets is. Nothing here chooses or words a fix 
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from model.catalogue import Catalogue
 from publish.figures import schema_problem
-from publish.results import DocsError
+from publish.results import DocsError, read_json_object
 
 
 def _fixes_schema() -> dict[str, Any]:
@@ -48,15 +47,7 @@ def _fixes_schema() -> dict[str, Any]:
 
 def read_fixes(path: Path) -> dict[str, Any]:
     """Read a ``capifsec fixes --json`` file; :class:`DocsError` if it is unreadable or not JSON."""
-    try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as problem:
-        raise DocsError(f"{path}: cannot read: {problem}") from None
-    except json.JSONDecodeError as problem:
-        raise DocsError(f"{path}: not JSON: {problem}") from None
-    if not isinstance(document, dict):
-        raise DocsError(f"{path}: expected a JSON object from 'capifsec fixes --json'")
-    return document
+    return read_json_object(path, "fixes")
 
 
 def check_fixes(catalogue: Catalogue, document: Mapping[str, Any]) -> None:

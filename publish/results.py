@@ -49,8 +49,9 @@ def _results_schema() -> dict[str, Any]:
     )
 
 
-def read_results(path: Path) -> dict[str, Any]:
-    """Read a ``capifsec verify --json`` file; :class:`DocsError` if it is unreadable or not JSON."""
+def read_json_object(path: Path, command: str) -> dict[str, Any]:
+    """Read the JSON object a ``capifsec COMMAND --json`` run wrote; :class:`DocsError` if the file is
+    unreadable, not JSON or not an object."""
     try:
         document = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as problem:
@@ -58,8 +59,13 @@ def read_results(path: Path) -> dict[str, Any]:
     except json.JSONDecodeError as problem:
         raise DocsError(f"{path}: not JSON: {problem}") from None
     if not isinstance(document, dict):
-        raise DocsError(f"{path}: expected a JSON object from 'capifsec verify --json'")
+        raise DocsError(f"{path}: expected a JSON object from 'capifsec {command} --json'")
     return document
+
+
+def read_results(path: Path) -> dict[str, Any]:
+    """Read a ``capifsec verify --json`` file; :class:`DocsError` if it is unreadable or not JSON."""
+    return read_json_object(path, "verify")
 
 
 def check_results(catalogue: Catalogue, results: Mapping[str, Any]) -> None:
