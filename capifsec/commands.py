@@ -184,7 +184,8 @@ def run_fixes(arguments: argparse.Namespace, console: Console) -> int:
     costs = document["costs"]
     console.print(
         f"\n{len(document['fixes'])} cell(s) not proved; {costs['designs']} design(s) verified "
-        f"({costs['invariants']} invariants, {costs['searches']} counterexample searches) "
+        f"({costs['invariants']} invariants, {costs['searches']} counterexample and "
+        f"{costs['witness_searches']} witness searches) "
         f"in {costs['seconds']:.1f} s"
     )
     if arguments.json:

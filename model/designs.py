@@ -57,15 +57,20 @@ Outcome = Refuted | Proved | WitnessLost | Undecided
 
 @dataclass
 class Costs:
-    """What the verification of designs cost: invariants inferred, bounded searches, designs compiled."""
+    """What the verification of designs cost: invariants inferred, bounded searches for counterexamples
+    and for witness runs, reachability queries (is any honest run within the bound?), designs compiled."""
 
     invariants: int = 0
     searches: int = 0
+    witness_searches: int = 0
+    reachability_queries: int = 0
     designs: int = 0
 
     def add(self, other: Costs) -> None:
         self.invariants += other.invariants
         self.searches += other.searches
+        self.witness_searches += other.witness_searches
+        self.reachability_queries += other.reachability_queries
         self.designs += other.designs
 
 
@@ -80,6 +85,7 @@ class Design:
         self._counterexamples: dict[str, ConcreteRun | None] = {}
         self._gave_up: dict[str, str] = {}
         self._missing: dict[str, tuple[str, ...]] = {}
+        self._reached: dict[str, bool] = {}
 
     @property
     def system(self) -> System:
@@ -120,14 +126,34 @@ class Design:
         """The property's applicable witnesses that no honest run reaches (all of them when none applies)."""
         if property_id not in self._missing:
             witnesses = self.designs.catalogue.properties[property_id].witnesses
-            results = [self.verifier.witness(w) for w in witnesses]
-            applicable = [result for result in results if result.applicable]
-            missing = [result.id for result in applicable if not result.found]
-            self._missing[property_id] = tuple(missing if applicable else witnesses)
-            for result in results:
-                if result.found:
-                    self.designs.learn_witness_runs(result.id, [self.verifier.runs[result.id]])
+            options = self.verifier.options
+            applicable = [w for w in witnesses if holds(self.designs.catalogue.witnesses[w].when, options)]
+            missing = tuple(w for w in applicable if not self.reaches(w))
+            self._missing[property_id] = missing if applicable else tuple(witnesses)
         return self._missing[property_id]
+
+    def reaches(self, witness_id: str) -> bool:
+        """Whether an honest run reaches the (applicable) witness: a known run that still does, or one
+        searched for here (and then known)."""
+        if witness_id not in self._reached:
+            options = self.verifier.options
+            known = any(run.still(options) for run in self.designs.witness_runs.get(witness_id, []))
+            if not known and self._reachable(witness_id):
+                self.designs.costs.witness_searches += 1
+                known = self.verifier.witness(witness_id).found
+                if known:
+                    self.designs.learn_witness_runs(witness_id, [self.verifier.runs[witness_id]])
+            self._reached[witness_id] = known
+        return self._reached[witness_id]
+
+    def _reachable(self, witness_id: str) -> bool:
+        """Whether an honest run of at most the witness bound reaches the witness, on the small witness
+        deployment or the full one (one query each; :meth:`ProfileVerifier.witness` then finds the
+        canonical run)."""
+        self.designs.costs.reachability_queries += 1
+        goal = self.system.expand(self.designs.catalogue.witnesses[witness_id].goal)
+        depth = self.verifier.bounds.witness_depth
+        return any(self.verifier.searcher(d).reaches_within(goal, depth) for d in ("witness", "honest"))
 
 
 class Designs:

@@ -460,6 +460,12 @@ class GroundUnrolling:
         self._last = (assumptions, self.solver.model()) if found else None
         return found
 
+    def reaches_within(self, goal: Formula, max_depth: int, honest_only: bool = False) -> bool:
+        """Whether a run of at most ``max_depth`` steps ends where ``goal`` holds (one query)."""
+        literals = [self._goal(goal, depth, honest_only) for depth in range(max_depth + 1)]
+        assumptions = [z3.Or([literal for literal, _ in literals]), literals[0][1]]
+        return is_sat(self.solver, assumptions)
+
     def shortest(self, goal: Formula, max_depth: int, honest_only: bool = False) -> int | None:
         """The least depth (up to ``max_depth``) at which a run reaches ``goal``."""
         for depth in range(max_depth + 1):
