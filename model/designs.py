@@ -11,16 +11,17 @@ every design they still run in) and the honest runs of each witness.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from model.catalogue import Catalogue, holds
 from model.concrete import ConcreteRun
-from model.houdini import Prover
+from model.houdini import Invariant, Prover, houdini
 from model.regions import Forms, KnownRun, action_form
 from model.solver import SolverError
-from model.syntax import Not
-from model.system import System, compile_system
+from model.syntax import Formula, Not
+from model.system import CompiledAction, System, compile_system
+from model.templates import Candidate, candidates
 from model.verify import Bounds, ProfileVerifier, Verdict
 
 
@@ -56,14 +57,28 @@ Outcome = Refuted | Proved | WitnessLost | Undecided
 
 
 @dataclass
+class KnownInvariant:
+    """An invariant inferred for one compiled system: the forms of its actions, its axioms, the clauses."""
+
+    forms: Mapping[str, Any]
+    axioms: tuple[Formula, ...]
+    kept: tuple[Candidate, ...]
+    proved: set[str]
+    """the properties it implied in its own design"""
+
+
+@dataclass
 class Costs:
     """What the verification of designs cost: invariants inferred, bounded searches for counterexamples
-    and for witness runs, reachability queries (is any honest run within the bound?), designs compiled."""
+    and for witness runs, reachability queries (is any honest run within the bound?), known invariants
+    checked for reuse and reused, designs compiled."""
 
     invariants: int = 0
     searches: int = 0
     witness_searches: int = 0
     reachability_queries: int = 0
+    reuse_checks: int = 0
+    reused: int = 0
     designs: int = 0
 
     def add(self, other: Costs) -> None:
@@ -71,6 +86,8 @@ class Costs:
         self.searches += other.searches
         self.witness_searches += other.witness_searches
         self.reachability_queries += other.reachability_queries
+        self.reuse_checks += other.reuse_checks
+        self.reused += other.reused
         self.designs += other.designs
 
 
@@ -81,6 +98,9 @@ class Design:
         self.designs = designs
         self.verifier = ProfileVerifier(designs.catalogue, profile, overrides=options, bounds=designs.bounds)
         self._prover: Prover | None = None
+        self._own_index = -1
+        self.reuse: dict[int, Prover | None] = {}
+        """known invariants (by index) checked for this design: a prover where still inductive"""
         self._proved: dict[str, bool] = {}
         self._counterexamples: dict[str, ConcreteRun | None] = {}
         self._gave_up: dict[str, str] = {}
@@ -92,16 +112,27 @@ class Design:
         return self.verifier.system
 
     def proves(self, property_id: str) -> bool:
-        """Whether the inductive invariant of this design implies the property."""
+        """Whether an inductive invariant implies the property: one that proved it for another design
+        and is still inductive here (:meth:`Designs.reused_invariant`), else this design's own."""
         if property_id not in self._proved:
-            if self._prover is None:
-                self.designs.costs.invariants += 1
-                verifier = self.verifier
-                invariant = verifier.invariant()
-                self._prover = Prover(verifier.system, verifier.translator, invariant, verifier.settings)
-            formula = self.designs.catalogue.properties[property_id].formula
-            self._proved[property_id] = self._prover.implies(self.system.expand(formula))
+            goal = self.system.expand(self.designs.catalogue.properties[property_id].formula)
+            reused = self.designs.reused_invariant(self, property_id)
+            if reused is not None and reused.implies(goal):
+                self._proved[property_id] = True
+            else:
+                self._proved[property_id] = self._own_prover().implies(goal)
+                if self._proved[property_id]:
+                    self.designs.invariants[self._own_index].proved.add(property_id)
         return self._proved[property_id]
+
+    def _own_prover(self) -> Prover:
+        if self._prover is None:
+            self.designs.costs.invariants += 1
+            verifier = self.verifier
+            invariant = verifier.invariant()
+            self._own_index = self.designs.learn_invariant(self.system, invariant)
+            self._prover = Prover(verifier.system, verifier.translator, invariant, verifier.settings)
+        return self._prover
 
     def counterexample(self, property_id: str) -> ConcreteRun | None:
         """A shortest counterexample run within the bound, or None (see :meth:`gave_up`)."""
@@ -166,6 +197,7 @@ class Designs:
         self.costs = Costs()
         self.refutations: dict[str, list[KnownRun]] = {}
         self.witness_runs: dict[str, list[KnownRun]] = {}
+        self.invariants: list[KnownInvariant] = []
         self._by_system: dict[Any, Design] = {}
         self._by_options: dict[tuple[str, ...], Design] = {}
 
@@ -204,6 +236,51 @@ class Designs:
         refutation = KnownRun(run, formula, holds=False, forms=self.forms)
         self.refutations.setdefault(property_id, []).append(refutation)
         return Refuted(refutation)
+
+    def learn_invariant(self, system: System, invariant: Invariant) -> int:
+        """Keep an invariant inferred for ``system`` (for :meth:`reused_invariant`); its index."""
+        forms = {action.id: action_form(action) for action in system.actions}
+        self.invariants.append(KnownInvariant(forms, system.axioms, invariant.kept, set()))
+        return len(self.invariants) - 1
+
+    def reused_invariant(self, design: Design, property_id: str) -> Prover | None:
+        """A prover for an invariant that proved ``property_id`` for another design and is inductive
+        for ``design`` too, or None.
+
+        An invariant stays inductive under the actions whose compiled form is unchanged (same axioms),
+        so Houdini checks it under the changed actions only (the known invariant with the fewest); it
+        is used when none of its clauses drops. It must be made of candidates ``design`` has itself,
+        so that what it proves the design's own invariant proves too (Houdini keeps the largest
+        inductive subset of the candidates)."""
+        system = design.system
+        sources = [i for i, known in enumerate(self.invariants) if property_id in known.proved]
+        if not sources:
+            return None
+        forms = {action.id: action_form(action) for action in system.actions}
+        own = {candidate.formula for candidate in candidates(system)}
+        best: tuple[int, list[CompiledAction]] | None = None
+        for index in sources:
+            known = self.invariants[index]
+            if known.axioms != system.axioms or not all(c.formula in own for c in known.kept):
+                continue
+            changed = [a for a in system.actions if known.forms.get(a.id) != forms[a.id]]
+            if best is None or len(changed) < len(best[1]):
+                best = (index, changed)
+        if best is None:
+            return None
+        index, changed = best
+        if index not in design.reuse:
+            self.costs.reuse_checks += 1
+            kept = self.invariants[index].kept
+            verifier = design.verifier
+            under_changed = replace(system, actions=tuple(changed))
+            checked = houdini(under_changed, verifier.translator, kept, verifier.settings)
+            inductive = len(checked.kept) == len(kept)
+            self.costs.reused += inductive
+            design.reuse[index] = (
+                Prover(system, verifier.translator, checked, verifier.settings) if inductive else None
+            )
+        return design.reuse[index]
 
     def learn_witness_runs(self, witness_id: str, runs: list[ConcreteRun]) -> None:
         known = self.witness_runs.setdefault(witness_id, [])
