@@ -113,6 +113,12 @@ def parser() -> argparse.ArgumentParser:
         help="where results, fixes and the replay report go (default out/check)",
     )
     _json(check, "the verify results with the replay totals (member 'replay')")
+    check.add_argument(
+        "--no-fixes",
+        dest="fixes",
+        action="store_false",
+        help="skip the minimal fixes (capifsec docs then computes them when it needs them)",
+    )
     _workers(check)
     _max_changes(check)
     _spec_dir(check)

@@ -201,19 +201,23 @@ def run_check(arguments: argparse.Namespace, console: Console) -> int:
     out.mkdir(parents=True, exist_ok=True)
     properties = list(catalogue.properties)
     results = verified(catalogue, Job(list(catalogue.profiles)), arguments.workers, console)
-    fixes = computed_fixes(catalogue, None, None, arguments, console)
+    fixes = computed_fixes(catalogue, None, None, arguments, console) if arguments.fixes else None
     print_results(results, properties, fixes, console)
     results_path, fixes_path, report = out / "results.json", out / "fixes.json", out / "replay.json"
     failed = results.pop("failed")
     write_json(str(results_path), results)
-    write_json(str(fixes_path), fixes)
+    if fixes is None:
+        fixes_path.unlink(missing_ok=True)  # an earlier run's fixes would not match these results
+    else:
+        write_json(str(fixes_path), fixes)
     console.print(f"\n[bold]Replaying the traces of {results_path} against the implementation[/]")
     from replay import main as replay_main  # noqa: PLC0415  (see capifsec.cli)
 
     replayed = replay_main([str(results_path), "--json", str(report)])
     if replayed == USAGE_ERROR:
         return USAGE_ERROR
-    console.print(f"results: {results_path}; minimal fixes: {fixes_path}; replay report: {report}")
+    written = f"; minimal fixes: {fixes_path}" if fixes is not None else ""
+    console.print(f"results: {results_path}{written}; replay report: {report}")
     if arguments.json:
         write_json(arguments.json, {**results, "replay": read_json(report)["totals"]})
     return max(1 if failed else 0, replayed)

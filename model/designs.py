@@ -1,11 +1,20 @@
 """Designs: full option assignments, verified as :mod:`model.verify` verifies a profile, each at most
 once, and what they teach about their neighbours.
 
-A :class:`Design` is verified lazily (the inductive invariant once for all properties; a
-counterexample or the witnesses of one property when asked). :class:`Designs` keeps one design per
-distinct compiled system (option values that compile to the same system share it), and every run it
-has seen as a :class:`~model.regions.KnownRun`: the counterexamples of each property (refutations of
-every design they still run in) and the honest runs of each witness.
+A :class:`Design` is verified lazily (an inductive invariant once for all properties; a counterexample
+or the witnesses of one property when asked). :class:`Designs` keeps one design per distinct compiled
+system (option values that compile to the same system share it), and reuses what it has learnt:
+
+* every counterexample as a :class:`~model.regions.KnownRun`, a refutation of every design it still
+  runs in (decided by replay, no solver);
+* every honest run of a witness, which reaches it in every design it still runs in; only a witness no
+  known run reaches is searched for, after one reachability query per deployment says a run exists;
+* every invariant, with the properties it proved: one that proved a property for another design is
+  checked under this design's changed actions only (it stays inductive under the unchanged ones), and
+  proves the property here too when none of its clauses drops.
+
+The verdicts are those of :mod:`model.verify`: a reused invariant is made of the design's own candidates,
+so what it proves the design's own invariant proves too.
 """
 
 from __future__ import annotations
@@ -71,7 +80,7 @@ class KnownInvariant:
 class Costs:
     """What the verification of designs cost: invariants inferred, bounded searches for counterexamples
     and for witness runs, reachability queries (is any honest run within the bound?), known invariants
-    checked for reuse and reused, designs compiled."""
+    checked for reuse and reused, union systems verified (:mod:`model.space`), designs compiled."""
 
     invariants: int = 0
     searches: int = 0
@@ -79,6 +88,7 @@ class Costs:
     reachability_queries: int = 0
     reuse_checks: int = 0
     reused: int = 0
+    unions: int = 0
     designs: int = 0
 
     def add(self, other: Costs) -> None:
@@ -88,6 +98,7 @@ class Costs:
         self.reachability_queries += other.reachability_queries
         self.reuse_checks += other.reuse_checks
         self.reused += other.reused
+        self.unions += other.unions
         self.designs += other.designs
 
 
@@ -232,10 +243,14 @@ class Designs:
         if run is None:
             problem = design.gave_up(property_id)
             return Undecided() if problem is None else Undecided(f"the solver gave up: {problem}")
+        return Refuted(self.learn_refutation(property_id, run))
+
+    def learn_refutation(self, property_id: str, run: ConcreteRun) -> KnownRun:
+        """Keep a counterexample to the property (a refutation of every design it still runs in)."""
         formula = self.catalogue.properties[property_id].formula
         refutation = KnownRun(run, formula, holds=False, forms=self.forms)
         self.refutations.setdefault(property_id, []).append(refutation)
-        return Refuted(refutation)
+        return refutation
 
     def learn_invariant(self, system: System, invariant: Invariant) -> int:
         """Keep an invariant inferred for ``system`` (for :meth:`reused_invariant`); its index."""

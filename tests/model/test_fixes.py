@@ -5,14 +5,16 @@ verifier."""
 from __future__ import annotations
 
 from itertools import combinations
+from typing import Any
 
 import pytest
 
 from model.catalogue import Catalogue
-from model.designs import Designs, Proved, Refuted, Undecided
-from model.fixes import CellFixes, CellSearch, minimal_fixes
+from model.designs import Costs, Designs, Proved, Refuted, Undecided
+from model.fixes import SEARCHED, CellFixes, CellSearch, fixes_document, minimal_fixes
 from model.solver import SolverSettings
-from model.verify import ProfileVerifier, Verdict
+from model.verify import ProfileReport, ProfileVerifier, Verdict
+from tests.conftest import FIXES_MAX_CHANGES
 
 REVOCATION_FIXES = [
     (("home-ccf-resolution", "invoker-supplied-validated"), ("revocation-propagation", "capif6-notify")),
@@ -83,21 +85,36 @@ def test_designs_that_compile_alike_are_verified_once(catalogue: Catalogue, desi
     assert designs.design("sol13-psk", other) is designs.design("sol13-psk", base)
 
 
-def test_fixes_of_a_profile_in_two_workers_match_one(catalogue: Catalogue) -> None:
-    cells, costs = minimal_fixes(catalogue, ["opencapif-observed", "cr-method-update"], workers=2)
-    assert {(c.profile, c.property) for c in cells} == {
-        ("opencapif-observed", p)
-        for p in (
-            "provider-policy",
-            "invoker-authentication",
-            "token-scope",
-            "token-subject",
-            "negotiated-method",
-        )
+def test_every_failing_cell_of_the_catalogue_has_its_fixes(
+    catalogue_fixes: dict[str, Any], full_run: dict[str, ProfileReport]
+) -> None:
+    """The session's fixes of the whole catalogue (two worker processes) cover exactly the cells the
+    ordinary verifier does not prove, each with its verdict; opencapif-observed's token-subject is fixed
+    by binding the token to its client."""
+    failing = {
+        (r.profile, r.property): str(r.verdict)
+        for report in full_run.values()
+        for r in report.properties
+        if r.verdict in SEARCHED
     }
-    subject = next(c for c in cells if c.property == "token-subject")
-    assert (("token-client-binding", "bound"),) in subject.fixes
-    assert costs.invariants >= 2
+    assert {(c["profile"], c["property"]): c["verdict"] for c in catalogue_fixes["fixes"]} == failing
+    subject = next(
+        c
+        for c in catalogue_fixes["fixes"]
+        if (c["profile"], c["property"]) == ("opencapif-observed", "token-subject")
+    )
+    assert {"token-client-binding": "bound"} in subject["minimal_fixes"]
+    assert catalogue_fixes["costs"]["invariants"] >= 2
+
+
+def test_a_profile_searched_alone_in_two_workers_matches_the_catalogue(
+    catalogue: Catalogue, catalogue_fixes: dict[str, Any]
+) -> None:
+    cells, _ = minimal_fixes(
+        catalogue, ["opencapif-observed", "cr-method-update"], max_changes=FIXES_MAX_CHANGES, workers=2
+    )
+    alone = fixes_document(cells, Costs(), 0.0)["fixes"]
+    assert alone == [c for c in catalogue_fixes["fixes"] if c["profile"] == "opencapif-observed"]
 
 
 def test_a_design_the_solver_gives_up_on_is_an_open_end_not_a_crash(catalogue: Catalogue) -> None:

@@ -1,5 +1,6 @@
 """Shared fixtures for the tests of what people read: the shipped catalogue, real results and fixes of
-two small profiles, and a strict mkdocs build of the site."""
+two small profiles (the fixes taken from the session's fixes of the whole catalogue), and a strict
+mkdocs build of the site."""
 
 from __future__ import annotations
 
@@ -13,10 +14,10 @@ from typing import Any
 import pytest
 
 from model.catalogue import Catalogue, load_catalogue
-from model.fixes import fixes_document, minimal_fixes
 from model.report import results_json
 from model.runner import Job, verify
 from publish import write_site
+from tests.conftest import fixes_of_profiles
 
 SPEC = Path(__file__).resolve().parents[2] / "spec"
 ROOT = SPEC.parent
@@ -37,10 +38,9 @@ def results(catalogue: Catalogue) -> dict[str, Any]:
 
 
 @pytest.fixture(scope="session")
-def fixes(catalogue: Catalogue) -> dict[str, Any]:
+def fixes(catalogue_fixes: dict[str, Any]) -> dict[str, Any]:
     """Real minimal fixes of the same two profiles."""
-    cells, costs = minimal_fixes(catalogue, ["opencapif-observed", "sol2-capif8"], workers=1)
-    return fixes_document(cells, costs, 0.0)
+    return fixes_of_profiles(catalogue_fixes, ["opencapif-observed", "sol2-capif8"])
 
 
 def build_site(

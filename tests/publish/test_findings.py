@@ -7,11 +7,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
-import pytest
-
 from model.catalogue import Catalogue
-from model.fixes import fixes_document, minimal_fixes
 from model.syntax import relations_used
+from tests.conftest import FIXES_MAX_CHANGES
 
 from .conftest import ROOT
 
@@ -39,8 +37,6 @@ def _findings(catalogue: Catalogue) -> list[tuple[str, str, set[str], set[str]]]
     return found
 
 
-MAX_CHANGES = 2
-"""The search is bounded here to keep the suite lean (the full one is benchmarks/bench_fixes.py)."""
 BEYOND_THE_BOUND = {
     ("ki2-conclusion", "negotiated-method"),
     ("ki2-conclusion", "revocation"),
@@ -48,25 +44,20 @@ BEYOND_THE_BOUND = {
     ("cr-interconnect", "negotiated-method"),
     ("cr-interconnect", "revocation"),
 }
-"""The findings whose every fix takes more than ``MAX_CHANGES`` option changes (computed: asserted below)."""
-
-
-@pytest.fixture(scope="module")
-def computed(catalogue: Catalogue) -> dict[str, Any]:
-    profiles = sorted({profile for profile, *_ in _findings(catalogue)}, key=list(catalogue.profiles).index)
-    cells, costs = minimal_fixes(catalogue, profiles, max_changes=MAX_CHANGES, workers=2)
-    return fixes_document(cells, costs, 0.0)
+"""The findings whose every fix takes more than ``FIXES_MAX_CHANGES`` option changes (the bound of the
+session's search, tests/conftest.py; computed: asserted below)."""
 
 
 def test_every_cause_named_on_the_findings_page_is_part_of_a_computed_fix(
-    catalogue: Catalogue, computed: dict[str, Any]
+    catalogue: Catalogue, catalogue_fixes: dict[str, Any]
 ) -> None:
     findings = _findings(catalogue)
     assert len(findings) >= 15
     for profile, prop, options, checks in findings:
-        cell = next(c for c in computed["fixes"] if c["profile"] == profile and c["property"] == prop)
+        cell = next(c for c in catalogue_fixes["fixes"] if c["profile"] == profile and c["property"] == prop)
         changed = {option for fix in cell["minimal_fixes"] for option in fix}
         if (profile, prop) in BEYOND_THE_BOUND:
+            assert cell["searched_up_to"] == FIXES_MAX_CHANGES
             assert not changed, (profile, prop, changed)
             continue
         assert changed, (profile, prop)

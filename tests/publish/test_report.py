@@ -14,21 +14,20 @@ from docx import Document
 
 from capifsec.cli import main
 from model.catalogue import Catalogue
-from model.fixes import fixes_document, minimal_fixes
 from model.report import results_json
 from model.runner import Job, verify
 from publish.diff import diff_lines, profile_diff
 from publish.report import report_content, write_report
 from publish.report.content import Figure, Numbered, open_points
+from tests.conftest import fixes_of_profiles
 
 PROFILES = ["opencapif-observed", "ts33122-rel18"]
 
 
 @pytest.fixture(scope="module")
-def documents(catalogue: Catalogue) -> tuple[dict[str, Any], dict[str, Any]]:
+def documents(catalogue: Catalogue, catalogue_fixes: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
     results = results_json(verify(catalogue, Job(PROFILES), workers=2))
-    cells, costs = minimal_fixes(catalogue, PROFILES, workers=1)
-    return results, fixes_document(cells, costs, 0.0)
+    return results, fixes_of_profiles(catalogue_fixes, PROFILES)
 
 
 def _violated(results: dict[str, Any]) -> list[dict[str, Any]]:
