@@ -1,6 +1,6 @@
 """The ``capifsec`` command line. It parses arguments and dispatches; the work lives in the packages.
 
-    capifsec check [--out DIR] [--json FILE]   (verify every profile, fixes, replay its traces)
+    capifsec check [--out DIR] [--json FILE] [--no-fixes]   (verify every profile, fixes, replay its traces)
     capifsec verify [--profile P]... [--property X]... [--option ID=VALUE]... [--json FILE] [--fixes]
                     [--invariant] [--no-hints]
     capifsec fixes [--profile P]... [--property X]... [--json FILE]

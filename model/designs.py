@@ -80,7 +80,7 @@ class KnownInvariant:
 class Costs:
     """What the verification of designs cost: invariants inferred, bounded searches for counterexamples
     and for witness runs, reachability queries (is any honest run within the bound?), known invariants
-    checked for reuse and reused, union systems verified (:mod:`model.space`), designs compiled."""
+    checked for reuse and reused, designs compiled."""
 
     invariants: int = 0
     searches: int = 0
@@ -88,7 +88,6 @@ class Costs:
     reachability_queries: int = 0
     reuse_checks: int = 0
     reused: int = 0
-    unions: int = 0
     designs: int = 0
 
     def add(self, other: Costs) -> None:
@@ -98,7 +97,6 @@ class Costs:
         self.reachability_queries += other.reachability_queries
         self.reuse_checks += other.reuse_checks
         self.reused += other.reused
-        self.unions += other.unions
         self.designs += other.designs
 
 
