@@ -203,7 +203,7 @@ class Scenario:
         return lambda: invoker.invoke(negotiated, RESOURCE, token=token)
 
     def _update_methods(self) -> str:
-        self._deployment.update_methods("psk", [SecurityMethod.PKI])
+        self._deployment.update_methods("psk", [SecurityMethod.PKI], propagate=True)
         return "AEF reconfigured, then PUT published-apis/.../service-apis/{apiId} by the APF"
 
     def _old_method(self) -> str:

@@ -232,7 +232,7 @@ class _Provider:
 
     def set_methods(self, aef_id: str, interface: str, methods: frozenset[SecurityMethod]) -> None:
         if aef_id == self.deployment.aef.config.aef_id:
-            self.deployment.update_methods(interface, methods)
+            self.deployment.update_methods(interface, methods, propagate=True)  # the trace's one step
             return
         extra = next(item for item in self.further + self.attackers if item.service.config.aef_id == aef_id)
         extra.set_methods(interface, methods)

@@ -11,6 +11,7 @@ entry, and a fetch that was in flight when it happened is not stored (a generati
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 import urllib.parse
@@ -28,6 +29,7 @@ from impl.apitypes.problems import ProblemError
 from impl.apitypes.security import SecurityInformation, SecurityNotification, ServiceSecurity
 from impl.http import ClientResponse, HttpClientError, HttpsClient
 from impl.pki import PkiError, load_certificate_pem
+from impl.settings import SecurityInfoCaching
 from impl.tls import ClientTls, TlsError
 from impl.tokens import ScopeEntry, ScopeSyntax, ScopeSyntaxError, parse_scope
 from impl.tokens.scope import scope_grants
@@ -38,8 +40,20 @@ InterfaceKey = tuple[str, int | None, str]
 _WITH_EVERYTHING = {"authenticationInfo": "true", "authorizationInfo": "true"}
 HOME_CCF_QUERY = "ccf-id"
 DEFAULT_LIFETIME = 60.0
-"""Seconds an answer of the CCF is used before it is asked again (the bounded default until the
-catalogue's caching option is a setting)."""
+"""Seconds an answer about an invoker is kept under ``security-info-caching=lifetime``."""
+
+
+def kept_for(caching: SecurityInfoCaching, lifetime: float = DEFAULT_LIFETIME) -> float:
+    """How many seconds an answer about an invoker is used before it is asked again, as
+    ``security-info-caching`` says (contribution 001 6.X.3.1 "if the AEF does not have a security
+    information"): ``until-revoked`` for ever (a revocation drops it, a check-authentication asks
+    again), ``per-authentication`` not at all, ``lifetime`` ``lifetime`` seconds (so that what was
+    missed, a notification lost on the way, say, stops counting after a bounded time)."""
+    if caching is SecurityInfoCaching.UNTIL_REVOKED:
+        return math.inf
+    if caching is SecurityInfoCaching.PER_AUTHENTICATION:
+        return 0.0
+    return lifetime
 
 
 class CcfUnavailableError(Exception):
@@ -182,8 +196,7 @@ class SecurityInformationSource(Protocol):
 
 class SecurityInfoCache:
     """Per-invoker security information, filled from the CCF on demand, each answer kept at most
-    ``lifetime`` seconds (so that what the AEF missed, a notification lost on the way, say, stops
-    counting after a bounded time); ``clock`` is monotonic seconds."""
+    ``lifetime`` seconds (:func:`kept_for`; 0: asked again every time); ``clock`` is monotonic seconds."""
 
     def __init__(
         self,
@@ -192,8 +205,8 @@ class SecurityInfoCache:
         lifetime: float = DEFAULT_LIFETIME,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        if lifetime <= 0:
-            raise ValueError("the lifetime of cached security information must be positive")
+        if not lifetime >= 0:
+            raise ValueError("the lifetime of cached security information must be at least zero")
         self._ccf = ccf
         self._lifetime = lifetime
         self._clock = clock

@@ -26,7 +26,7 @@ from impl.aef.hello_api import API_NAME, add_hello_routes, hello_api_description
 from impl.aef.interfaces import AefInterface, InterfaceSpec, interface_tls
 from impl.aef.revocations import RevocationList
 from impl.aef.security_api import RevokeAuthorization, add_check_authentication, api_names_by_id
-from impl.aef.security_info import DEFAULT_LIFETIME, CcfSecurityClient, SecurityInfoCache
+from impl.aef.security_info import DEFAULT_LIFETIME, CcfSecurityClient, SecurityInfoCache, kept_for
 from impl.apitypes.enums import RevocationCause, SecurityMethod
 from impl.apitypes.reader import JsonObject
 from impl.apitypes.security import SecurityNotification
@@ -60,7 +60,8 @@ class AefConfig:
     ``peer_ca_certificates`` the CAs of the providers its CCF is interconnected with, trusted for the
     client certificates of their invokers on CAPIF-2e (TS 23.222 clause 8.25; which certificate
     authenticates which invoker is still decided by the security information from its CCF);
-    ``security_info_lifetime`` how many seconds an answer of the CCF about an invoker is used.
+    ``security_info_lifetime`` how many seconds an answer of the CCF about an invoker is used under
+    ``security-info-caching=lifetime``.
     """
 
     aef_id: str
@@ -106,7 +107,9 @@ class AefService(Service):
             server_name=config.ccf.server_name,
             ccf_id=config.ccf_id,
         )
-        self._cache = SecurityInfoCache(self._ccf, lifetime=config.security_info_lifetime)
+        self._cache = SecurityInfoCache(
+            self._ccf, lifetime=kept_for(config.settings.security_info_caching, config.security_info_lifetime)
+        )
         self._revocations = RevocationList()
         self._api_ids: dict[str, str] = {}
         self._api_ids_lock = threading.Lock()

@@ -225,7 +225,11 @@ class SecurityService:
         for index, information in enumerate(request.security_info):
             pointer = f"/securityInfo/{index}"
             target = _usable_target(information, published, usable, pointer)
-            method = select_method(information.pref_security_methods, target.supported)
+            method = select_method(
+                information.pref_security_methods,
+                target.supported,
+                self._parts.settings.method_selection_rule,
+            )
             if method is None:
                 offered = ", ".join(sorted(target.supported)) or "none"
                 reason = f"no preferred method is supported by AEF {target.aef_id} (it supports: {offered})"

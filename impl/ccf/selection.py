@@ -13,8 +13,11 @@ Decisions where the specifications leave a choice:
   can use the methods that interface offers in every covered API.
 * PSK needs an interface to bind AEFPSK to (Annex A.1 ``P0``): a profile with only ``domainName``,
   or an interface the KDF cannot encode, does not offer PSK.
-* The chosen method is the first of the invoker's preferences the target supports; when none is,
-  nothing is selected (the caller refuses the request).
+* Among the methods both the invoker prefers and the target supports, ``method-selection-rule``
+  decides: ``invoker-order`` takes the first in the invoker's order; ``any-common`` ignores that order
+  (as ETSI OpenCAPIF does, taking an element of the set intersection) and takes the first in the
+  order of TS 29.222 ``SecurityMethod`` (PSK, PKI, OAUTH), so the same request always gets the same
+  answer. When no method is common, nothing is selected (the caller refuses the request).
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from impl.aefpsk import AefpskInputError, ServiceApiInterface
 from impl.apitypes.enums import SecurityMethod
 from impl.apitypes.publish import AefProfile, InterfaceDescription, ServiceAPIDescription
 from impl.apitypes.security import SecurityInformation
+from impl.settings import MethodSelectionRule
 
 
 class AmbiguousInterfaceError(ValueError):
@@ -106,7 +110,12 @@ def psk_interface(interface: InterfaceDescription) -> ServiceApiInterface | None
 
 
 def select_method(
-    preferred: Sequence[SecurityMethod], supported: frozenset[SecurityMethod]
+    preferred: Sequence[SecurityMethod],
+    supported: frozenset[SecurityMethod],
+    rule: MethodSelectionRule = MethodSelectionRule.INVOKER_ORDER,
 ) -> SecurityMethod | None:
-    """The first preferred method the target supports, or None (TS 33.122 clause 6.3.1.2)."""
-    return next((method for method in preferred if method in supported), None)
+    """A method both preferred and supported, chosen by ``rule`` (module docstring), or None
+    (TS 33.122 clause 6.3.1.2)."""
+    order = preferred if rule is MethodSelectionRule.INVOKER_ORDER else tuple(SecurityMethod)
+    common = frozenset(preferred) & supported
+    return next((method for method in order if method in common), None)

@@ -46,7 +46,7 @@ from impl.http import HttpsClient
 from impl.interconnect import Agreement, InterconnectConfig, InterconnectedCcfService
 from impl.invoker import ApiInvoker, CcfEndpoint
 from impl.lifecycle import Service
-from impl.settings import Capif8, Settings, log_unsafe
+from impl.settings import Capif8, MethodUpdatePropagation, Settings, log_unsafe
 from impl.store import Database, StoreError
 from impl.store.secrets import SecretPurpose
 from impl.tls import Capif1eClientTls, CertificateClientTls
@@ -368,12 +368,27 @@ class Deployment(Service):
     def hello_api_id(self) -> str:
         return self.api_id(HELLO_API)
 
-    def update_methods(self, interface_name: str, methods: Iterable[SecurityMethod]) -> None:
-        """Contribution 004: the AEF changes an interface's security methods, then the APF informs the
-        CCF by updating each published API (contexts using the old method become stale there)."""
+    def update_methods(
+        self, interface_name: str, methods: Iterable[SecurityMethod], *, propagate: bool | None = None
+    ) -> None:
+        """Contribution 004: the AEF changes an interface's security methods, and the APF informs the
+        CCF (:meth:`propagate_method_updates`): at once under ``method-update-propagation=immediate``;
+        under ``delayed`` only when :meth:`propagate_method_updates` is called, the CCF meanwhile
+        selecting the AEF's old methods (which the AEF refuses). ``propagate`` overrides the setting
+        (a replayed or demonstrated update that reaches the CCF in the same step)."""
         if self._apf is None:
             raise DeploymentError("the deployment is not running")
         self.aef.set_methods(interface_name, methods)
+        if propagate is None:
+            propagate = self.settings.method_update_propagation is MethodUpdatePropagation.IMMEDIATE
+        if propagate:
+            self.propagate_method_updates()
+
+    def propagate_method_updates(self) -> None:
+        """The APF updates each published API with the AEF's current methods (TS 29.222
+        Update_Service_API): contexts using a method the AEF no longer offers become stale at the CCF."""
+        if self._apf is None:
+            raise DeploymentError("the deployment is not running")
         for api_name in self.api_names:
             self._apf.update(self.api_id(api_name), self._description(api_name))
 

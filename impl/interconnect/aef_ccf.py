@@ -16,9 +16,13 @@
   CCF cannot be found or refuses, the AEF gets 404 (it has no security information to go by, and
   refuses the invoker), when it cannot be reached 503. Under
   ``access-policy-source=aef-ccf-fallback-home`` an API its own policy does not grant is asked of the
-  home CCF's policy (contribution 000 7.2.3). It asks afresh on every request: what it learnt is
-  recorded (which AEF got which invoker's information from which home CCF, so that a revocation
-  reaches it after a restart too), never served from a cache.
+  home CCF's policy (contribution 000 7.2.3). It asks afresh whenever its AEF asks, and keeps the
+  answer as ``security-info-caching`` says (:mod:`impl.interconnect.held`), to answer from while the
+  home CCF cannot be reached; which AEF got which invoker's information from which home CCF is
+  recorded, so that a revocation reaches it after a restart too.
+* **Drops what it keeps** of an invoker when the home CCF relays a new negotiation, or tells it that
+  it selected anew (``cache-update-invalidation=notify``; ``none`` keeps the old information, AEFPSK
+  included, until revoked or expired).
 * **Handles a revocation** from the invoker's home CCF: tells each AEF that got the invoker's
   information (``revoke-authorization``) and forgets it.
 * **Reports a revocation** by one of its AEFs of an invoker of another provider to the invoker's home
@@ -32,6 +36,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime
 
+from impl.aef.security_info import DEFAULT_LIFETIME, kept_for
 from impl.apitypes.enums import RevocationCause, SecurityMethod
 from impl.apitypes.problems import (
     AccessTokenError,
@@ -52,13 +57,16 @@ from impl.ccf.notifications import PendingNotification
 from impl.ccf.security_targets import resolve_or_none
 from impl.ccf.selection import select_method
 from impl.interconnect import store
-from impl.interconnect.client import PeerError, PeerRefusedError, PeerUnavailableError
+from impl.interconnect.client import PeerClient, PeerError, PeerRefusedError, PeerUnavailableError
+from impl.interconnect.held import HeldAnswers, HeldKey
 from impl.interconnect.messages import (
     AccessControlPolicyRequest,
     AccessTokenRelayRequest,
     RevocationNotification,
     RevocationRequest,
     SecurityInformationRequest,
+    SecurityInformationResponse,
+    SecurityInformationUpdate,
     SecurityMethodRequest,
     SecurityMethodResponse,
 )
@@ -95,9 +103,11 @@ class _Covered:
 class AefCcf:
     """The AEF's CCF's side of interconnection, over the core's parts and its peers."""
 
-    def __init__(self, parts: CoreParts, peers: Peers) -> None:
+    def __init__(self, parts: CoreParts, peers: Peers, *, held_for: float = DEFAULT_LIFETIME) -> None:
+        """``held_for``: seconds a home CCF's answer is kept under ``security-info-caching=lifetime``."""
         self._parts = parts
         self._peers = peers
+        self._held = HeldAnswers(kept_for(parts.settings.security_info_caching, held_for))
 
     # -- a relayed negotiation (CAPIF-6/6e)
 
@@ -106,6 +116,7 @@ class AefCcf:
         if not speaks_for(settings.home_ccf_resolution, peer, request.api_invoker_id):
             detail = f"CCF {peer.ccf_id} is not the home CCF of API invoker {request.api_invoker_id}"
             raise ForbiddenError(Cause.REQUEST_NOT_AUTHORIZED, detail)
+        self._held.drop(request.api_invoker_id, home_ccf_id=peer.ccf_id)  # what it negotiates replaces it
         ccf_id = self._parts.config.ccf_id
         with self._parts.database.transaction() as tx:
             published = [record.description for record in apis.apis_of_ccf(tx, ccf_id)]
@@ -123,7 +134,9 @@ class AefCcf:
             supported = target.supported
             if settings.interconnect_methods is InterconnectMethods.PSK_ONLY:
                 supported = supported & {SecurityMethod.PSK}
-            method = select_method(information.pref_security_methods, supported)
+            method = select_method(
+                information.pref_security_methods, supported, settings.method_selection_rule
+            )
             if method is None:
                 offered = ", ".join(sorted(supported)) or "none"
                 reason = f"no preferred method is supported by AEF {target.aef_id} (it supports: {offered})"
@@ -211,16 +224,7 @@ class AefCcf:
             methods = _offered_methods(here, aef_id)
         if not methods:
             raise NotFoundError(Cause.RESOURCE_NOT_FOUND, f"AEF {aef_id} offers no security method")
-        request = SecurityInformationRequest(api_invoker_id, aef_id, methods)
-        try:
-            answer = client.security_information(request)
-        except PeerRefusedError as refusal:  # the home CCF gives nothing: for the AEF, there is nothing
-            detail = f"the home CCF {home} gives no security information: {refusal.detail or refusal.code}"
-            raise NotFoundError(Cause.RESOURCE_NOT_FOUND, detail) from None
-        except PeerError as error:
-            raise peer_failure(error) from None
-        if answer.api_invoker_id != api_invoker_id:
-            raise peer_failure(PeerUnavailableError(home, "it answered for another API invoker"))
+        answer = self._answer(client, SecurityInformationRequest(api_invoker_id, aef_id, methods), home)
         agreement = client.agreement
         with self._parts.database.transaction() as tx:
             here = [
@@ -248,6 +252,31 @@ class AefCcf:
         return ServiceSecurity(
             security_info=tuple(items), notification_destination=answer.notification_destination
         )
+
+    def _answer(
+        self, client: PeerClient, request: SecurityInformationRequest, home: str
+    ) -> SecurityInformationResponse:
+        """The home CCF's answer, asked afresh (so that a re-negotiation is seen) and kept as
+        ``security-info-caching`` says; what is kept stands in while the home CCF cannot be reached.
+        A refusal by the home CCF drops what is kept of the invoker at that AEF."""
+        key = HeldKey(request.api_invoker_id, request.aef_id, home, tuple(sorted(request.security_methods)))
+        generation = self._held.generation(request.api_invoker_id)
+        try:
+            answer = client.security_information(request)
+        except PeerRefusedError as refusal:  # the home CCF gives nothing: for the AEF, there is nothing
+            self._held.drop(request.api_invoker_id, home_ccf_id=home, aef_id=request.aef_id)
+            detail = f"the home CCF {home} gives no security information: {refusal.detail or refusal.code}"
+            raise NotFoundError(Cause.RESOURCE_NOT_FOUND, detail) from None
+        except PeerError as error:
+            held = self._held.get(key)
+            if held is None:
+                raise peer_failure(error) from None
+            _LOG.warning("%s; answering from what is kept of %s", error, request.api_invoker_id)
+            return held
+        if answer.api_invoker_id != request.api_invoker_id:
+            raise peer_failure(PeerUnavailableError(home, "it answered for another API invoker"))
+        self._held.keep(key, answer, generation)
+        return answer
 
     def _covered(
         self,
@@ -298,12 +327,22 @@ class AefCcf:
             for entry in covered
         ]
 
+    def updated(self, peer: PeerCaller, update: SecurityInformationUpdate) -> None:
+        """The home CCF selected anew for the invoker at one of this CCF's AEFs
+        (``cache-update-invalidation=notify``): what is held of it from that CCF goes, and the AEF's
+        next question is answered afresh."""
+        if not speaks_for(self._parts.settings.home_ccf_resolution, peer, update.api_invoker_id):
+            detail = f"CCF {peer.ccf_id} is not the home CCF of API invoker {update.api_invoker_id}"
+            raise ForbiddenError(Cause.REQUEST_NOT_AUTHORIZED, detail)
+        self._held.drop(update.api_invoker_id, home_ccf_id=peer.ccf_id, aef_id=update.aef_id)
+
     # -- revocations
 
     def revoked(
         self, peer: PeerCaller, notification: RevocationNotification
     ) -> tuple[PendingNotification, ...]:
         """The home CCF voids an invoker's security information: tell the AEFs that got it."""
+        self._held.drop(notification.api_invoker_id, home_ccf_id=peer.ccf_id)
         with self._parts.database.transaction() as tx:
             aef_ids = store.fetched_by(tx, notification.api_invoker_id, peer.ccf_id)
             store.forget_fetches(tx, notification.api_invoker_id, peer.ccf_id)
@@ -328,6 +367,7 @@ class AefCcf:
         CCF without security context entries at that AEF); a home CCF that cannot be reached or
         refuses is logged (the denial here stands)."""
         cause = RevocationCause.UNEXPECTED_REASON
+        self._held.drop(api_invoker_id, aef_id=caller.id)
         with self._parts.database.transaction() as tx:
             homes = store.homes_fetched_from(tx, api_invoker_id, caller.id)
             if not homes:  # as for this CCF's own invokers: unknown at this AEF, whoever it is

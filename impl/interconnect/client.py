@@ -34,6 +34,7 @@ from impl.ccf.service.operations import (
     REVOCATION_NOTIFICATIONS,
     REVOCATION_REQUESTS,
     SECURITY_INFORMATION_REQUESTS,
+    SECURITY_INFORMATION_UPDATES,
     SECURITY_METHOD_REQUESTS,
 )
 from impl.http import ClientResponse, HttpClientError, HttpsClient
@@ -46,6 +47,7 @@ from impl.interconnect.messages import (
     RevocationRequest,
     SecurityInformationRequest,
     SecurityInformationResponse,
+    SecurityInformationUpdate,
     SecurityMethodRequest,
     SecurityMethodResponse,
 )
@@ -64,6 +66,7 @@ __all__ = [
     "REVOCATION_NOTIFICATIONS",
     "REVOCATION_REQUESTS",
     "SECURITY_INFORMATION_REQUESTS",
+    "SECURITY_INFORMATION_UPDATES",
     "SECURITY_METHOD_REQUESTS",
     "PeerClient",
     "PeerError",
@@ -221,6 +224,14 @@ class PeerClient(Closable):
         self._expect(
             "revocation notification",
             self._json("POST", REVOCATION_NOTIFICATIONS, notification.to_json()),
+            204,
+        )
+
+    def notify_update(self, update: SecurityInformationUpdate) -> None:
+        """Tell the AEF's CCF that the invoker's selection at that AEF changed (cache-update-invalidation)."""
+        self._expect(
+            "security information update",
+            self._json("POST", SECURITY_INFORMATION_UPDATES, update.to_json()),
             204,
         )
 

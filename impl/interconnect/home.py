@@ -65,11 +65,13 @@ from impl.interconnect.messages import (
     RevocationRequest,
     SecurityInformationRequest,
     SecurityInformationResponse,
+    SecurityInformationUpdate,
     SecurityMethodRequest,
 )
 from impl.interconnect.peers import PeerCaller, Peers, peer_failure
 from impl.interconnect.policy import home_may_use, home_usable_apis
 from impl.settings import (
+    CacheUpdateInvalidation,
     CrossDomainTokenIssuer,
     InfoReleaseCheck,
     InterconnectMethods,
@@ -184,7 +186,23 @@ class HomeCcf:
                     ),
                     *(entry.information for entry in store.remote_entries(tx, api_invoker_id)),
                 ]
+        self._invalidate(peer, api_invoker_id, {remote.target.aef_id for remote in targets})
         return request.answered(tuple(answered))
+
+    def _invalidate(self, peer: str, api_invoker_id: str, aef_ids: Iterable[str]) -> None:
+        """``cache-update-invalidation=notify``: the AEF's CCF drops what it keeps of the invoker for
+        those AEFs (its AEFs ask it again at check-authentication); a failure is logged (the new
+        selection stands; the AEF's CCF keeps the old information until revoked or expired)."""
+        if self._settings.cache_update_invalidation is not CacheUpdateInvalidation.NOTIFY:
+            return
+        client = self._peers.client(peer)
+        if client is None:
+            return
+        for aef_id in sorted(aef_ids):
+            try:
+                client.notify_update(SecurityInformationUpdate(api_invoker_id, aef_id))
+            except PeerError as error:
+                _LOG.warning("update of %s at %s not delivered: %s", api_invoker_id, aef_id, error)
 
     def _remote_targets(
         self, tx: Transaction, api_invoker_id: str, request: ServiceSecurity
@@ -254,7 +272,9 @@ class HomeCcf:
         selected = []
         for index, (information, remote) in enumerate(zip(request.security_info, targets, strict=True)):
             supported = self._offered(remote.target.supported)
-            method = select_method(information.pref_security_methods, supported)
+            method = select_method(
+                information.pref_security_methods, supported, self._settings.method_selection_rule
+            )
             if method is None:
                 pointer = f"/securityInfo/{index}"
                 offered = ", ".join(sorted(supported)) or "none"

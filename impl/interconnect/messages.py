@@ -16,6 +16,8 @@ Flows (request -> answer):
 * access control policy from the home CCF (8.25.2.14/15; 000 7.2.3):
   :class:`AccessControlPolicyRequest` -> :class:`AccessControlPolicyResponse`;
 * revocation of an invoker by its home CCF (8.25.2.13): :class:`RevocationNotification` -> 204;
+* a new selection for an invoker at a peer's AEF (``cache-update-invalidation=notify``):
+  :class:`SecurityInformationUpdate` -> 204;
 * revocation of an invoker's authorization by an AEF of the peer, reported to the home CCF
   (8.25.2.11/12): :class:`RevocationRequest` -> 204.
 """
@@ -259,3 +261,24 @@ class RevocationRequest:
             "apiIds": api_ids,
             "cause": str(self.cause),
         }
+
+
+@dataclass(frozen=True)
+class SecurityInformationUpdate:
+    """The home CCF tells the AEF's CCF that it selected anew for the invoker at that AEF (a new method
+    or a new AEFPSK, contribution 004's re-negotiation): what the AEF's CCF keeps of the invoker's
+    security information for that AEF is out of date (``cache-update-invalidation=notify``)."""
+
+    api_invoker_id: str
+    aef_id: str
+
+    @classmethod
+    def read(cls, value: object) -> SecurityInformationUpdate:
+        fields = Fields(value, "")
+        return cls(
+            api_invoker_id=fields.required("apiInvokerId", identifier),
+            aef_id=fields.required("aefId", identifier),
+        )
+
+    def to_json(self) -> JsonObject:
+        return {"apiInvokerId": self.api_invoker_id, "aefId": self.aef_id}

@@ -19,8 +19,9 @@ under the name its certificate gives.
 under ``/capifsec-interconnect/v1``: ``POST security-method-requests``,
 ``POST security-information-requests``, ``POST access-token-requests`` (refusals as
 ``AccessTokenErr``), ``POST access-control-policy-requests``, ``POST revocation-notifications``,
-``POST revocation-requests`` (:mod:`impl.interconnect.messages`). Every other operation of the role
-table is routed too (403, or 405 with ``Allow``).
+``POST revocation-requests``, ``POST security-information-updates``
+(:mod:`impl.interconnect.messages`). Every other operation of the role table is routed too (403, or
+405 with ``Allow``).
 """
 
 from __future__ import annotations
@@ -49,6 +50,7 @@ from impl.interconnect.messages import (
     RevocationNotification,
     RevocationRequest,
     SecurityInformationRequest,
+    SecurityInformationUpdate,
     SecurityMethodRequest,
 )
 from impl.interconnect.peers import PeerCaller, Peers
@@ -170,6 +172,7 @@ class Capif6Api:
             "home-policy": self.access_control_policy,
             "revocation-notify": self.revocation,
             "revocation-request": self.revocation_request,
+            "security-information-update": self.security_information_update,
         }
         unknown = set(replacing or {}) - set(handlers)
         if unknown:
@@ -241,4 +244,9 @@ class Capif6Api:
         invoker is notified before the answer."""
         pending = self._home.revoked_at_peer(peer, RevocationRequest.read(request.json()), now=self._clock())
         self._notifier.deliver(pending)
+        return Response.no_content()
+
+    def security_information_update(self, request: Request, peer: PeerCaller) -> Response:
+        """``cache-update-invalidation=notify``: the home CCF selected anew for an invoker at an AEF."""
+        self._aef_ccf.updated(peer, SecurityInformationUpdate.read(request.json()))
         return Response.no_content()

@@ -110,6 +110,7 @@ NON_STANDARD = {
     "Interconnection_Obtain_Access_Control_Policy": {Role.CCF},
     "Interconnection_Revoke_Authorization_Notify": {Role.CCF},
     "Interconnection_Revoke_Authorization": {Role.CCF},
+    "Interconnection_Security_Information_Update": {Role.CCF},
     "Record_Resource_Owner_Authorization": {Role.ROF},
     "Withdraw_Resource_Owner_Authorization": {Role.ROF},
 }
@@ -152,6 +153,7 @@ HANDLER_ANSWER = {
     "home-policy": 400,
     "revocation-notify": 400,
     "revocation-request": 400,
+    "security-information-update": 400,
     "record-authorization": 400,
     "withdraw-authorization": 404,  # no such authorization of this ROF
 }

@@ -11,6 +11,7 @@ from impl.apitypes.publish import ServiceAPIDescription
 from impl.apitypes.reader import Fields
 from impl.apitypes.security import SecurityInformation
 from impl.ccf.selection import AmbiguousInterfaceError, resolve, select_method
+from impl.settings import MethodSelectionRule
 from tests.impl.test_ccf_world import Body, interface, profile
 
 METHODS = list(SecurityMethod)
@@ -29,6 +30,30 @@ def test_the_selection_is_the_first_preference_the_aef_supports(
     else:
         assert chosen in supported and chosen in preferred
         assert not set(preferred[: preferred.index(chosen)]) & supported
+
+
+@given(
+    preferred=st.lists(st.sampled_from(METHODS), min_size=1, max_size=3, unique=True),
+    supported=st.frozensets(st.sampled_from(METHODS)),
+)
+def test_any_common_ignores_the_invokers_order(
+    preferred: list[SecurityMethod], supported: frozenset[SecurityMethod]
+) -> None:
+    """``method-selection-rule=any-common``: a common method, the same whatever the invoker's order."""
+    chosen = select_method(preferred, supported, MethodSelectionRule.ANY_COMMON)
+    assert chosen == select_method(list(reversed(preferred)), supported, MethodSelectionRule.ANY_COMMON)
+    if chosen is None:
+        assert not set(preferred) & supported
+    else:
+        assert chosen in supported and chosen in preferred
+        assert not {method for method in METHODS[: METHODS.index(chosen)]} & set(preferred) & supported
+
+
+def test_the_rules_differ_when_the_invoker_prefers_a_later_method() -> None:
+    both = frozenset({SecurityMethod.PKI, SecurityMethod.OAUTH})
+    preferred = [SecurityMethod.OAUTH, SecurityMethod.PKI]
+    assert select_method(preferred, both, MethodSelectionRule.INVOKER_ORDER) is SecurityMethod.OAUTH
+    assert select_method(preferred, both, MethodSelectionRule.ANY_COMMON) is SecurityMethod.PKI
 
 
 def _api(

@@ -12,7 +12,13 @@ import pytest
 from impl.apitypes.enums import SecurityMethod
 from impl.deployment import HELLO_API
 from impl.invoker import ConnectionFailedError, RefusedError
-from impl.settings import AefMethodCheck, MismatchIndication, Settings
+from impl.settings import (
+    AefMethodCheck,
+    MethodSelectionRule,
+    MethodUpdatePropagation,
+    MismatchIndication,
+    Settings,
+)
 from tests.impl.test_e2e_world import RESOURCE, ready_invoker, running
 
 
@@ -157,3 +163,60 @@ def test_cached_security_info_does_not_accept_a_withdrawn_selection_it_never_hel
             ready.invoker.check_authentication(ready.negotiated["/psk"].target)
         assert refusal.value.status == 403
         ready.invoker.close()
+
+
+@pytest.mark.parametrize(
+    ("propagation", "selected_before_propagation"),
+    [
+        (MethodUpdatePropagation.IMMEDIATE, SecurityMethod.OAUTH),
+        (MethodUpdatePropagation.DELAYED, SecurityMethod.PKI),
+    ],
+)
+def test_a_delayed_update_leaves_the_ccf_selecting_the_old_method_until_it_arrives(
+    tmp_path: Path, propagation: MethodUpdatePropagation, selected_before_propagation: SecurityMethod
+) -> None:
+    """``method-update-propagation``: the AEF turns /pki to OAUTH. Under ``immediate`` the CCF selects
+    OAUTH at once; under ``delayed`` it still selects PKI, which the AEF refuses as a mismatch, until
+    the APF's update reaches it."""
+    with running(tmp_path, Settings(method_update_propagation=propagation)) as deployment:
+        invoker = deployment.invoker()
+        invoker.onboard(deployment.onboarding_secret())
+        deployment.update_methods("pki", [SecurityMethod.OAUTH])
+        target = next(t for t in invoker.discover(api_name=HELLO_API) if t.api_prefix == "/pki")
+        negotiated = invoker.negotiate([target], preferred=[SecurityMethod.PKI, SecurityMethod.OAUTH])[0]
+        assert negotiated.method is selected_before_propagation
+        if propagation is MethodUpdatePropagation.DELAYED:
+            with pytest.raises(RefusedError) as refusal:
+                invoker.invoke(negotiated, RESOURCE)
+            assert (refusal.value.status, refusal.value.cause) == (403, "SECURITY_METHOD_MISMATCH")
+            deployment.propagate_method_updates()
+            target = next(t for t in invoker.discover(api_name=HELLO_API) if t.api_prefix == "/pki")
+            renegotiated = invoker.negotiate([target], preferred=[SecurityMethod.PKI, SecurityMethod.OAUTH])
+            assert renegotiated[0].method is SecurityMethod.OAUTH
+        invoker.close()
+
+
+@pytest.mark.parametrize(
+    ("rule", "selected"),
+    [
+        (MethodSelectionRule.INVOKER_ORDER, SecurityMethod.OAUTH),
+        (MethodSelectionRule.ANY_COMMON, SecurityMethod.PKI),
+    ],
+)
+def test_the_method_selection_rule_decides_among_common_methods(
+    tmp_path: Path, rule: MethodSelectionRule, selected: SecurityMethod
+) -> None:
+    """``method-selection-rule``: /pki offers PKI and OAUTH, the invoker prefers OAUTH then PKI: the
+    CCF selects OAUTH by the invoker's order, PKI under ``any-common``; either then works."""
+    with running(tmp_path, Settings(method_selection_rule=rule)) as deployment:
+        deployment.update_methods("pki", [SecurityMethod.PKI, SecurityMethod.OAUTH])
+        invoker = deployment.invoker()
+        invoker.onboard(deployment.onboarding_secret())
+        target = next(t for t in invoker.discover(api_name=HELLO_API) if t.api_prefix == "/pki")
+        negotiated = invoker.negotiate([target], preferred=[SecurityMethod.OAUTH, SecurityMethod.PKI])[0]
+        assert negotiated.method is selected
+        token = invoker.obtain_token(target.aef_id, [HELLO_API]) if selected is SecurityMethod.OAUTH else None
+        invoker.check_authentication(target)
+        answer = invoker.invoke(negotiated, RESOURCE, token=token)
+        assert isinstance(answer, dict) and answer["securityMethod"] == selected.value
+        invoker.close()

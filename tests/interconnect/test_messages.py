@@ -23,6 +23,7 @@ from impl.interconnect.messages import (
     RevocationRequest,
     SecurityInformationRequest,
     SecurityInformationResponse,
+    SecurityInformationUpdate,
     SecurityMethodRequest,
     SecurityMethodResponse,
 )
@@ -55,6 +56,7 @@ MESSAGES: dict[str, Any] = {
     "revocation-notification": RevocationNotification(
         INVOKER, RevocationCause.UNEXPECTED_REASON, "offboarded"
     ),
+    "security-information-update": SecurityInformationUpdate(INVOKER, "AEF1"),
     "revocation-request": RevocationRequest(
         INVOKER, "AEF1", ("API1", "API2"), RevocationCause.OVERLIMIT_USAGE
     ),

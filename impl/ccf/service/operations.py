@@ -170,6 +170,7 @@ ACCESS_TOKEN_REQUESTS = INTERCONNECT + "/access-token-requests"
 ACCESS_CONTROL_POLICY_REQUESTS = INTERCONNECT + "/access-control-policy-requests"
 REVOCATION_NOTIFICATIONS = INTERCONNECT + "/revocation-notifications"
 REVOCATION_REQUESTS = INTERCONNECT + "/revocation-requests"
+SECURITY_INFORMATION_UPDATES = INTERCONNECT + "/security-information-updates"
 RESOURCE_OWNER_AUTHORIZATIONS = "/capifsec-capif8/v1/resource-owner-authorizations"
 """The non-standard CAPIF-8 API (contribution 003)."""
 _TOKEN = "/capif-security/v1/securities/{securityId}/token"
@@ -286,6 +287,11 @@ OPERATIONS: tuple[Operation, ...] = (
     Operation(
         "revocation-request", _INTERCONNECT_API, "Interconnection_Revoke_Authorization", "POST",
         REVOCATION_REQUESTS, (PEER_CCF,), "TS 23.222 8.25.2.11/12", "204", standard=False,
+    ),
+    Operation(
+        "security-information-update", _INTERCONNECT_API, "Interconnection_Security_Information_Update",
+        "POST", SECURITY_INFORMATION_UPDATES, (PEER_CCF,), "contribution 004; contribution 001 6.X.3.1",
+        "204", standard=False,
     ),
     Operation(
         "record-authorization", _CAPIF8_API, "Record_Resource_Owner_Authorization", "POST",
