@@ -33,6 +33,13 @@ from impl.store.invokers import invoker
 TRUSTED_INVOKERS = "capif-security"
 
 
+def _supplied_ccf(request: Request) -> str | None:
+    """The CCF an invoker names for the AEFs of its security method request (``ccf-id``, non-standard:
+    the ``ccfId`` Discover showed; acted on only under ``negotiation-routing=invoker-supplied``)."""
+    named = request.query.get(HOME_HINT)
+    return named[0] if named and named[0] else None
+
+
 class InterconnectedCapif1eApi(Capif1eApi):
     """CAPIF-1e of a home CCF with peers."""
 
@@ -58,7 +65,13 @@ class InterconnectedCapif1eApi(Capif1eApi):
             return super().create_context(request, caller)
         invoker_id = request.path_params["apiInvokerId"]
         answer = self._home.negotiate(
-            caller, invoker_id, remote, keying=request.peer.capif1e_keying, now=self._clock(), creating=True
+            caller,
+            invoker_id,
+            remote,
+            keying=request.peer.capif1e_keying,
+            now=self._clock(),
+            creating=True,
+            supplied_ccf_id=_supplied_ccf(request),
         )
         location = self._core.parts.config.location(TRUSTED_INVOKERS, "trustedInvokers", invoker_id)
         return created(answer.to_json(), self._locate(location))
@@ -74,6 +87,7 @@ class InterconnectedCapif1eApi(Capif1eApi):
             keying=request.peer.capif1e_keying,
             now=self._clock(),
             creating=False,
+            supplied_ccf_id=_supplied_ccf(request),
         )
         return ok(answer.to_json())
 

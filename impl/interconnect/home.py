@@ -76,6 +76,7 @@ from impl.settings import (
     InfoReleaseCheck,
     InterconnectMethods,
     InterconnectMethodSelection,
+    NegotiationRouting,
     RevocationPropagation,
     Settings,
     TokenClientBinding,
@@ -135,8 +136,12 @@ class HomeCcf:
         keying: Capif1eKeying | None,
         now: datetime,
         creating: bool,
+        supplied_ccf_id: str | None = None,
     ) -> ServiceSecurity:
-        """``PUT trustedInvokers/{id}`` (``creating``) or ``POST .../update`` naming a peer's AEFs."""
+        """``PUT trustedInvokers/{id}`` (``creating``) or ``POST .../update`` naming a peer's AEFs.
+        The peer is where those AEFs are registered, as the peers published them
+        (``negotiation-routing=aef-registration``), or under ``invoker-supplied`` the interconnected
+        CCF the invoker names in ``supplied_ccf_id`` (the query parameter ``ccf-id``), as is."""
         require_invoker_itself(caller, api_invoker_id)
         require_deliverable(request.notification_destination)
         with self._parts.database.transaction() as tx:
@@ -149,6 +154,9 @@ class HomeCcf:
                 raise NotFoundError(Cause.RESOURCE_NOT_FOUND, f"no security context of {api_invoker_id}")
             targets = self._remote_targets(tx, api_invoker_id, request)
         peer = targets[0].peer_ccf_id
+        routing = self._settings.negotiation_routing
+        if routing is NegotiationRouting.UNSAFE_INVOKER_SUPPLIED and supplied_ccf_id is not None:
+            peer = self._peers.require_client(supplied_ccf_id).peer
         if self._settings.interconnect_method_selection is InterconnectMethodSelection.AEF_CCF_SELECTS:
             selected = self._relay_negotiation(peer, api_invoker_id, request)
         else:

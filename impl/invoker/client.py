@@ -246,10 +246,13 @@ class ApiInvoker(Closable):
             "supportedFeatures": "0",
         }
         path = TRUSTED_INVOKERS + _quoted(self.identity.api_invoker_id)
+        if targets[0].ccf_id is not None:  # the CCF Discover named for these AEFs (non-standard ccf-id)
+            path += "?" + urllib.parse.urlencode({"ccf-id": targets[0].ccf_id})
         client = self._client()
         response = _send("negotiation", lambda: client.put_json(path, body))
         if response.status == 403 and _refusal("negotiation", response).cause == "SECURITY_CONTEXT_EXISTS":
-            response = _send("re-negotiation", lambda: client.post_json(path + "/update", body))
+            update = path.replace("?", "/update?", 1) if "?" in path else path + "/update"
+            response = _send("re-negotiation", lambda: client.post_json(update, body))
             _expect("re-negotiation", response, 200)
         else:
             _expect("negotiation", response, 201)

@@ -37,6 +37,7 @@ from impl.settings import (
     InfoReleaseCheck,
     InterconnectAgreementCheck,
     InterconnectMethodSelection,
+    NegotiationRouting,
     PkiRootBinding,
     RevocationPropagation,
     Settings,
@@ -364,3 +365,25 @@ def test_a_root_ca_is_trusted_only_for_its_invoker_unless_it_becomes_a_global_an
             assert response.status == 200 and response.json()["apiInvokerId"] == victim.api_invoker_id  # type: ignore[index]
         else:
             assert response.status == 401
+
+
+@pytest.mark.parametrize(
+    ("trio", "relayed_to_c"),
+    [(Settings(), False), (unsafe(negotiation_routing=NegotiationRouting.UNSAFE_INVOKER_SUPPLIED), True)],
+    indirect=["trio"],
+)
+def test_the_home_ccf_relays_a_negotiation_where_the_aef_is_registered_unless_the_invoker_names_a_ccf(
+    trio: InterconnectedDeployment, relayed_to_c: bool
+) -> None:
+    """b's invoker names a's AEF but says its CCF is c (``ccf-id``). Under ``aef-registration`` b relays
+    to a, where the AEF is registered, and the negotiation succeeds; under ``invoker-supplied`` b
+    relays to c as named, and c, which knows no such API, refuses it."""
+    guest = visitor(trio["b"], trio["a"])
+    misnamed = dataclasses.replace(guest.targets["/pki"], ccf_id="ccf-c")
+    if relayed_to_c:
+        with pytest.raises(RefusedError) as refusal:
+            guest.invoker.negotiate([misnamed])
+        assert "ccf-c" in (refusal.value.detail or "")
+    else:
+        assert guest.invoker.negotiate([misnamed])[0].method is SecurityMethod.PKI
+    guest.invoker.close()
