@@ -80,6 +80,7 @@ from impl.settings import (
     RevocationPropagation,
     Settings,
     TokenClientBinding,
+    TokenRequestRouting,
 )
 from impl.store import Transaction, contexts, tokens
 from impl.store.database import epoch
@@ -111,6 +112,11 @@ def remote_target(tx: Transaction, information: SecurityInformation) -> RemoteTa
 def names_a_peer(tx: Transaction, request: ServiceSecurity) -> bool:
     """Whether a security method request names an AEF of a peer (then the home CCF handles it here)."""
     return any(remote_target(tx, information) is not None for information in request.security_info)
+
+
+TOKEN_CCF_PARAMETER = "ccfId"
+"""The non-standard token request parameter naming the CCF of the scope's AEFs (the ``ccfId`` Discover
+showed), followed only under ``token-request-routing=invoker-supplied``."""
 
 
 class HomeCcf:
@@ -342,7 +348,10 @@ class HomeCcf:
     def token(
         self, caller: Caller, security_id: str, form: list[tuple[str, str]], *, now: datetime
     ) -> IssuedToken:
-        """The token endpoint for a scope naming AEFs of one peer (contribution 001 6.X.3.2)."""
+        """The token endpoint for a scope naming AEFs of one peer (contribution 001 6.X.3.2). The
+        request goes to the CCF where those AEFs are registered (``token-request-routing=
+        aef-registration``), or under ``invoker-supplied`` to the interconnected CCF the form names in
+        the non-standard parameter ``ccfId``, as is (000 7.2.3 leaves it to normative work)."""
         if caller.role is not Role.INVOKER:
             raise AccessTokenError(
                 TokenErrorCode.INVALID_CLIENT, "the client is not an authenticated API invoker"
@@ -363,10 +372,15 @@ class HomeCcf:
             )
         with self._parts.database.transaction() as tx:
             peer = self._check_remote_scope(tx, request.client_id, request.scope)
+        supplied = dict(form).get(TOKEN_CCF_PARAMETER)
+        if self._settings.token_request_routing is TokenRequestRouting.INVOKER_SUPPLIED and supplied:
+            peer = supplied
         scope_text = format_scope(request.scope, ScopeSyntax.TS29222)
         if self._settings.cross_domain_token_issuer is CrossDomainTokenIssuer.HOME_CCF:
             return self._sign_here(request.client_id, request.scope, now)
-        client = self._peers.require_client(peer)
+        client = self._peers.client(peer)
+        if client is None:
+            raise AccessTokenError(TokenErrorCode.INVALID_REQUEST, f"no interconnected CCF {peer}")
         try:
             answer = client.access_token(AccessTokenRelayRequest(request.client_id, scope_text, caller.id))
         except PeerRefusedError as refusal:

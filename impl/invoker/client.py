@@ -308,15 +308,20 @@ class ApiInvoker(Closable):
         *,
         client_id: str | None = None,
         res_owner_id: str | None = None,
+        ccf_id: str | None = None,
     ) -> str:
         """``POST securities/{securityId}/token`` (TS 29.222 clause 8.5.2.6; client credentials grant,
         RFC 6749 clause 4.4) for ``api_names`` at ``aef_id``. ``client_id`` other than the invoker's own
-        ID is what a dishonest invoker would try (the CCF must refuse it under ``bound``)."""
+        ID is what a dishonest invoker would try (the CCF must refuse it under ``bound``). ``ccf_id``
+        names the CCF of another provider's AEF (the non-standard ``ccfId``, the ``ccfId`` Discover
+        showed)."""
         named = client_id or self.identity.api_invoker_id
         scope = format_scope([ScopeEntry(aef_id, tuple(api_names))], ScopeSyntax.TS29222)
         form = {"grant_type": "client_credentials", "client_id": named, "scope": scope}
         if res_owner_id is not None:  # a resource owner's authorization, recorded over CAPIF-8
             form["resOwnerId"] = res_owner_id
+        if ccf_id is not None:
+            form["ccfId"] = ccf_id
         client = self._client()
         response = _send(
             "token request", lambda: client.post_form(SECURITIES + _quoted(named) + "/token", form)

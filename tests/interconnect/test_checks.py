@@ -42,6 +42,7 @@ from impl.settings import (
     RevocationPropagation,
     Settings,
     TokenRelayCheck,
+    TokenRequestRouting,
 )
 from impl.tls import CertificateClientTls, CertificateServerTls
 from impl.tls.plaintext import PlaintextClient
@@ -386,4 +387,29 @@ def test_the_home_ccf_relays_a_negotiation_where_the_aef_is_registered_unless_th
         assert "ccf-c" in (refusal.value.detail or "")
     else:
         assert guest.invoker.negotiate([misnamed])[0].method is SecurityMethod.PKI
+    guest.invoker.close()
+
+
+@pytest.mark.parametrize(
+    ("trio", "relayed_to_c"),
+    [(Settings(), False), (Settings(token_request_routing=TokenRequestRouting.INVOKER_SUPPLIED), True)],
+    indirect=["trio"],
+)
+def test_the_home_ccf_relays_a_token_request_where_the_aef_is_registered_unless_the_form_names_a_ccf(
+    trio: InterconnectedDeployment, relayed_to_c: bool
+) -> None:
+    """b's invoker asks for a token for a's AEF, its form naming c (``ccfId``). Under
+    ``aef-registration`` b relays to a, which signs; under ``invoker-supplied`` b relays to c as named,
+    and c, where no such AEF is registered, refuses."""
+    a = trio["a"]
+    guest = visitor(trio["b"], a)
+    negotiated = guest.negotiate("/oauth")
+    aef_id = a.aef.config.aef_id
+    if relayed_to_c:
+        with pytest.raises(RefusedError) as refusal:
+            guest.invoker.obtain_token(aef_id, [HELLO_API], ccf_id="ccf-c")
+        assert "the CCF of the AEF refused" in (refusal.value.detail or "")
+    else:
+        token = guest.invoker.obtain_token(aef_id, [HELLO_API], ccf_id="ccf-c")
+        assert isinstance(guest.invoker.invoke(negotiated, "/greeting", token=token), dict)
     guest.invoker.close()
