@@ -435,6 +435,7 @@ class Deployment(Service):
             notification_destination=notification_destination,
             aefpsk_derivation=self.settings.aefpsk_derivation,
             aef_ca_certificates=self.peer_ca_certificates,
+            mismatch_authentication=self.settings.mismatch_authentication,
         )
 
     def restart_ccf(self) -> None:

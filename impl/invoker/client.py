@@ -34,7 +34,7 @@ from impl.http import ClientResponse, HttpClientError, HttpsClient
 from impl.invoker.errors import ConnectionFailedError, InvokerError, RefusedError
 from impl.invoker.targets import AefTarget, Negotiated, targets_of
 from impl.lifecycle import Closable
-from impl.settings import AefpskDerivation
+from impl.settings import AefpskDerivation, MismatchAuthentication
 from impl.tls import (
     Capif1eClientTls,
     Capif1eKeying,
@@ -44,6 +44,7 @@ from impl.tls import (
     TlsError,
     TlsHandshakeError,
     TlsVersion,
+    UnauthenticatedServerClientTls,
 )
 from impl.tokens import ScopeEntry, ScopeSyntax, format_scope
 
@@ -129,8 +130,10 @@ class ApiInvoker(Closable):
         identity: InvokerIdentity | None = None,
         timeout: float = 10.0,
         aef_ca_certificates: Sequence[x509.Certificate] = (),
+        mismatch_authentication: MismatchAuthentication = MismatchAuthentication.AUTHENTICATED,
     ) -> None:
         self._ccf = ccf
+        self._mismatch_authentication = mismatch_authentication
         self._ca = ca_certificate
         self._aef_cas = [ca_certificate, *aef_ca_certificates]
         self._notification_destination = notification_destination
@@ -343,9 +346,33 @@ class ApiInvoker(Closable):
         if named is not None:
             body["ccfId"] = named
         path = target.api_prefix + CHECK_AUTHENTICATION
-        with HttpsClient(tls, target.host, target.port, timeout=self._timeout) as client:
-            response = _send("check-authentication", lambda: client.post_json(path, body))
+        try:
+            with HttpsClient(tls, target.host, target.port, timeout=self._timeout) as client:
+                response = _send("check-authentication", lambda: client.post_json(path, body))
+        except ConnectionFailedError as failure:
+            unsafe = self._mismatch_authentication is MismatchAuthentication.UNSAFE_UNAUTHENTICATED
+            if not (unsafe and failure.handshake_refused):
+                raise
+            self._unauthenticated_mismatch(target, path, body, failure)
+            raise
         _expect("check-authentication", response, 200)
+
+    def _unauthenticated_mismatch(
+        self, target: AefTarget, path: str, body: dict[str, str], failure: ConnectionFailedError
+    ) -> None:
+        """``mismatch-authentication=unauthenticated`` (unsafe): when the AEF could not be
+        authenticated, ask again without authenticating it, and take a method mismatch indication
+        from whoever answers (contribution 004 leaves it unprotected); any other answer is not taken
+        and the original failure stands."""
+        tls = UnauthenticatedServerClientTls(credential=self.identity.credential)
+        try:
+            with HttpsClient(tls, target.host, target.port, timeout=self._timeout) as client:
+                response = _send("check-authentication", lambda: client.post_json(path, body))
+        except ConnectionFailedError:
+            return
+        refusal = _refusal("check-authentication (server not authenticated)", response)
+        if response.status != 200 and refusal.is_method_mismatch:
+            raise refusal from failure
 
     def invoke(self, negotiated: Negotiated, resource: str, *, token: str | None = None) -> object:
         """``GET`` the target's ``resource`` with the negotiated method; the JSON answer."""

@@ -18,7 +18,13 @@ from impl.tls.errors import TlsConfigurationError, TlsError, TlsHandshakeError
 from impl.tls.peer import Capif1eKeying, TlsPeer
 from impl.tls.profile import ClientAuth, TlsVersion
 from impl.tls.psk import PskLookup
-from impl.tls.stdlib import CertificateClientTls, CertificateServerTls, PskClientTls, PskServerTls
+from impl.tls.stdlib import (
+    CertificateClientTls,
+    CertificateServerTls,
+    PskClientTls,
+    PskServerTls,
+    UnauthenticatedServerClientTls,
+)
 
 __all__ = [
     "Capif1eClientTls",
@@ -41,5 +47,6 @@ __all__ = [
     "TlsHandshakeError",
     "TlsPeer",
     "TlsVersion",
+    "UnauthenticatedServerClientTls",
     "matches_server_name",
 ]

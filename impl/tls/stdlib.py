@@ -311,6 +311,29 @@ class CertificateClientTls:
         return StdlibChannel(tls_socket, peer, client_side=True)
 
 
+class UnauthenticatedServerClientTls:
+    """Client that does **not** authenticate the server (any certificate, any name) and presents
+    ``credential``: only for ``mismatch-authentication=unauthenticated``, which the catalogue marks
+    unsafe, where an invoker takes a method mismatch indication from whoever answers."""
+
+    def __init__(self, *, credential: CertifiedKey | None = None) -> None:
+        self._context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        self._context.set_ciphers(CERTIFICATE_CIPHERS_TLS12)
+        _versions(self._context, TlsVersion.TLS1_2, TlsVersion.TLS1_3)
+        self._context.check_hostname = False
+        self._context.verify_mode = ssl.CERT_NONE
+        if credential is not None:
+            _load_credential(self._context, credential)
+
+    def connect(self, sock: socket.socket, *, server_name: str, timeout: float) -> StdlibChannel:
+        """See :meth:`impl.tls.channel.ClientTls.connect`."""
+        deadline = time.monotonic() + timeout
+        tls_socket = _wrap(self._context, sock, server_name)
+        _run_handshake(tls_socket, deadline)
+        version, cipher = _negotiated(tls_socket)
+        return StdlibChannel(tls_socket, TlsPeer(version, cipher), client_side=True)
+
+
 class PskClientTls:
     """TLS 1.2 PSK client offering only (EC)DHE-PSK suites, so the handshake authenticates the server
     by the PSK or fails (TS 33.122 clause 6.5.2.1)."""

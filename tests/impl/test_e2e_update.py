@@ -5,20 +5,28 @@ runs on its own deployment: method updates change it."""
 
 from __future__ import annotations
 
+import dataclasses
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
+from impl import pki
 from impl.apitypes.enums import SecurityMethod
 from impl.deployment import HELLO_API
+from impl.http import HttpsServer, ProblemDetails, Request, Response, Router
 from impl.invoker import ConnectionFailedError, RefusedError
+from impl.invoker.client import CHECK_AUTHENTICATION
 from impl.settings import (
     AefMethodCheck,
     MethodSelectionRule,
     MethodUpdatePropagation,
+    MismatchAuthentication,
     MismatchIndication,
     Settings,
 )
+from impl.tls import CertificateServerTls
+from tests.impl.conftest import LOOPBACK
 from tests.impl.test_e2e_world import RESOURCE, ready_invoker, running
 
 
@@ -219,4 +227,46 @@ def test_the_method_selection_rule_decides_among_common_methods(
         invoker.check_authentication(target)
         answer = invoker.invoke(negotiated, RESOURCE, token=token)
         assert isinstance(answer, dict) and answer["securityMethod"] == selected.value
+        invoker.close()
+
+
+@pytest.mark.parametrize(
+    ("authentication", "taken"),
+    [(MismatchAuthentication.AUTHENTICATED, False), (MismatchAuthentication.UNSAFE_UNAUTHENTICATED, True)],
+)
+def test_a_mismatch_indication_is_taken_only_from_the_authenticated_aef(
+    tmp_path: Path, authentication: MismatchAuthentication, taken: bool
+) -> None:
+    """``mismatch-authentication``: the network attacker answers the invoker's check-authentication in
+    place of the AEF, with a certificate of its own CA, saying the method no longer matches. The
+    invoker refuses the server (no authenticated AEF); under ``unauthenticated`` it takes the
+    indication (and would re-negotiate)."""
+    router = Router()
+
+    def mismatch(request: Request) -> Response:
+        raise ProblemDetails(403, detail="re-negotiate", cause="SECURITY_METHOD_MISMATCH")
+
+    router.add("POST", "/pki" + CHECK_AUTHENTICATION, mismatch)
+    attacker_ca = pki.CertificateAuthority.create("attacker", now=datetime.now(UTC) - timedelta(hours=1))
+    credential = attacker_ca.issue_certified_key(
+        pki.CertificateProfile("aef", ip_addresses=(LOOPBACK,), server_auth=True),
+        now=datetime.now(UTC) - timedelta(minutes=5),
+    )
+    settings = Settings(mismatch_authentication=authentication, allow_unsafe=True)
+    with (
+        running(tmp_path, settings) as deployment,
+        HttpsServer(router, CertificateServerTls(credential)) as fake,
+    ):
+        invoker = deployment.invoker()
+        invoker.onboard(deployment.onboarding_secret())
+        target = next(t for t in invoker.discover(api_name=HELLO_API) if t.api_prefix == "/pki")
+        spoofed = dataclasses.replace(target, interface=dataclasses.replace(target.interface, port=fake.port))
+        if taken:
+            with pytest.raises(RefusedError) as refusal:
+                invoker.check_authentication(spoofed)
+            assert refusal.value.is_method_mismatch
+        else:
+            with pytest.raises(ConnectionFailedError) as failure:
+                invoker.check_authentication(spoofed)
+            assert failure.value.handshake_refused
         invoker.close()
