@@ -38,7 +38,7 @@ from impl.aef.security_info import (
 from impl.apitypes.enums import SecurityMethod
 from impl.clock import Clock, epoch_seconds
 from impl.http import ProblemDetails, Request
-from impl.settings import AefMethodCheck, PkiRootBinding, Settings
+from impl.settings import AefMethodCheck, OauthSecurityInformation, PkiRootBinding, Settings
 from impl.tls import PskLookup
 from impl.tokens import InvalidToken, TokenVerifier
 
@@ -182,7 +182,7 @@ class AccessCheck:
         if api_invoker_id is None:
             raise _rejected(interface)
         entries = self._known_entries(api_invoker_id, interface)
-        matching = [entry for entry in entries if entry.method is method]
+        matching = [entry for entry in entries if self._authenticates(entry, method)]
         if not matching:
             raise self._mismatch(method, interface, _rejected(interface)) if entries else _rejected(interface)
         if method is SecurityMethod.PKI and not any(
@@ -194,6 +194,15 @@ class AccessCheck:
         if not any(entry.grants(self._aef_id, api_name) for entry in matching):
             raise refusals.not_authorized(f"API {api_name}")
         return Invocation(api_invoker_id, method)
+
+    def _authenticates(self, entry: KnownEntry, method: SecurityMethod) -> bool:
+        """Whether a negotiated entry lets the invoker in with ``method``: its own method; under
+        ``oauth-security-information=root-ca`` (unsafe) also PKI for an OAUTH entry that came with the
+        invoker's root CA, a TLS-PKI session nobody selected."""
+        if entry.method is method:
+            return True
+        unsafe = self._settings.oauth_security_information is OauthSecurityInformation.UNSAFE_ROOT_CA
+        return unsafe and method is SecurityMethod.PKI and entry.root is not None
 
     def _certifies(self, entry: KnownEntry, presented: x509.Certificate | None) -> bool:
         """Whether the presented certificate is the one the entry gives, or, for an invoker of another
@@ -224,7 +233,7 @@ class AccessCheck:
             _, current = self._cache.refresh(api_invoker_id)
         except CcfUnavailableError:
             raise ccf_unavailable() from None
-        return [entry for entry in self._covering(current, interface) if entry.method is method]
+        return [entry for entry in self._covering(current, interface) if self._authenticates(entry, method)]
 
     def _known_entries(self, api_invoker_id: str, interface: AefInterface) -> list[KnownEntry]:
         try:

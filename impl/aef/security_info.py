@@ -122,7 +122,8 @@ def _known(information: SecurityInformation) -> KnownEntry:
     text = information.authentication_info
     try:
         psk = bytes.fromhex(text) if method is SecurityMethod.PSK and text else None
-        certificate = load_certificate_pem(text) if method is SecurityMethod.PKI and text else None
+        with_certificate = method in (SecurityMethod.PKI, SecurityMethod.OAUTH)  # OAUTH: a root CA, unsafe
+        certificate = load_certificate_pem(text) if with_certificate and text else None
         granted = (
             parse_scope(information.authorization_info, ScopeSyntax.TS33122)
             if information.authorization_info

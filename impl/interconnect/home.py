@@ -77,6 +77,7 @@ from impl.settings import (
     InterconnectMethods,
     InterconnectMethodSelection,
     NegotiationRouting,
+    OauthSecurityInformation,
     RevocationPropagation,
     Settings,
     TokenClientBinding,
@@ -538,7 +539,15 @@ class HomeCcf:
             ]
         if method is SecurityMethod.PKI:
             return [replace(information, authentication_info=self._ca_pem)]
+        if method is SecurityMethod.OAUTH and self._oauth_root_ca:
+            return [replace(information, authentication_info=self._ca_pem)]
         return [information]
+
+    @property
+    def _oauth_root_ca(self) -> bool:
+        """``oauth-security-information=root-ca`` (unsafe; 000 7.2.3's OAuth bullet read as written):
+        the invoker's root CA is released for an OAUTH selection too."""
+        return self._settings.oauth_security_information is OauthSecurityInformation.UNSAFE_ROOT_CA
 
     def policy(self, peer: PeerCaller, request: AccessControlPolicyRequest) -> AccessControlPolicyResponse:
         """The home CCF's policy for its invoker at a peer's AEF (contribution 000 7.2.3 fallback)."""

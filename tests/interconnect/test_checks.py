@@ -38,6 +38,7 @@ from impl.settings import (
     InterconnectAgreementCheck,
     InterconnectMethodSelection,
     NegotiationRouting,
+    OauthSecurityInformation,
     PkiRootBinding,
     RevocationPropagation,
     Settings,
@@ -413,3 +414,31 @@ def test_the_home_ccf_relays_a_token_request_where_the_aef_is_registered_unless_
         token = guest.invoker.obtain_token(aef_id, [HELLO_API], ccf_id="ccf-c")
         assert isinstance(guest.invoker.invoke(negotiated, "/greeting", token=token), dict)
     guest.invoker.close()
+
+
+@pytest.mark.parametrize(
+    ("information", "pki_accepted"),
+    [(OauthSecurityInformation.NONE, False), (OauthSecurityInformation.UNSAFE_ROOT_CA, True)],
+)
+def test_a_root_ca_fetched_for_oauth_opens_a_pki_session_nobody_selected(
+    tmp_path: Path, information: OauthSecurityInformation, pki_accepted: bool
+) -> None:
+    """``oauth-security-information``: a's /pki offers PKI and OAUTH; b's invoker negotiates OAUTH there.
+    Under ``none`` a's AEF gets no root CA for it and refuses a TLS-PKI session; under ``root-ca`` it
+    gets b's CA and lets the invoker in over TLS-PKI, a method nobody selected."""
+    with InterconnectedDeployment(tmp_path, unsafe(oauth_security_information=information)) as providers:
+        a = providers["a"]
+        a.update_methods("pki", [SecurityMethod.PKI, SecurityMethod.OAUTH])
+        providers.sync()
+        guest = visitor(providers["b"], a)
+        negotiated = guest.negotiate("/pki", (SecurityMethod.OAUTH,))
+        assert negotiated.method is SecurityMethod.OAUTH
+        guest.invoker.check_authentication(negotiated.target)
+        as_pki = dataclasses.replace(negotiated, method=SecurityMethod.PKI)
+        if pki_accepted:
+            answer = guest.invoker.invoke(as_pki, "/greeting")
+            assert isinstance(answer, dict) and answer["securityMethod"] == "PKI"
+        else:
+            with pytest.raises(RefusedError):
+                guest.invoker.invoke(as_pki, "/greeting")
+        guest.invoker.close()
