@@ -67,12 +67,12 @@ def test_onboarding_with_explicit_ccf_and_ca(
 ) -> None:
     state = str(tmp_path / "state")
     ccf = f"{deployment.host}:{deployment.ccf.capif1e_port}"
-    status, _, _ = _run(
+    status, _, error = _run(
         capsys,
         "--state-dir", state, "onboard", "--secret", deployment.onboarding_secret(),
         "--ccf", ccf, "--ca-cert", str(deployment.ca_certificate_path),
     )  # fmt: skip
-    assert status == 0
+    assert status == 0, error
     status, answer, _ = _run(capsys, "--state-dir", state, "invoke", "--api-name", "hello")
     assert status == 0 and isinstance(answer, dict) and answer["securityMethod"] == "PSK"
 
