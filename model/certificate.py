@@ -39,6 +39,7 @@ class Minimiser:
         self.literals = [literal for literal, _ in self.invariant]
         self.formula = dict(self.invariant)
         self._support: dict[z3.BoolRef, frozenset[z3.BoolRef]] = {}
+        self._implying: dict[Formula, frozenset[z3.BoolRef]] = {}
 
     def extend(self, clauses: Sequence[tuple[z3.BoolRef, Formula]]) -> None:
         """More clauses of the (still inductive) invariant."""
@@ -51,7 +52,7 @@ class Minimiser:
         when the invariant does not imply them."""
         needed: set[z3.BoolRef] = set()
         for piece in goal:
-            core = self.step.support(piece, self.literals, after=False)
+            core = self.implying(piece)
             if core is None:
                 return None
             needed |= core
@@ -63,6 +64,18 @@ class Minimiser:
                 pending.append(other)
         clauses = tuple(formula for literal, formula in self.invariant if literal in needed)
         return Certificate(property_id, clauses)
+
+    def implying(self, piece: Formula) -> frozenset[z3.BoolRef] | None:
+        """The clauses (activation literals) that imply the closed universal formula ``piece`` in the
+        same state; None when the invariant does not imply it. Kept once found: more clauses never
+        make it wrong, so asking whether a property is implied and then for its certificate solves
+        once."""
+        if piece not in self._implying:
+            core = self.step.support(piece, self.literals, after=False)
+            if core is None:
+                return None
+            self._implying[piece] = core
+        return self._implying[piece]
 
     def _supporting(self, literal: z3.BoolRef) -> frozenset[z3.BoolRef]:
         if literal not in self._support:

@@ -12,8 +12,10 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import count
+from typing import Any
 
 import z3
+from z3 import z3core, z3types
 
 from model.catalogue import Catalogue, Relation
 from model.syntax import And, Atom, Const, Eq, Formula, Iff, Implies, Not, Or, Quant
@@ -74,17 +76,19 @@ class Translator:
             case Atom(relation=relation, args=args):
                 return state[relation]([self._term(arg.name, env) for arg in args])
             case Eq(left=left, right=right):
-                return self._term(left.name, env) == self._term(right.name, env)
+                return self._boolean(z3core.Z3_mk_eq, self._term(left.name, env), self._term(right.name, env))
             case Not(body=body):
-                return z3.Not(self.formula(body, env, state))
+                return self._boolean(z3core.Z3_mk_not, self.formula(body, env, state))
             case And(parts=parts):
-                return z3.And([self.formula(part, env, state) for part in parts])
+                return self._connective(z3core.Z3_mk_and, [self.formula(part, env, state) for part in parts])
             case Or(parts=parts):
-                return z3.Or([self.formula(part, env, state) for part in parts])
+                return self._connective(z3core.Z3_mk_or, [self.formula(part, env, state) for part in parts])
             case Implies(left=left, right=right):
-                return z3.Implies(self.formula(left, env, state), self.formula(right, env, state))
+                premise, conclusion = self.formula(left, env, state), self.formula(right, env, state)
+                return self._boolean(z3core.Z3_mk_implies, premise, conclusion)
             case Iff(left=left, right=right):
-                return self.formula(left, env, state) == self.formula(right, env, state)
+                first, second = self.formula(left, env, state), self.formula(right, env, state)
+                return self._boolean(z3core.Z3_mk_eq, first, second)
             case Quant(universal=universal, binders=binders, body=body):
                 bound = {name: self.constant(f"{name}!{next(self._fresh)}", sort) for name, sort in binders}
                 inner = self.formula(body, {**env, **bound}, state)
@@ -93,6 +97,16 @@ class Translator:
             case Const(value=value):
                 return z3.BoolVal(value, self.context)
         raise TypeError(f"not a formula: {formula!r}")
+
+    # The connectives are built through Z3's C API: the Python wrappers check and cast every argument
+    # again, which costs more than the solving of many a query. The terms are the same.
+
+    def _boolean(self, make: Callable[..., Any], *arguments: z3.ExprRef) -> z3.BoolRef:
+        return z3.BoolRef(make(self.context.ref(), *(a.as_ast() for a in arguments)), self.context)
+
+    def _connective(self, make: Callable[..., Any], parts: Sequence[z3.BoolRef]) -> z3.BoolRef:
+        array = (z3types.Ast * len(parts))(*(part.as_ast() for part in parts))
+        return z3.BoolRef(make(self.context.ref(), len(parts), array), self.context)
 
     def _term(self, name: str, env: Environment) -> z3.ExprRef:
         if name in env:
@@ -140,8 +154,14 @@ class Translator:
         return interpretation
 
 
-def applier(symbol: z3.FuncDecl) -> Interpretation:
+def applier(symbol: z3.FuncDeclRef) -> Interpretation:
+    """The application of a relation's symbol to arguments of its sorts (through Z3's C API, as the
+    connectives: ``symbol(*args)`` casts every argument in Python first)."""
+    context = symbol.ctx
+
     def apply(args: Sequence[z3.ExprRef]) -> z3.BoolRef:
-        return symbol(*args)
+        # ``symbol`` (not only its declaration) stays referenced here: it holds Z3's reference count.
+        array = (z3types.Ast * len(args))(*(arg.as_ast() for arg in args))
+        return z3.BoolRef(z3core.Z3_mk_app(context.ref(), symbol.as_func_decl(), len(args), array), context)
 
     return apply

@@ -15,7 +15,7 @@ from itertools import count
 import z3
 
 from model.encode import State, Translator
-from model.solver import SolverSettings, is_sat, new_solver
+from model.solver import SolverSettings, assert_all, is_sat, new_solver
 from model.syntax import Formula, relations_used
 from model.system import System
 from model.templates import Candidate
@@ -74,7 +74,7 @@ class _Houdini:
         if not touched:
             return None
         solver = new_solver(self.settings, self.translator.context)
-        solver.add(*self.axioms, *self.hypotheses)
+        assert_all(solver, [*self.axioms, *self.hypotheses])
         params = self.translator.parameters(action, "")
         solver.add(self.translator.formula(action.guard_formula(), params, self.pre))
         post = self.translator.post_state(action, params, self.pre)

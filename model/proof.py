@@ -50,10 +50,7 @@ class Proofs:
 
     def implied(self, goal: Formula) -> bool:
         """Whether the invariant found so far implies the closed formula ``goal``."""
-        literals = [literal for literal, _ in self.clauses]
-        return all(
-            self.step.support(piece, literals, after=False) is not None for piece in split_universal(goal)
-        )
+        return all(self.minimiser.implying(piece) is not None for piece in split_universal(goal))
 
     def strengthen(self, goal: Formula, queries: int) -> Outcome:
         """Infer clauses that, with the invariant, make ``goal`` inductive, with at most ``queries``

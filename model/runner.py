@@ -1,8 +1,9 @@
 """Verify many profiles, in parallel worker processes.
 
-Profiles are handed out most expensive first to a pool of worker processes; each is verified on its
-own (nothing found for one profile changes another's result or trace). Results stream back per
-property through a queue so the command line can show progress.
+Profiles are handed out most expensive first to worker processes, which start at once and take the
+next profile from a queue when they finish one; each profile is verified on its own (nothing found
+for one profile changes another's result or trace). Results stream back per property through a
+queue so the command line can show progress.
 """
 
 from __future__ import annotations
@@ -10,8 +11,9 @@ from __future__ import annotations
 import multiprocessing
 import queue
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass
+from multiprocessing.context import SpawnContext
+from multiprocessing.process import BaseProcess
 
 from model.catalogue import Catalogue
 from model.system import Removal
@@ -85,19 +87,40 @@ class _Schedule:
         for profile in self.pending:
             self.absorb(_verify_profile(self.catalogue, self.job, profile, self.on_result))
 
-    def run_in(self, pool: ProcessPoolExecutor, results: queue.Queue[PropertyResult], workers: int) -> None:
-        """Hand the pending profiles to ``pool``, at most ``workers`` at a time; results come back
-        through ``results``."""
-        running: set[Future[ProfileReport]] = set()
-        while self.pending or running:
-            while self.pending and len(running) < workers:
-                task = (self.catalogue, self.job, self.pending.pop(0), results.put)
-                running.add(pool.submit(_verify_profile, *task))
-            done, running = wait(running, timeout=0.05, return_when=FIRST_COMPLETED)
-            _drain(results, self.on_result)
-            for future in done:
-                self.absorb(future.result())
-        _drain(results, self.on_result)
+    def run_in(self, context: SpawnContext, workers: int) -> None:
+        """Verify the pending profiles in ``workers`` processes started from ``context``: each takes
+        the next profile from a shared queue (most expensive first) and sends back every property
+        result and the profile's report."""
+        tasks: multiprocessing.Queue[str | None] = context.Queue()
+        results: multiprocessing.Queue[PropertyResult | ProfileReport | BaseException] = context.Queue()
+        profiles = list(dict.fromkeys(self.pending))
+        for profile in [*profiles, *[None] * workers]:
+            tasks.put(profile)
+        processes = [
+            context.Process(target=_work, args=(self.catalogue, self.job, tasks, results), daemon=True)
+            for _ in range(workers)
+        ]
+        for process in processes:
+            process.start()
+        try:
+            while len(self.reports) < len(profiles):
+                try:
+                    message = results.get(timeout=0.1)
+                except queue.Empty:
+                    _check_alive(processes)
+                    continue
+                if isinstance(message, BaseException):
+                    raise message
+                if isinstance(message, ProfileReport):
+                    self.absorb(message)
+                elif self.on_result is not None:
+                    self.on_result(message)
+            for process in processes:
+                process.join()
+        finally:
+            for process in processes:
+                if process.is_alive():
+                    process.terminate()
 
 
 def verify(
@@ -111,26 +134,31 @@ def verify(
     schedule = _Schedule(catalogue, job, on_result)
     if workers <= 1 or len(job.profiles) <= 1:
         schedule.run_here()
-        return schedule.in_order()
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        # Workers start on demand: start them now, importing the model, while the manager starts.
-        for _ in range(workers):
-            pool.submit(_warm)
-        with context.Manager() as manager:
-            schedule.run_in(pool, manager.Queue(), workers)
+    else:
+        schedule.run_in(multiprocessing.get_context("spawn"), min(workers, len(job.profiles)))
     return schedule.in_order()
 
 
-def _warm() -> None:
-    """Nothing: submitting it makes a worker start and import this module (and Z3) ahead of time."""
-
-
-def _drain(results: queue.Queue[PropertyResult], on_result: Callable[[PropertyResult], None] | None) -> None:
-    while True:
+def _work(
+    catalogue: Catalogue,
+    job: Job,
+    tasks: multiprocessing.Queue[str | None],
+    results: multiprocessing.Queue[PropertyResult | ProfileReport | BaseException],
+) -> None:
+    """A worker process: verify profiles from ``tasks`` until told to stop (None); a failure goes
+    back to the parent, which raises it."""
+    while (profile := tasks.get()) is not None:
         try:
-            result = results.get_nowait()
-        except queue.Empty:
+            results.put(_verify_profile(catalogue, job, profile, results.put))
+        except Exception as problem:  # handed to the parent, which raises it
+            results.put(problem)
             return
-        if on_result is not None:
-            on_result(result)
+
+
+def _check_alive(processes: Sequence[BaseProcess]) -> None:
+    """Raise if a worker died (a crash in Z3, a signal) or all stopped with reports still missing."""
+    for process in processes:
+        if process.exitcode not in (None, 0):
+            raise RuntimeError(f"a verification worker stopped with exit code {process.exitcode}")
+    if all(process.exitcode is not None for process in processes):
+        raise RuntimeError("the verification workers stopped before every profile was verified")

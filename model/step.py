@@ -22,7 +22,7 @@ import z3
 from model.catalogue import holds
 from model.cubes import Cube, Literal
 from model.encode import Interpretation, State, Translator, applier
-from model.solver import SolverSettings, is_sat, new_solver
+from model.solver import SolverSettings, assert_all, is_sat, new_solver
 from model.syntax import Formula, relations_used, strip_universal
 from model.system import System
 
@@ -55,7 +55,7 @@ class Step:
         self.init_solver = new_solver(settings, translator.context)
         self.init_solver.add(*axioms)
         self.solver = new_solver(settings, translator.context)
-        self.solver.add(*axioms, *(translator.formula(f, {}, self.pre) for f in base))
+        assert_all(self.solver, [*axioms, *(translator.formula(f, {}, self.pre) for f in base)])
         self.selector = z3.Int("action", translator.context)
         self.solver.add(self.selector >= 0, self.selector < len(system.actions))
         self.params = [translator.parameters(action, "") for action in system.actions]
@@ -178,8 +178,8 @@ class Step:
             if is_sat(self.solver, [*active, *chosen]):
                 return None
             for _ in range(3):
-                named = {str(t) for t in self.solver.unsat_core()}
-                smaller = [t for t in chosen if str(t) in named or tracked[t] in keep]
+                named = {t.get_id() for t in self.solver.unsat_core()}
+                smaller = [t for t in chosen if t.get_id() in named or tracked[t] in keep]
                 if len(smaller) == len(chosen) or is_sat(self.solver, [*active, *smaller]):
                     break
                 chosen = smaller
@@ -213,8 +213,8 @@ class Step:
                 return None
             chosen = list(hypotheses)
             for _ in range(3):
-                named = {str(t) for t in self.solver.unsat_core()}
-                smaller = [t for t in chosen if str(t) in named]
+                named = {t.get_id() for t in self.solver.unsat_core()}
+                smaller = [t for t in chosen if t.get_id() in named]
                 if len(smaller) == len(chosen) or is_sat(self.solver, smaller):
                     break
                 chosen = smaller

@@ -23,7 +23,7 @@ from enum import StrEnum
 from typing import Any
 
 from model.catalogue import Catalogue, CatalogueError, Profile, holds
-from model.checker import CertificateRejectedError, check
+from model.checker import CertificateRejectedError, Checker
 from model.concrete import ConcreteRun
 from model.encode import Translator
 from model.ground import GroundUnrolling
@@ -162,6 +162,13 @@ class ProfileVerifier:
         self._unrollings: dict[str, GroundUnrolling] = {}
         self.removals = removals
         self.hints = hints
+        self._checker: Checker | None = None
+
+    def checker(self) -> Checker:
+        """The independent checker of this system's certificates (made on first use, then kept)."""
+        if self._checker is None:
+            self._checker = Checker(self.catalogue, self.options, self.removals, settings=self.settings)
+        return self._checker
 
     def invariant(self) -> Invariant:
         return houdini(self.system, self.translator, candidates(self.system, hints=self.hints), self.settings)
@@ -312,14 +319,7 @@ class ProfileVerifier:
             if certificate is None:
                 return result(Verdict.ERROR, "the invariant no longer implies the property")
             try:
-                check(
-                    self.catalogue,
-                    self.options,
-                    self.removals,
-                    certificate.clauses,
-                    goal,
-                    settings=self.settings,
-                )
+                self.checker().check(certificate.clauses, goal)
             except CertificateRejectedError as problem:
                 return result(Verdict.ERROR, f"the independent check rejected the certificate: {problem}")
             invariant = tuple(show(clause) for clause in certificate.clauses)
