@@ -10,6 +10,7 @@ from collections.abc import Mapping
 import pytest
 
 from model.catalogue import Catalogue
+from model.concrete import ConcreteRun, SimulationError, Step, simulate
 from model.syntax import parse_formula
 from model.verify import ProfileVerifier, Verdict
 
@@ -113,3 +114,78 @@ def test_unprotected_capif6_breaks_every_property_that_depends_on_it(catalogue: 
         "revocation",
         "interconnect-channel",
     }
+
+
+def _first_step(run: ConcreteRun, action: str) -> tuple[int, Step]:
+    """The first step of ``run`` that is ``action``, with its index."""
+    found = [(n, step) for n, step in enumerate(run.steps) if step.action == action]
+    assert found, f"no {action} step in {[step.action for step in run.steps]}"
+    return found[0]
+
+
+def _canonical_run(verifier: ProfileVerifier, goal: str, deployment: str, depth: int) -> ConcreteRun:
+    """The canonical shortest run to ``goal`` on ``deployment`` (``attack`` or ``honest``)."""
+    searcher = verifier.searcher(deployment)
+    expanded = verifier.system.expand(parse_formula(goal))
+    length = searcher.shortest(expanded, depth)
+    assert length is not None, goal
+    return searcher.canonical(expanded, length)
+
+
+def _reading(catalogue: Catalogue, profile: str, option: str) -> str:
+    """The profile's note on how it reads ``option`` (its own or its parent's)."""
+    current: str | None = profile
+    while current is not None:
+        entry = catalogue.profiles[current]
+        for reading in entry.readings:
+            if reading.option == option:
+                return reading.text
+        current = entry.extends
+    raise AssertionError(f"{profile}: no reading of {option}")
+
+
+def test_001_oauth_security_information_comes_from_the_home_ccf(catalogue: Catalogue) -> None:
+    """Contribution 001 6.X.3.2 (OAuth): "If the AEF does not have a security information, AEF shall
+    request for security information from CCF-A", which asks the invoker's home CCF; the profile of
+    001 reads it as oauth-security-information = root-ca. In its shortest honest run to an OAuth
+    invoker's security information held by the AEF's CCF, that CCF takes it from the home CCF for
+    OAuth; under the other value (none) the same run stops at that step, refused by the procedure."""
+    assert catalogue.profiles["cr-interconnect"].options["oauth-security-information"] == "root-ca"
+    assert "6.X.3.2" in _reading(catalogue, "cr-interconnect", "oauth-security-information")
+    goal = (
+        "exists c:ccf, h:ccf, i:invoker, a:aef. released(h, i, a, c) & negotiated(i, a, OAUTH)"
+        " & home(i, h) & aef_at(a, c) & honest_inv(i)"
+    )
+    run = _canonical_run(ProfileVerifier(catalogue, "cr-interconnect"), goal, "honest", 6)
+    n, fetch = _first_step(run, "fetch-from-home")
+    assert fetch.arguments["m"] == "OAUTH"
+    assert run.states[n].holds("home", (fetch.arguments["i"], fetch.arguments["h"]))
+    assert run.states[n].holds("aef_at", (fetch.arguments["a"], fetch.arguments["c"]))
+    without = ProfileVerifier(catalogue, "cr-interconnect", overrides={"oauth-security-information": "none"})
+    with pytest.raises(SimulationError, match="fetch-from-home: guard 'm != OAUTH' is false"):
+        simulate(without.system, run.states[0], run.steps)
+
+
+def test_001_home_ccf_relays_negotiation_to_the_ccf_the_invoker_names(catalogue: Catalogue) -> None:
+    """Contribution 001 6.X.2: "Based on the AEF details received from the API invoker, CCF-B
+    identifies the CCF-A where the AEF is registered and forwards the request"; the profile of 001
+    reads it as negotiation-routing = invoker-supplied (no check of those details). An invoker that
+    names a CCF where the AEF is not registered has its home CCF relay its request there; under the
+    other value (aef-registration) the same run stops at that step, refused by the procedure."""
+    assert catalogue.profiles["cr-interconnect"].options["negotiation-routing"] == "invoker-supplied"
+    assert "6.X.2" in _reading(catalogue, "cr-interconnect", "negotiation-routing")
+    goal = (
+        "exists h:ccf, d:ccf, i:invoker, a:aef, m:method. selected(h, i, a, m) & home(i, h)"
+        " & acted6(h, d) & !aef_at(a, d)"
+    )
+    run = _canonical_run(ProfileVerifier(catalogue, "cr-interconnect"), goal, "attack", 4)
+    n, relay = _first_step(run, "negotiate-relayed-to-attacker")
+    assert run.states[n].holds("home", (relay.arguments["i"], relay.arguments["h"]))
+    assert not run.states[n].holds("aef_at", (relay.arguments["a"], relay.arguments["d"]))
+    without = ProfileVerifier(
+        catalogue, "cr-interconnect", overrides={"negotiation-routing": "aef-registration"}
+    )
+    with pytest.raises(
+        SimulationError, match="negotiate-relayed-to-attacker: guard 'aef_at\\(a, d\\)' is false"
+    ):
+        simulate(without.system, run.states[0], run.steps)
