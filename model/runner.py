@@ -20,11 +20,11 @@ from model.system import Removal
 from model.verify import Bounds, ProfileReport, ProfileVerifier, PropertyResult
 
 EXPECTED_COST = (
-    "recommended",
     "ki2-conclusion",
     "cr-interconnect",
     "sol13-psk",
     "opencapif-observed",
+    "recommended",
     "sol2-capif8",
 )
 """Profiles known to take longest, started first (the others follow in catalogue order)."""

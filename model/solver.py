@@ -43,7 +43,9 @@ def new_finite_domain_solver(settings: SolverSettings, context: z3.Context) -> z
     solver = z3.SolverFor("QF_FD", ctx=context)
     solver.set("random_seed", settings.seed)
     solver.set("timeout", settings.timeout_ms)
-    # solver.set("sat.phase", "always_false")
+    # Variables false first: runs with the fewest facts, steps and dishonest entities are found
+    # sooner (the canonical run does not depend on it; the search for it takes a tenth less).
+    solver.set("sat.phase", "always_false")
     return solver
 
 
