@@ -8,6 +8,7 @@
     capifsec docs [--results FILE] [--fixes FILE] [--out DIR]
     capifsec report --profile P --out FILE.md|FILE.html|FILE.docx [--results FILE] [--fixes FILE]
     capifsec diff --profile BEFORE --profile AFTER [--json FILE]
+    capifsec traces [--profile P]... --out DIR   (the test suite the model writes for implementations)
     capifsec demo | serve | invoker | replay ...   (impl.demo, impl.serve, impl.invoker.cli, replay)
 
 Every command that reads the catalogue takes ``--spec-dir DIR``; every ``--json FILE`` takes ``-`` for
@@ -26,6 +27,7 @@ from rich.console import Console
 from capifsec.commands import run_check, run_docs, run_fixes, run_trace, run_verify
 from capifsec.files import STDOUT, UsageError, count, output_file, output_folder
 from capifsec.publishing import report_file, run_diff, run_report
+from capifsec.suite import run_traces
 from model.fixes import DEFAULT_MAX_CHANGES
 
 USAGE_ERROR = 2
@@ -39,6 +41,8 @@ EXIT_STATUS = {
     "docs": "0 pages written; 2 bad input (malformed results or fixes, a folder capifsec did not write)",
     "report": "0 report written; 2 bad input (unknown profile or format, malformed results or fixes)",
     "diff": "0 compared; 2 bad input (not two known profiles, malformed results or fixes)",
+    "traces": "0 suite written and every coverage obligation met; 1 written but an obligation is "
+    "unmet; 2 bad input",
 }
 """Exit status per command; bad input is a one-line message on standard error, never a traceback."""
 DELEGATED = {
@@ -189,6 +193,15 @@ def parser() -> argparse.ArgumentParser:
     diff.add_argument("--profile", action="append", help="the profile before, then the profile after")
     _json(diff, "the differences")
     _documents(diff)
+    traces = _command(
+        commands, "traces", "write the test suite the model generates for implementations, with its audit"
+    )
+    traces.add_argument("--profile", action="append", help="profile id (repeatable; default: all)")
+    traces.add_argument(
+        "--out", metavar="DIR", type=output_folder, required=True, help="the suite's folder (replaced)"
+    )
+    _workers(traces)
+    _spec_dir(traces)
     for name, text in DELEGATED.items():
         commands.add_parser(name, help=text, add_help=False)
     return top
@@ -237,6 +250,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "docs": run_docs,
         "report": run_report,
         "diff": run_diff,
+        "traces": run_traces,
     }
     try:
         return handlers[arguments.command](arguments, console)

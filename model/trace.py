@@ -4,7 +4,8 @@ A trace names concrete entities in domain terms (``ccf-A``, ``aef-1@provider-A``
 ``invoker-2@provider-B``), gives the deployment (who is honest, who is registered or onboarded
 where, agreements, policies) and numbered steps: who sends what to whom over which reference point,
 which checks passed and which the profile leaves out, and the outcome expected of an implementation
-configured with the trace's profile.
+configured with the trace's profile: accepted, or, for a step whose guards fail (the last step of a
+coverage or boundary trace), refused by the checks whose guards fail.
 """
 
 from __future__ import annotations
@@ -159,7 +160,11 @@ class TraceBuilder:
         text = action.text
         for parameter, value in named.items():
             text = text.replace("{" + parameter + "}", value)
-        return {
+        failing = [guard for guard in compiled.guards if not evaluate(guard.formula, before, arguments)]
+        if any(guard.check is None for guard in failing):
+            raise ValueError(f"step {number} ({action.id}) is no request: a guard that is no check fails")
+        refused_by = sorted({guard.check for guard in failing if guard.check is not None})
+        step: dict[str, Any] = {
             "n": number,
             "action": action.id,
             "procedure": action.procedure,
@@ -169,11 +174,16 @@ class TraceBuilder:
             "via": action.via,
             "args": named,
             "text": text,
-            "checks_passed": sorted({guard.check for guard in compiled.guards if guard.check is not None}),
-            "checks_missing": self._refusing_checks(compiled, before, arguments),
+            "checks_passed": sorted(
+                {guard.check for guard in compiled.guards if guard.check is not None} - set(refused_by)
+            ),
+            "checks_missing": [] if refused_by else self._refusing_checks(compiled, before, arguments),
             "options_in_play": self._options_in_play(action),
-            "expect": "accepted",
+            "expect": "refused" if refused_by else "accepted",
         }
+        if refused_by:
+            step["refused_by"] = refused_by
+        return step
 
     def _refusing_checks(
         self, compiled: CompiledAction, before: Structure, arguments: Mapping[str, str]

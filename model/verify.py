@@ -162,6 +162,7 @@ class ProfileVerifier:
         self._unrollings: dict[str, GroundUnrolling] = {}
         self.removals = removals
         self.hints = hints
+        self._invariant: Invariant | None = None
         self._checker: Checker | None = None
 
     def checker(self) -> Checker:
@@ -171,7 +172,12 @@ class ProfileVerifier:
         return self._checker
 
     def invariant(self) -> Invariant:
-        return houdini(self.system, self.translator, candidates(self.system, hints=self.hints), self.settings)
+        """The inductive invariant Houdini finds for this system (computed once)."""
+        if self._invariant is None:
+            self._invariant = houdini(
+                self.system, self.translator, candidates(self.system, hints=self.hints), self.settings
+            )
+        return self._invariant
 
     def proofs(self) -> Proofs:
         return Proofs(self.system, self.translator, self.settings, hints=self.hints)

@@ -41,7 +41,9 @@ def trace_lines(trace: Mapping[str, Any], fixes: Mapping[str, Any] | None = None
     for step in trace["steps"]:
         line = f"{step['n']}. [{step['via']}] {step['text']}"
         missing = [f"{m['check']} ({m['because']})" for m in step["checks_missing"]]
-        if missing:
+        if step.get("expect") == "refused":
+            line += f"  -- must be refused by {', '.join(step['refused_by'])}"
+        elif missing:
             line += f"  -- not checked: {'; '.join(missing)}"
         elif step.get("options_in_play"):
             differing = [
@@ -56,6 +58,8 @@ def trace_lines(trace: Mapping[str, Any], fixes: Mapping[str, Any] | None = None
         lines.append(f"=> violates {trace['subject']} for {instance}")
     elif trace["kind"] == "witness":
         lines.append(f"=> reaches witness {trace['subject']}")
+    elif trace["kind"] in ("coverage", "boundary"):
+        lines.append(f"=> {trace['statement']}")
     if fixes is not None:
         lines.append(fixes_line(fixes))
     return lines

@@ -52,6 +52,7 @@ PARAMETERS: Mapping[str, Mapping[str, str]] = {
     "rof-authorizes": {"r": ROF, "c": CCF, "i": INVOKER, "x": API},
     "rof-authorization-forged": {"r": ROF, "c": CCF, "i": INVOKER, "x": API},
     "ro-token": {"j": INVOKER, "c": CCF, "r": ROF, "a": AEF, "x": API, "t": TOKEN},
+    "token-at-skew-limit": {"t": TOKEN},
     "oauth-invoke": {"a": AEF, "j": INVOKER, "t": TOKEN, "x": API, "c": CCF, "i": INVOKER},
     "oauth-invoke-attacker": {"a": AEF, "j": INVOKER, "t": TOKEN, "x": API, "c": CCF, "i": INVOKER},
     "method-enable": {"a": AEF, "c": CCF, "m": METHOD},

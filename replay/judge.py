@@ -10,6 +10,10 @@
 
 A step of ``mismatch-failure`` is accepted when the AEF answers with the mismatch failure it models
 (contribution 004).
+
+A trace of the generated test suite may end in a step the model expects refused (``expect:
+refused``): in ``as-profile`` the target must refuse it with a refusal documented for one of its
+``refused_by`` checks, after accepting every step before it.
 """
 
 from __future__ import annotations
@@ -41,7 +45,7 @@ DOCUMENTED_REFUSALS: Mapping[str, frozenset[str]] = {
     "selection-in-preferences": frozenset({"403 NO_COMMON_SECURITY_METHOD"}),
     "selection-in-aef-methods": frozenset({"403 NO_COMMON_SECURITY_METHOD"}),
     "psk-handshake": frozenset({HANDSHAKE_REFUSED}),
-    "certificate-trusted": frozenset({_INVALID, HANDSHAKE_REFUSED}),
+    "certificate-trusted": frozenset({_INVALID, HANDSHAKE_REFUSED, _NOT_AUTHORIZED}),
     "aef-current-method": frozenset(
         {"403 SECURITY_METHOD_MISMATCH", _INVALID, _NOT_AUTHORIZED, HANDSHAKE_REFUSED}
     ),
@@ -49,7 +53,7 @@ DOCUMENTED_REFUSALS: Mapping[str, frozenset[str]] = {
     "aef-authorizes-acl": frozenset({_NOT_AUTHORIZED}),
     "token-client-binding": frozenset({"401 invalid_client"}),
     "ccf-policy-allows": frozenset({"400 invalid_scope"}),
-    "oauth-negotiated": frozenset({"400 unauthorized_client"}),
+    "oauth-negotiated": frozenset({"400 unauthorized_client", "401 invalid_client"}),
     "aef-checks-signature": frozenset({_INVALID}),
     "aef-checks-expiry": frozenset({_INVALID}),
     "aef-checks-scope": frozenset({_INVALID}),
@@ -120,6 +124,9 @@ def judge(
     recommended value of one of its options gives (:data:`PROTECTION_REFUSALS`). A witness with such
     steps but no missing check may also run to the end."""
     stop = next(((step, seen) for step, seen in observed if seen is not None and not seen.accepted), None)
+    expected = next((step for step in trace["steps"] if step["expect"] == "refused"), None)
+    if expected is not None:
+        return _judge_refusal(expected, observed, stop)
     counterexample = trace["kind"] == "counterexample"
     relies_on_missing = any(step["checks_missing"] for step in trace["steps"])
     varies = bool(variants)
@@ -171,4 +178,41 @@ def judge(
         Status.DIVERGED,
         f"step {step['n']} ({step['action']}) refused with {seen.summary};"
         f" {', '.join(checks)} is documented as {expected}",
+    )
+
+
+def _judge_refusal(
+    expected: Mapping[str, Any],
+    observed: Sequence[tuple[Mapping[str, Any], Observation | None]],
+    stop: tuple[Mapping[str, Any], Observation] | None,
+) -> tuple[Status, str]:
+    """The verdict on a trace whose step ``expected`` the model expects refused by one of its
+    ``refused_by`` checks, every step before it accepted."""
+    checks = list(expected["refused_by"])
+    documented = frozenset().union(*(DOCUMENTED_REFUSALS.get(check, frozenset()) for check in checks))
+    if stop is None:
+        if any(step["n"] == expected["n"] and seen is None for step, seen in observed):
+            return (
+                Status.NOT_REPLAYABLE,
+                f"step {expected['n']} ({expected['action']}), which must be refused, is folded into a later"
+                " request that the trace does not have",
+            )
+        return (
+            Status.DIVERGED,
+            f"step {expected['n']} ({expected['action']}): expected a refusal by {', '.join(checks)},"
+            " the target accepted",
+        )
+    step, seen = stop
+    if step["n"] != expected["n"]:
+        return _diverged_at(step, seen)
+    matching = [check for check in checks if seen.refusal in DOCUMENTED_REFUSALS.get(check, frozenset())]
+    if matching:
+        return (
+            Status.REPLAYED,
+            f"refused at step {step['n']} ({step['action']}) by {', '.join(matching)}: {seen.refusal}",
+        )
+    return (
+        Status.DIVERGED,
+        f"step {step['n']} ({step['action']}) refused with {seen.summary};"
+        f" {', '.join(checks)} is documented as {', '.join(sorted(documented)) or 'nothing documented'}",
     )

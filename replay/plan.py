@@ -57,6 +57,7 @@ from replay.target import (
 )
 
 METHOD_CHANGES = {"method-enable": True, "method-disable": False}
+CLOCK_STEPS = frozenset({"token-expires", "token-at-skew-limit"})
 METHODS = frozenset(method.value for method in SecurityMethod)
 Policy = tuple[str, str, str, str]
 """(CCF, invoker, AEF, API): the CCF's policy lets the invoker use the API at the AEF"""
@@ -111,6 +112,8 @@ class Plan:
     rof_aefs: Mapping[tuple[str, str, str], TargetAef]
     """(ROF, invoker, API) of a resource owner's authorization -> the AEF the AzF records it for"""
     dishonest_rofs: frozenset[str]
+    moves_clock: bool = False
+    """a step moves the target's clock (a token's exp passes)"""
 
     def provider_of_aef(self, aef: str) -> TargetProvider:
         return self.providers[self.aef_ccfs[aef]]
@@ -223,11 +226,17 @@ def _aef_methods(used: Sequence[str], topology: Mapping[str, Any]) -> dict[str, 
 
 def _check_attacker_fetches(steps: Sequence[Mapping[str, Any]], dishonest: frozenset[str]) -> None:
     """An AEF the attacker controls asks its CCF over TS 29.222 ``GET trustedInvokers/{id}``, which
-    names no AEF: the CCF answers for the asking AEF. Asking for another AEF's AEFPSK has no REST
-    form."""
+    names no AEF: the CCF answers for the asking AEF. Obtaining another AEF's AEFPSK has no REST form
+    (being refused it has: the CCF answers that it holds nothing for the asking AEF)."""
     for step in steps:
         args = step["args"]
-        if step["action"] == "aef-fetch-psk" and args["a"] in dishonest and args["b"] != args["a"]:
+        refused = step["expect"] == "refused"
+        if (
+            step["action"] == "aef-fetch-psk"
+            and args["a"] in dishonest
+            and args["b"] != args["a"]
+            and not refused
+        ):
             raise NotReplayableError(
                 f"step {step['n']}: {args['a']}, which the attacker controls, asks for {args['i']}'s AEFPSK"
                 f" for {args['b']}; TS 29.222 GET trustedInvokers names no AEF (the CCF answers for the"
@@ -273,6 +282,21 @@ def _check_ids_exist(steps: Sequence[Mapping[str, Any]]) -> None:
                 )
 
 
+SILENT_REFUSALS = frozenset({"aef-fetch-policy-from-home"})
+"""Steps whose refusal an honest CCF makes by not sending anything: its CCF does not ask a CCF that is
+not the invoker's home for its policy (contribution 000 7.2.3), and the AEF's check-authentication
+is answered the same either way."""
+
+
+def _check_silent_refusals(steps: Sequence[Mapping[str, Any]]) -> None:
+    for step in steps:
+        if step["action"] in SILENT_REFUSALS and step["expect"] == "refused":
+            raise NotReplayableError(
+                f"step {step['n']}: {step['action']} is refused by the CCF not asking; nothing on the"
+                " wire shows it (the AEF's check-authentication is answered either way)"
+            )
+
+
 def _check_method_changes(
     steps: Sequence[Mapping[str, Any]],
     methods: Mapping[str, frozenset[SecurityMethod]],
@@ -300,12 +324,20 @@ def _check_method_changes(
             )
 
 
-def _pairs(steps: Sequence[Mapping[str, Any]]) -> list[tuple[str, str]]:
+def _pairs(steps: Sequence[Mapping[str, Any]], apis: Sequence[str]) -> list[tuple[str, str]]:
+    """The (AEF, API) pairs whose policy the steps read: those they name, and for a negotiation the
+    model expects refused by ``subscribed-apis`` (no API of the AEF allowed), every API."""
     pairs: list[tuple[str, str]] = []
     for step in steps:
         args = step["args"]
-        if "x" in args and "a" in args and (args["a"], args["x"]) not in pairs:
-            pairs.append((args["a"], args["x"]))
+        if "a" not in args:
+            continue
+        named = [args["x"]] if "x" in args else []
+        if "subscribed-apis" in step.get("refused_by", ()):
+            named = list(apis)
+        for api in named:
+            if (args["a"], api) not in pairs:
+                pairs.append((args["a"], api))
     return pairs
 
 
@@ -438,9 +470,12 @@ def plan_trace(trace: Mapping[str, Any], target: Target) -> Plan:
     dishonest = frozenset(entry["id"] for entry in topology["aefs"] if not entry["honest"])
     _check_attacker_fetches(steps, dishonest)
     _check_ids_exist(steps)
+    _check_silent_refusals(steps)
     aefs, attacker_aefs = _map_aefs(used_aefs, dishonest, aef_ccfs, providers, target)
-    apis = {api: index for index, api in enumerate(used.get(API, []))}
-    for aef, api in _pairs(steps):
+    pairs = _pairs(steps, topology["apis"])
+    named = list(dict.fromkeys([*used.get(API, []), *(api for _, api in pairs)]))
+    apis = {api: index for index, api in enumerate(named)}
+    for aef, api in pairs:
         if apis[api] >= len(aefs[aef].apis):
             raise TargetLacksError(
                 f"APIs: {api} at {aef} needs API number {apis[api] + 1} of {aefs[aef].aef_id},"
@@ -454,7 +489,7 @@ def plan_trace(trace: Mapping[str, Any], target: Target) -> Plan:
             f"a place on the CAPIF-6/6e links between its CCFs (step {network[0]['n']} is the network"
             " attacker's)"
         )
-    if any(step["action"] == "token-expires" for step in steps) and Capability.CLOCK not in capabilities:
+    if any(step["action"] in CLOCK_STEPS for step in steps) and Capability.CLOCK not in capabilities:
         raise TargetLacksError("the clock operation (a token expires in the trace)")
     prefers = {
         entry["id"]: tuple(SecurityMethod(m) for m in entry["prefers"]) for entry in topology["invokers"]
@@ -472,7 +507,7 @@ def plan_trace(trace: Mapping[str, Any], target: Target) -> Plan:
     withheld = [
         (ccf, i, a, x)
         for i in invokers
-        for a, x in _pairs(steps)
+        for a, x in pairs
         for ccf in {aef_ccfs[a], homes.get(i, aef_ccfs[a])}
         if (ccf, i, a, x) not in allowed
     ]
@@ -494,5 +529,6 @@ def plan_trace(trace: Mapping[str, Any], target: Target) -> Plan:
         methods=methods,
         prefers=prefers,
         allowed=allowed,
-        pairs=tuple(_pairs(steps)),
+        pairs=tuple(pairs),
+        moves_clock=any(step["action"] in CLOCK_STEPS for step in steps),
     )

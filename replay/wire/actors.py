@@ -223,14 +223,18 @@ class Actors:
 
     def update_audiences(self) -> None:
         """Each (AEF, API) the steps use admits, by the policy of the AEF's CCF and of each home CCF
-        of the trace's invokers, exactly the onboarded invokers that policy allows (and the scouts);
-        the AEFs' other APIs stay open (no step reads the policy there)."""
+        of the trace's invokers that is interconnected with it (no other CCF's policy is ever asked
+        about the AEF), exactly the onboarded invokers that policy allows (and the scouts); the AEFs'
+        other APIs stay open (no step reads the policy there)."""
         if Capability.POLICY not in self.target.capabilities:
             return
         for aef, api in self.plan.pairs:
             host = self.plan.aef_ccfs[aef]
+            hosting = self.plan.providers[host].name
             for ccf in dict.fromkeys([host, *self.plan.homes.values()]):
                 provider = self.plan.providers[ccf]
+                if ccf != host and not self.target.interconnected(hosting, provider.name):
+                    continue
                 names = dict.fromkeys([*self.ids, *self.claimed])
                 admitted = [self.id_of(name) for name in names if (ccf, name, aef, api) in self.plan.allowed]
                 scout = self._scouts.get(provider.name)

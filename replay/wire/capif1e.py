@@ -5,10 +5,10 @@ negotiation, access tokens, offboarding, and an invoker asking to revoke another
 from __future__ import annotations
 
 import urllib.parse
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 from impl.apitypes.enums import SecurityMethod
-from impl.http import HttpsClient
+from impl.http import ClientResponse, HttpsClient
 from impl.invoker import AefTarget
 from impl.tls import Capif1eClientTls
 from replay.observation import Observation, accepted, failed
@@ -17,6 +17,9 @@ from replay.wire.actors import Actors, Invoker, Key, choose
 from replay.wire.connection import attempt, exchanged, refusal_of
 
 Args = Mapping[str, str]
+Request = Callable[[HttpsClient], ClientResponse]
+TRUSTED_INVOKERS = "/capif-security/v1/trustedInvokers/"
+SECURITIES = "/capif-security/v1/securities/"
 
 
 def onboard(actors: Actors, args: Args) -> Observation:
@@ -43,6 +46,24 @@ def _same_interface(found: list[AefTarget], chosen: AefTarget, apis: Sequence[Ta
     return [at_interface[api.name] for api in apis if api.name in at_interface] or [chosen]
 
 
+def without_credential(actors: Actors, name: str, home: str, request: Request) -> Observation:
+    """A request of an invoker that holds no CCF-issued certificate (it never onboarded) on CAPIF-1e:
+    server-authenticated TLS only, as for onboarding; the CCF must refuse it (TS 33.122 clause 6.2,
+    contribution 004: CAPIF-1e with mutual TLS after onboarding)."""
+    provider = actors.plan.providers[home]
+    tls = Capif1eClientTls(provider.ca_certificate)
+    ccf = provider.ccf
+    with HttpsClient(tls, ccf.host, ccf.port, server_name=ccf.server_name) as client:
+        response, problem = exchanged(lambda: request(client))
+    if response is None:
+        return problem or failed("no answer")
+    return (
+        refusal_of(response)
+        if response.status >= 400
+        else failed(f"{name}, never onboarded, got {response.status}")
+    )
+
+
 def negotiate(actors: Actors, args: Args, *, selector: str) -> Observation:
     """Discover at the home CCF, then negotiate there the trace's method for the APIs
     :meth:`Plan.negotiated_apis` names at the chosen interface (TS 33.122 clause 6.3.1.2), whether
@@ -53,7 +74,9 @@ def negotiate(actors: Actors, args: Args, *, selector: str) -> Observation:
     name, aef, method = args["i"], args["a"], SecurityMethod(args["m"])
     invoker = actors.onboarded(name)
     if invoker is None:
-        return failed(f"{name} is not onboarded: it has no CAPIF-1e credential to negotiate with")
+        body = {"securityInfo": [], "notificationDestination": actors.target.notification_destination}
+        path = TRUSTED_INVOKERS + urllib.parse.quote(actors.id_of(name), safe="")
+        return without_credential(actors, name, args["h"], lambda client: client.put_json(path, body))
     found, problem = actors.discover(aef, invoker.client)
     if problem is None and not found:
         found, problem = actors.discover_as_scout(aef)
@@ -96,7 +119,7 @@ def revoke_another(actors: Actors, args: Args) -> Observation:
         return failed(f"{args['j']} is not onboarded")
     provider = actors.plan.providers[args["c"]]
     tls = Capif1eClientTls(provider.ca_certificate, credential=invoker.client.identity.credential)
-    path = "/capif-security/v1/trustedInvokers/" + urllib.parse.quote(actors.id_of(args["i"]), safe="")
+    path = TRUSTED_INVOKERS + urllib.parse.quote(actors.id_of(args["i"]), safe="")
     ccf = provider.ccf
     with HttpsClient(tls, ccf.host, ccf.port, server_name=ccf.server_name) as client:
         response, problem = exchanged(lambda: client.delete(path))
@@ -109,10 +132,17 @@ def token_request(actors: Actors, args: Args) -> Observation:
     """``POST securities/{client_id}/token`` with ``client_id`` = the trace's ``s`` (TS 29.222 clause
     8.5.2.6; RFC 6749 clause 4.4)."""
     invoker = actors.onboarded(args["j"])
-    if invoker is None:
-        return failed(f"{args['j']} is not onboarded")
     api, client_id = actors.plan.api(args["a"], args["x"]), actors.id_of(args["s"])
     aef_id = actors.aef_id(args["a"])
+    if invoker is None:
+        path = SECURITIES + urllib.parse.quote(client_id, safe="") + "/token"
+        form = {
+            "grant_type": "client_credentials",
+            "client_id": client_id,
+            "scope": f"3gpp#{aef_id}:{api.name}",
+        }
+        home = args.get("h", args.get("c", ""))
+        return without_credential(actors, args["j"], home, lambda client: client.post_form(path, form))
     token, problem = attempt(lambda: invoker.client.obtain_token(aef_id, [api.name], client_id=client_id))
     if token is None:
         return problem or failed("no token")

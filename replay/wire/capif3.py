@@ -31,17 +31,29 @@ WITH_EVERYTHING = {"authenticationInfo": "true", "authorizationInfo": "true"}
 Args = Mapping[str, str]
 
 
-def fetch(actors: Actors, args: Args) -> Observation | None:
-    """``aef-fetch-*``: check-authentication now if the invoker negotiated for the AEF, else folded."""
+def fetch(actors: Actors, args: Args, *, method: SecurityMethod | None = None) -> Observation | None:
+    """``aef-fetch-*``: check-authentication now if the invoker negotiated for the AEF; else, for a
+    fetch of ``method``'s security information, check-authentication at an interface offering it
+    (where the CCF has nothing of the invoker for this AEF to give); else folded."""
     if args["a"] in actors.plan.attacker_aefs:
         return fetch_as_attacker(actors, args)
-    invoker = actors.onboarded(args["i"])
-    if invoker is not None and args.get("b", args["a"]) != args["a"]:
-        return _fetch_for_another_aef(actors, args)
-    if invoker is None or args["a"] not in invoker.negotiated:
+    name, aef = args["i"], args["a"]
+    invoker = actors.onboarded(name)
+    if invoker is None:
         return None
-    invoker.initiated.discard(args["a"])
-    return actors.initiate(args["i"], args["a"])
+    if args.get("b", aef) != aef:
+        return _fetch_for_another_aef(actors, args)
+    if aef in invoker.negotiated:
+        invoker.initiated.discard(aef)
+        return actors.initiate(name, aef)
+    if method is None:
+        return None
+    target, problem = actors.interface(aef, method)
+    if target is None:
+        return problem or failed("no interface")
+    home = actors.claimed_home(name, aef)
+    _, problem = attempt(lambda: invoker.client.check_authentication(target, home_ccf_id=home))
+    return check_authentication_observed(problem)
 
 
 def _fetch_for_another_aef(actors: Actors, args: Args) -> Observation:

@@ -30,10 +30,21 @@ def attempt(call: Callable[[], _Result]) -> tuple[_Result | None, Observation | 
 
 
 def refusal_of(response: ClientResponse) -> Observation:
-    """The refusal a response carries: its status and ProblemDetails ``cause``."""
+    """The refusal a response carries: its status and ProblemDetails ``cause``, or its
+    ``AccessTokenErr`` ``error`` (RFC 6749 clause 5.2)."""
     problem = response.problem()
     if problem is not None and problem.cause is not None:
         return refused(refusal_name(response.status, problem.cause), problem.detail)
+    try:
+        document = response.json()
+    except HttpClientError:
+        document = None
+    if isinstance(document, dict) and isinstance(document.get("error"), str):
+        description = document.get("error_description")
+        return refused(
+            refusal_name(response.status, document["error"]),
+            description if isinstance(description, str) else None,
+        )
     return refused(str(response.status))
 
 

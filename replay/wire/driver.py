@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from functools import partial
 
+from impl.apitypes.enums import SecurityMethod
 from replay.observation import Observation, failed
 from replay.plan import Plan
 from replay.target import Target, TargetError
@@ -30,7 +31,7 @@ HANDLERS: Mapping[str, Handler] = {
     "token-request": capif1e.token_request,
     "token-relayed": capif1e.token_request,
     "token-home-issued": capif1e.token_request,
-    "aef-fetch-psk": capif3.fetch,
+    "aef-fetch-psk": partial(capif3.fetch, method=SecurityMethod.PSK),
     "aef-fetch-policy": capif3.fetch,
     "aef-fetch-certificate": capif3.fetch_certificate,
     "aef-fetch-root": capif3.fetch_certificate,
@@ -60,6 +61,7 @@ HANDLERS: Mapping[str, Handler] = {
     "release-spoofed": network.release_spoofed,
     "fetch-spoofed": network.fetch_spoofed,
     "negotiate-relayed-tampered": network.negotiate_relayed_tampered,
+    "token-at-skew-limit": operator.token_at_skew_limit,
 }
 """Every action the replayer drives (the keys of :data:`replay.actions.PARAMETERS`)."""
 

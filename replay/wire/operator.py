@@ -23,12 +23,17 @@ Args = Mapping[str, str]
 
 def prepare(actors: Actors) -> None:
     """Bring the target to the trace's start: each AEF's methods, and (when the target can) an
-    access control policy that lets nobody in until the trace's invokers are onboarded."""
+    access control policy that lets nobody in until the trace's invokers are onboarded. When the
+    trace moves the clock, the scouts are onboarded first: a certificate issued at a moved time is
+    not yet valid for TLS, which checks the real time."""
     target = actors.target
     target.reset()
     if Capability.METHOD_UPDATE in target.capabilities:
         for aef in actors.plan.aefs:
             configure(actors, aef)
+    if actors.plan.moves_clock:
+        for provider in actors.plan.providers.values():
+            actors.scout(provider)
     actors.update_audiences()
 
 
@@ -70,12 +75,23 @@ def token_expiry(token: str) -> int | None:
     return exp if isinstance(exp, int) and not isinstance(exp, bool) else None
 
 
-def token_expires(actors: Actors, args: Args) -> Observation:
-    """The target's clock moves past ``exp`` + 30 s."""
+def _move_clock(actors: Actors, args: Args, past: int) -> Observation:
+    """The target's clock moves to ``exp`` + 30 s + ``past`` seconds of the token ``t``."""
     token = actors.tokens.get(args["t"])
     expiry = None if token is None else token_expiry(token)
     if expiry is None:
         return failed(f"{args['t']} is no token with exp")
-    moment = datetime.fromtimestamp(expiry + CLOCK_SKEW_SECONDS + 1, UTC)
+    moment = datetime.fromtimestamp(expiry + CLOCK_SKEW_SECONDS + past, UTC)
     actors.target.advance_clock(moment)
-    return accepted(f"clock moved past exp + {CLOCK_SKEW_SECONDS} s")
+    return accepted(f"clock moved to exp + {CLOCK_SKEW_SECONDS + past} s")
+
+
+def token_expires(actors: Actors, args: Args) -> Observation:
+    """The target's clock moves one second past ``exp`` + 30 s."""
+    return _move_clock(actors, args, 1)
+
+
+def token_at_skew_limit(actors: Actors, args: Args) -> Observation:
+    """The target's clock moves to ``exp`` + 30 s exactly (TS 33.122 Annex C: still valid)."""
+    return _move_clock(actors, args, 0)
+

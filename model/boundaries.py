@@ -1,0 +1,93 @@
+"""The boundary cases of the generated test suite: requests at the edge of a check, each a goal for
+bounded search and, optionally, clock steps made just before the request. The model decides every
+outcome (:mod:`model.outcome`); these entries only say where to look.
+
+* the 30 s clock skew on ``exp`` (TS 33.122 Annex C): a token used when the clock is at ``exp`` + 30 s,
+  and one second later;
+* an empty intersection of the invoker's preferences and the AEF's methods (TS 33.122 clause 6.3.1.2);
+* a method update between negotiation and use, per method (contribution 004);
+* a revocation between a token's issue and its use (TS 33.122 clauses 6.2 and 6.7);
+* a token used at an AEF, or for an API, outside its scope (TS 33.122 Annex C: both the aefId and the
+  API name are checked).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Boundary:
+    """A boundary case: a state where a request of ``action`` is accepted (``refused_by`` None) or
+    refused by ``refused_by``, with ``condition`` (over the request parameters and the state); the
+    steps ``before`` (an action and its arguments, named by request parameters) are made just before
+    the request."""
+
+    subject: str
+    case: str
+    statement: str
+    action: str
+    refused_by: str | None = None
+    condition: str = "true"
+    before: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = ()
+
+
+BOUNDARIES = (
+    Boundary(
+        "expiry-skew",
+        "at-limit",
+        "A token presented when the clock is at its exp plus the 30 s skew (TS 33.122 Annex C).",
+        "oauth-invoke",
+        before=(("token-at-skew-limit", (("t", "t"),)),),
+    ),
+    Boundary(
+        "expiry-skew",
+        "one-second-past",
+        "A token presented one second after its exp plus the 30 s skew (TS 33.122 Annex C).",
+        "oauth-invoke",
+        before=(("token-expires", (("t", "t"),)),),
+    ),
+    Boundary(
+        "method-intersection",
+        "empty",
+        "A negotiation where no method the invoker prefers is one the AEF supports (TS 33.122 6.3.1.2).",
+        "negotiate",
+        refused_by="selection-in-aef-methods",
+        condition="forall n:method. !(prefers(i, n) & published(h, a, n))",
+    ),
+    *(
+        Boundary(
+            "method-update",
+            method.lower(),
+            f"{method} negotiated, withdrawn from the AEF by a method update, then used (contribution 004).",
+            action,
+            refused_by="aef-current-method",
+        )
+        for method, action in (("PSK", "psk-session"), ("PKI", "pki-session"), ("OAUTH", "oauth-invoke"))
+    ),
+    Boundary(
+        "revocation",
+        "token-issued-before",
+        "A token issued before its invoker was offboarded, used after (TS 33.122 clauses 6.2, 6.7).",
+        "oauth-invoke",
+        refused_by="aef-revocation",
+        condition="revoked(j)",
+    ),
+    Boundary(
+        "token-scope",
+        "other-aef",
+        "A token whose scope names the API at another AEF only (TS 33.122 Annex C).",
+        "oauth-invoke-attacker",
+        refused_by="aef-checks-scope",
+        condition="!tok_scope(t, a, x) & (exists b:aef. tok_scope(t, b, x))",
+    ),
+    Boundary(
+        "token-scope",
+        "other-api",
+        "A token whose scope names another API of this AEF only (TS 33.122 Annex C).",
+        "oauth-invoke-attacker",
+        refused_by="aef-checks-scope",
+        condition="!tok_scope(t, a, x) & (exists y:api. tok_scope(t, a, y))",
+    ),
+)
+"""Every boundary case, in the order the suite is generated."""

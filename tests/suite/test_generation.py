@@ -1,0 +1,140 @@
+"""``capifsec traces``: the layout, the coverage audit and the model's expectations in the suite it
+writes (``docs/test-suite.md``)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from jsonschema import Draft202012Validator
+
+from capifsec.cli import main as capifsec
+from model.catalogue import Catalogue
+from model.coverage import Need, Obligation
+from model.outcome import acceptance_goal
+from model.suite import INDEX, ProfileSuite, audit_lines, complete, generate_profile, unreachable
+from model.verify import ProfileVerifier
+from tests.suite.conftest import PROFILE, SPEC, read
+
+
+@pytest.fixture(scope="module")
+def traces(suite_dir: Path) -> dict[str, dict[str, object]]:
+    return {path.relative_to(suite_dir).as_posix(): read(path) for path in suite_dir.glob("*/*/*/*.json")}
+
+
+def test_the_audit_covers_every_obligation(suite_dir: Path) -> None:
+    index = read(suite_dir / INDEX)
+    assert index["format"] == "capifsec-suite/1"
+    figures = index["profiles"][PROFILE]["figures"]
+    for name in ("actions", "checks_passed", "checks_refused"):
+        assert figures[name]["covered"] == figures[name]["total"] > 0, name
+    for obligation in index["profiles"][PROFILE]["obligations"]:
+        assert obligation.get("traces") or obligation.get("impossible"), obligation
+    assert index["profiles"][PROFILE]["boundaries_missing"] == []
+
+
+def test_every_file_is_a_trace_where_its_path_says(traces: dict[str, dict[str, object]]) -> None:
+    validator = Draft202012Validator(json.loads((SPEC / "schema" / "trace.schema.json").read_text("utf-8")))
+    kinds = set()
+    for path, trace in traces.items():
+        assert not list(validator.iter_errors(trace)), path
+        profile, kind, subject, case = path.removesuffix(".json").split("/")
+        assert (trace["profile"], trace["kind"], trace["subject"], trace["case"]) == (
+            profile,
+            kind,
+            subject,
+            case,
+        )
+        kinds.add(kind)
+    assert kinds == {"witness", "coverage", "boundary"}  # every property holds under the baseline
+
+
+def test_only_the_last_step_may_be_refused_and_a_refused_check_is_named(
+    traces: dict[str, dict[str, object]],
+) -> None:
+    for path, trace in traces.items():
+        steps = trace["steps"]
+        assert isinstance(steps, list)
+        assert all(step["expect"] == "accepted" for step in steps[:-1]), path
+        last = steps[-1]
+        if path.endswith("/refused.json"):
+            assert last["expect"] == "refused" and trace["subject"] in last["refused_by"], path
+        if path.endswith("/passes.json"):
+            assert last["expect"] == "accepted" and trace["subject"] in last["checks_passed"], path
+        if path.endswith("/occurs.json"):
+            assert last["action"] == trace["subject"], path
+
+
+def test_the_skew_limit_is_accepted_and_one_second_past_refused(traces: dict[str, dict[str, object]]) -> None:
+    at_limit = traces[f"{PROFILE}/boundary/expiry-skew/at-limit.json"]["steps"]
+    past = traces[f"{PROFILE}/boundary/expiry-skew/one-second-past.json"]["steps"]
+    assert isinstance(at_limit, list) and isinstance(past, list)
+    assert [step["action"] for step in at_limit[-2:]] == ["token-at-skew-limit", "oauth-invoke"]
+    assert at_limit[-1]["expect"] == "accepted"
+    assert [step["action"] for step in past[-2:]] == ["token-expires", "oauth-invoke"]
+    assert (past[-1]["expect"], past[-1]["refused_by"]) == ("refused", ["aef-checks-expiry"])
+
+
+def test_an_empty_method_intersection_is_refused_by_selection(traces: dict[str, dict[str, object]]) -> None:
+    trace = traces[f"{PROFILE}/boundary/method-intersection/empty.json"]
+    last = trace["steps"][-1]  # type: ignore[index]
+    invoker = next(i for i in trace["topology"]["invokers"] if i["id"] == last["args"]["i"])  # type: ignore[index]
+    aef = next(a for a in trace["topology"]["aefs"] if a["id"] == last["args"]["a"])  # type: ignore[index]
+    assert not set(invoker["prefers"]) & set(aef["methods"])
+    assert last["expect"] == "refused"
+    assert set(last["refused_by"]) <= {"selection-in-aef-methods", "selection-in-preferences"}
+
+
+@pytest.fixture(scope="module")
+def generated(catalogue: Catalogue) -> ProfileSuite:
+    return generate_profile(catalogue, "cr-method-update")
+
+
+def test_an_unmet_obligation_fails_the_audit(generated: ProfileSuite) -> None:
+    assert complete([generated])
+    wanted = Obligation(Need.REFUSED, "aef-current-method")
+    kept = tuple(trace for trace in generated.traces if wanted not in trace.meets)
+    crippled = replace(generated, traces=kept)
+    assert not complete([crippled])
+    assert f"uncovered: cr-method-update: {wanted}" in audit_lines([crippled])
+    figures = crippled.figures.checks_refused
+    assert figures[0] == figures[1] - 1
+
+
+def test_a_check_that_never_passes_is_shown_impossible(suite_dir: Path) -> None:
+    """The CCF serves Revoke_Authorization to the AEF only: revoker-is-the-aef is 'false', so it never
+    passes, and the model says why instead of leaving the obligation unmet."""
+    obligations = read(suite_dir / INDEX)["profiles"][PROFILE]["obligations"]
+    entry = next(o for o in obligations if (o["need"], o["subject"]) == ("passes", "revoker-is-the-aef"))
+    assert "guard 'false'" in entry["impossible"]
+
+
+def test_the_invariant_shows_an_acceptance_unreachable(catalogue: Catalogue) -> None:
+    """Under recommended no CCF holds an AEFPSK for an AEF of a provider the attacker controls, so
+    requester-hosts-aef never passes; the proof is Houdini keeping the negation of the acceptance.
+    A reachable acceptance is not shown unreachable."""
+    verifier = ProfileVerifier(catalogue, "recommended")
+    actions = {action.id: action for action in verifier.system.actions}
+    assert unreachable(verifier, [acceptance_goal(actions["release-to-attacker"])])
+    assert not unreachable(verifier, [acceptance_goal(actions["negotiate"])])
+
+
+@pytest.mark.parametrize("out_kind", ["file", "folder"])
+def test_an_out_that_is_no_suite_folder_is_refused(
+    tmp_path: Path, out_kind: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "out"
+    if out_kind == "file":
+        out.write_text("x", "utf-8")
+    else:
+        out.mkdir()
+        (out / "notes.txt").write_text("mine", "utf-8")
+    try:
+        status = capifsec(["traces", "--profile", PROFILE, "--out", str(out)])
+    except SystemExit as exit_request:  # argparse refuses a file before any work
+        status = int(exit_request.code or 0)
+    assert status == 2
+    assert "Traceback" not in capsys.readouterr().err
+    assert out.exists() and (out_kind == "file" or (out / "notes.txt").is_file())
