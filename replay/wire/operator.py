@@ -94,4 +94,3 @@ def token_expires(actors: Actors, args: Args) -> Observation:
 def token_at_skew_limit(actors: Actors, args: Args) -> Observation:
     """The target's clock moves to ``exp`` + 30 s exactly (TS 33.122 Annex C: still valid)."""
     return _move_clock(actors, args, 0)
-
