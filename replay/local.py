@@ -32,7 +32,7 @@ import string
 import threading
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from ipaddress import ip_address
 from pathlib import Path
@@ -249,6 +249,12 @@ def _names(count: int) -> list[str]:
     return list(string.ascii_lowercase[:count])
 
 
+def _attackers_settings(settings: Settings) -> Settings:
+    """A CCF the attacker controls speaks CAPIF-6/6e whatever the honest providers' profile says: it
+    runs what the attacker likes, and its endpoint is how it answers and asks."""
+    return replace(settings, interconnection=Interconnection.SUPPORTED)
+
+
 class LocalTarget(Service):
     """``with LocalTarget(data_dir, settings, layout) as target:`` the reference implementation on
     loopback, with the providers ``layout`` asks for."""
@@ -263,17 +269,22 @@ class LocalTarget(Service):
         self.clock = ReplayClock()
         several = layout.size > 1
         interconnecting = several and settings.interconnection is Interconnection.SUPPORTED
+        attackers = frozenset(_names(layout.size)[layout.providers :])
         self._providers = {
             name: _Provider(
                 name,
                 Deployment(
                     data_dir / name if several else data_dir,
-                    settings,
+                    _attackers_settings(settings) if name in attackers else settings,
                     host=HOST,
                     clock=self.clock,
                     api_names=API_NAMES,
                     ccf_id=f"ccf-{name}" if several else CCF_ID,
-                    interconnect=InterconnectConfig(f"provider-{name}") if interconnecting else None,
+                    interconnect=(
+                        InterconnectConfig(f"provider-{name}")
+                        if interconnecting or name in attackers
+                        else None
+                    ),
                 ),
             )
             for name in _names(layout.size)
@@ -322,6 +333,11 @@ class LocalTarget(Service):
             for name, deployment in deployments.items():
                 if self._peers(name):
                     deployment.interconnected_ccf.interconnect.sync()
+            for name in self._attackers:  # the attacker knows where every honest CAPIF-6/6e endpoint is
+                for peer, deployment in deployments.items():
+                    unlinked = peer not in self._attackers and peer not in self._peers(name)
+                    if unlinked and deployment.interconnect is not None:
+                        deployments[name].agree(self._agreement(name, peer))
         except BaseException:
             self.stop()
             raise

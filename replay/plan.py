@@ -297,6 +297,27 @@ def _check_silent_refusals(steps: Sequence[Mapping[str, Any]]) -> None:
             )
 
 
+def _check_attacker_answers(steps: Sequence[Mapping[str, Any]], topology: Mapping[str, Any]) -> None:
+    """What makes an AEF's CCF ask the attacker's CCF is an invoker's check-authentication at an
+    interface offering the method of the answer; when the AEF offers no such interface there is no
+    request that makes it ask (the model's fetch does not depend on the AEF's methods)."""
+    offered = {entry["id"]: set(entry["methods"]) for entry in topology["aefs"]}
+    for step in steps:
+        args = step["args"]
+        if step["action"] in METHOD_CHANGES:
+            methods = offered.setdefault(args["a"], set())
+            if METHOD_CHANGES[step["action"]]:
+                methods.add(args["m"])
+            else:
+                methods.discard(args["m"])
+        elif step["action"] == "fetch-from-attacker" and args["m"] not in offered.get(args["a"], set()):
+            raise NotReplayableError(
+                f"step {step['n']}: {args['d']} answers with {args['m']} security information, but"
+                f" {args['a']} offers no {args['m']} interface whose check-authentication would make its"
+                " CCF ask"
+            )
+
+
 def _check_method_changes(
     steps: Sequence[Mapping[str, Any]],
     methods: Mapping[str, frozenset[SecurityMethod]],
@@ -471,6 +492,7 @@ def plan_trace(trace: Mapping[str, Any], target: Target) -> Plan:
     _check_attacker_fetches(steps, dishonest)
     _check_ids_exist(steps)
     _check_silent_refusals(steps)
+    _check_attacker_answers(steps, topology)
     aefs, attacker_aefs = _map_aefs(used_aefs, dishonest, aef_ccfs, providers, target)
     pairs = _pairs(steps, topology["apis"])
     named = list(dict.fromkeys([*used.get(API, []), *(api for _, api in pairs)]))

@@ -53,7 +53,7 @@ from impl.interconnect.messages import (
 )
 from impl.lifecycle import Closable
 from impl.settings import Capif6Protection
-from impl.tls import CertificateClientTls, ClientTls, TlsError
+from impl.tls import CertificateClientTls, ClientTls, TlsError, TlsHandshakeError
 from impl.tls.plaintext import PlaintextClient
 
 T = TypeVar("T")
@@ -92,7 +92,13 @@ class PeerError(Exception):
 
 class PeerUnavailableError(PeerError):
     """The peer could not be asked: down, too slow, connection reset, wrong identity, or an answer that
-    is not what the flow defines (the CCF fails closed: it acts on nothing it could not read)."""
+    is not what the flow defines (the CCF fails closed: it acts on nothing it could not read).
+    ``handshake_refused``: the peer refused the TLS handshake (it does not accept this CCF's
+    certificate)."""
+
+    def __init__(self, peer: str, reason: str, *, handshake_refused: bool = False) -> None:
+        super().__init__(peer, reason)
+        self.handshake_refused = handshake_refused
 
 
 class PeerRefusedError(PeerError):
@@ -263,7 +269,8 @@ class PeerClient(Closable):
                 response = send(client)
             except (HttpClientError, TlsError, OSError, ValueError) as error:
                 client.close()
-                raise PeerUnavailableError(self.peer, f"{what}: {error}") from None
+                refused = isinstance(error, TlsHandshakeError)
+                raise PeerUnavailableError(self.peer, f"{what}: {error}", handshake_refused=refused) from None
             if self._authenticated and not self._is_peer(response):
                 client.close()
                 raise PeerUnavailableError(self.peer, f"{what}: the server is not CCF {self.peer}")

@@ -16,11 +16,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from impl.apitypes.enums import SecurityMethod
-from impl.interconnect import PeerClient, PeerError, PeerRefusedError
+from impl.interconnect import PeerClient, PeerError, PeerRefusedError, PeerUnavailableError
 from impl.interconnect.messages import AccessTokenRelayRequest, SecurityInformationRequest
 from impl.tls import CertificateClientTls
 from impl.tokens import ScopeEntry, ScopeSyntax, format_scope
-from replay.observation import Observation, accepted, failed, refusal_name, refused
+from replay.observation import HANDSHAKE_REFUSED, Observation, accepted, failed, refusal_name, refused
 from replay.wire.actors import Actors, Key, check_authentication_observed
 from replay.wire.connection import Session
 
@@ -39,6 +39,8 @@ def _peer(actors: Actors, attacker: str, other: str) -> tuple[PeerClient | None,
 def _refusal(error: PeerError) -> Observation:
     if isinstance(error, PeerRefusedError):
         return refused(refusal_name(error.status, error.code), error.detail)
+    if isinstance(error, PeerUnavailableError) and error.handshake_refused:
+        return refused(HANDSHAKE_REFUSED, error.reason)
     return failed(f"no answer: {error.reason}")
 
 
