@@ -9,7 +9,8 @@
     capifsec report --profile P --out FILE.md|FILE.html|FILE.docx [--results FILE] [--fixes FILE]
     capifsec diff --profile BEFORE --profile AFTER [--json FILE]
     capifsec traces [--profile P]... --out DIR   (the test suite the model writes for implementations)
-    capifsec demo | serve | invoker | replay ...   (impl.demo, impl.serve, impl.invoker.cli, replay)
+    capifsec demo | serve | invoker | replay | mutants ...   (impl.demo, impl.serve, impl.invoker.cli,
+    replay, replay.mutants)
 
 Every command that reads the catalogue takes ``--spec-dir DIR``; every ``--json FILE`` takes ``-`` for
 standard output (the other output then goes to standard error). Exit status: see :data:`EXIT_STATUS`.
@@ -50,6 +51,8 @@ DELEGATED = {
     "serve": "run the CAPIF services for real use (see 'capifsec serve --help')",
     "invoker": "the API invoker client (see 'capifsec invoker --help')",
     "replay": "replay traces or a 'verify --json' file on the implementation (see 'capifsec replay --help')",
+    "mutants": "replay a generated suite on implementations with one security check removed, print the "
+    "kill rate (see 'capifsec mutants --help')",
 }
 
 
@@ -101,7 +104,7 @@ def parser() -> argparse.ArgumentParser:
         description="CAPIF security: formal model and reference implementation",
         epilog="exit status: "
         + "; ".join(f"{name}: {text}" for name, text in EXIT_STATUS.items())
-        + "; demo, serve, invoker, replay: see their --help",
+        + "; demo, serve, invoker, replay, mutants: see their --help",
     )
     commands = top.add_subparsers(dest="command", required=True)
     check = _command(
@@ -229,6 +232,8 @@ def _delegate(command: str, rest: Sequence[str]) -> int:
         from impl.serve import main as entry  # noqa: PLC0415
     elif command == "replay":
         from replay import main as entry  # noqa: PLC0415
+    elif command == "mutants":
+        from replay.mutants import main as entry  # noqa: PLC0415
     else:
         from impl.invoker.cli import main as entry  # noqa: PLC0415
     return entry(list(rest))

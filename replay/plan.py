@@ -299,8 +299,9 @@ def _check_silent_refusals(steps: Sequence[Mapping[str, Any]]) -> None:
 
 def _check_attacker_answers(steps: Sequence[Mapping[str, Any]], topology: Mapping[str, Any]) -> None:
     """What makes an AEF's CCF ask the attacker's CCF is an invoker's check-authentication at an
-    interface offering the method of the answer; when the AEF offers no such interface there is no
-    request that makes it ask (the model's fetch does not depend on the AEF's methods)."""
+    interface offering the method of the answer; when the AEF supports methods and none of them is
+    that one, no interface offers it and no request makes it ask (the model's fetch does not depend
+    on the AEF's methods; an AEF that supports none keeps its interfaces' own)."""
     offered = {entry["id"]: set(entry["methods"]) for entry in topology["aefs"]}
     for step in steps:
         args = step["args"]
@@ -310,7 +311,11 @@ def _check_attacker_answers(steps: Sequence[Mapping[str, Any]], topology: Mappin
                 methods.add(args["m"])
             else:
                 methods.discard(args["m"])
-        elif step["action"] == "fetch-from-attacker" and args["m"] not in offered.get(args["a"], set()):
+        elif (
+            step["action"] == "fetch-from-attacker"
+            and offered.get(args["a"])
+            and args["m"] not in offered[args["a"]]
+        ):
             raise NotReplayableError(
                 f"step {step['n']}: {args['d']} answers with {args['m']} security information, but"
                 f" {args['a']} offers no {args['m']} interface whose check-authentication would make its"

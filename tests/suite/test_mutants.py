@@ -1,0 +1,49 @@
+"""Implementation mutants (``replay/mutants.py``, ``docs/test-suite.md``): every patch applies to the
+implementation as it is today, a stale one is an error, and the generated suite of the Rel-18
+baseline kills the mutants whose check that profile has. The whole suite against all of them, with
+the kill rate asserted at 100 %, is ``benchmarks/bench_mutants.py``."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from replay.mutants import IMPL, MUTANTS, Mutant, MutantError, apply, run
+from tests.suite.conftest import PROFILE
+
+KILLED_BY_THE_BASELINE_SUITE = (
+    "expiry",
+    "scope-aef",
+    "scope-api",
+    "client-id-binding",
+    "method-mismatch",
+    "revocation",
+)
+"""The mutants the ``ts33122-rel18`` suite kills (the other checks are exercised under other
+profiles: interconnection, CAPIF-8, a CCF the attacker controls)."""
+
+
+@pytest.mark.parametrize("mutant", MUTANTS, ids=lambda mutant: mutant.name)
+def test_every_patch_applies_to_the_implementation_once(mutant: Mutant, tmp_path: Path) -> None:
+    copy = apply(mutant, IMPL, tmp_path)
+    mutated = (copy / mutant.path).read_text("utf-8")
+    assert mutant.original not in mutated or mutant.original in mutant.mutated
+    assert mutated == (IMPL / mutant.path).read_text("utf-8").replace(mutant.original, mutant.mutated)
+
+
+def test_a_patch_whose_text_is_gone_is_an_error(tmp_path: Path) -> None:
+    stale = replace(MUTANTS[0], original="this text is in no file of the implementation\n")
+    with pytest.raises(MutantError, match="occurs 0 times"):
+        apply(stale, IMPL, tmp_path)
+
+
+def test_the_baseline_suite_kills_the_mutants_of_its_checks(suite_dir: Path) -> None:
+    assert run(None, suite_dir) is None  # the unmutated implementation agrees with every trace
+    for mutant in MUTANTS:
+        if mutant.name not in KILLED_BY_THE_BASELINE_SUITE:
+            continue
+        outcome = run(mutant, suite_dir)
+        assert outcome is not None and outcome.killed_by is not None, mutant.name
+        assert outcome.killed_by.startswith(f"{PROFILE}/") and outcome.reason.startswith("step "), outcome
