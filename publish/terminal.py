@@ -58,7 +58,7 @@ def trace_lines(trace: Mapping[str, Any], fixes: Mapping[str, Any] | None = None
         lines.append(f"=> violates {trace['subject']} for {instance}")
     elif trace["kind"] == "witness":
         lines.append(f"=> reaches witness {trace['subject']}")
-    elif trace["kind"] in ("coverage", "boundary"):
+    elif trace["kind"] in ("coverage", "boundary", "differential"):
         lines.append(f"=> {trace['statement']}")
     if fixes is not None:
         lines.append(fixes_line(fixes))

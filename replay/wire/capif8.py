@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import os
 import secrets
+import urllib.parse
 from collections.abc import Mapping
 
 from impl.capif8.azf import RofCredential
@@ -25,6 +26,7 @@ from impl.tls.plaintext import PlaintextClient
 from replay.observation import Observation, accepted, failed
 from replay.target import TargetRof
 from replay.wire.actors import Actors
+from replay.wire.capif1e import SECURITIES, without_credential
 from replay.wire.connection import attempt, exchanged, refusal_of
 
 Args = Mapping[str, str]
@@ -87,10 +89,18 @@ def ro_token(actors: Actors, args: Args) -> Observation:
     """``POST securities/{id}/token`` with ``resOwnerId`` = ``r``'s resource owner (TS 29.222
     ``AccessTokenReq``); the AzF issues it only after that owner's authorization (contribution 003)."""
     invoker = actors.onboarded(args["j"])
-    if invoker is None:
-        return failed(f"{args['j']} is not onboarded")
     rof = actors.plan.rofs[args["r"]]
     api, aef_id = actors.plan.api(args["a"], args["x"]), actors.aef_id(args["a"])
+    if invoker is None:  # as a token request of an invoker that never onboarded: no client certificate
+        client_id = actors.id_of(args["j"])
+        path = SECURITIES + urllib.parse.quote(client_id, safe="") + "/token"
+        form = {
+            "grant_type": "client_credentials",
+            "client_id": client_id,
+            "scope": f"3gpp#{aef_id}:{api.name}",
+            "resOwnerId": rof.res_owner_id,
+        }
+        return without_credential(actors, args["j"], args["c"], lambda client: client.post_form(path, form))
     token, problem = attempt(
         lambda: invoker.client.obtain_token(aef_id, [api.name], res_owner_id=rof.res_owner_id)
     )
