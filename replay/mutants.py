@@ -55,11 +55,9 @@ MUTANTS: tuple[Mutant, ...] = (
     Mutant(
         "signature",
         "aef-checks-signature",
-        "tokens/verifier.py",
-        "        if not key.signature_is_valid(jws.signature, jws.signing_input):\n"
-        "            raise InvalidToken(TokenRefusal.BAD_SIGNATURE)\n"
-        "        if not typed:",
-        "        if not typed:",
+        "tokens/keys.py",
+        "        return self._check.verify(prepared, signing_input)\n",
+        "        return True\n",
         "the AEF's verification of a token's signature (TS 33.122 clause 6.5.2.3)",
     ),
     Mutant(
@@ -173,9 +171,11 @@ MUTANTS: tuple[Mutant, ...] = (
         "rof-authentication",
         "azf-authenticates-rof",
         "capif8/server.py",
+        "        return self._settings.rof_authentication is not RofAuthentication.PASSWORD and (\n"
         "            self._settings.capif8_protection is Capif8Protection.UNSAFE_NONE\n"
-        "            or method is RofAuthentication.UNSAFE_NONE\n",
-        "            True\n",
+        "            or self._settings.rof_authentication is RofAuthentication.UNSAFE_NONE\n"
+        "        )\n",
+        "        return True\n",
         "the AzF's authentication of a ROF on CAPIF-8 (contribution 003): a ROF is who it names",
     ),
 )

@@ -9,8 +9,19 @@ import pytest
 
 from model.catalogue import Catalogue
 from model.concrete import Structure, apply, initialise
-from model.outcome import Outcome, choice_parameters, outcome, refusal_goal, request_parameters
+from model.outcome import (
+    ASKED_FOR_AN_INVOKER,
+    SETTLED,
+    Outcome,
+    checks_of,
+    choice_parameters,
+    outcome,
+    refusal_goal,
+    request_parameters,
+)
+from model.syntax import parse_formula
 from model.system import CompiledAction, System, compile_system
+from model.typecheck import typecheck
 
 CCF, AEF, INVOKER, API, CERT = "ccf#0", "aef#0", "invoker#0", "api#0", "cert#0"
 
@@ -98,3 +109,16 @@ def test_the_refusal_goal_holds_where_the_check_alone_refuses(
     goal = refusal_goal(_action(system, "negotiate"), "selection-in-aef-methods")
     request: Mapping[str, str] | None = goal.request_in(state)
     assert (request is not None) == holds
+
+
+def test_the_extra_conditions_are_well_sorted_for_every_action_they_apply_to(catalogue: Catalogue) -> None:
+    """What a refusal by a fetched-information check also needs (:data:`SETTLED`) and what a fetch
+    refusal is about (:data:`ASKED_FOR_AN_INVOKER`) type-check against every action they apply to, so
+    that a changed relation in ``spec/state.yaml`` fails here rather than in the solver."""
+    for profile in ("recommended", "ts33122-rel18"):
+        for action in compile_system(catalogue, catalogue.profiles[profile].options).actions:
+            scope = dict(action.action.params)
+            applying = [SETTLED[check] for check in checks_of(action) if check in SETTLED]
+            applying += [ASKED_FOR_AN_INVOKER[action.id]] if action.id in ASKED_FOR_AN_INVOKER else []
+            for text in applying:
+                typecheck(parse_formula(text), scope, catalogue.vocabulary)
