@@ -120,10 +120,7 @@ def test_an_offboarded_invoker_is_refused_on_its_open_psk_session(
 
 
 NOT_YET_REPLAYED = {
-    "ccf-serves-offboarded-invokers": "no CAPIF-1e credential for an invoker never onboarded",
     "ccf-selects-unsupported-method": "the target's AEF supports the method the trace says it lacks",
-    "ccf-issues-tokens-without-oauth": "refused 401 invalid_client, documented 400 unauthorized_client",
-    "aef-accepts-expired-tokens": "the trace's relaying CCF is refused at TLS before the AEF checks exp",
 }
 """Mutants added by issue 7 whose counterexamples the replayer does not drive to the removed check yet
 (the replay engineer's follow-up); strict, so each fails here once it replays."""
