@@ -8,7 +8,12 @@ outcome (:mod:`model.outcome`); these entries only say where to look.
 * a method update between negotiation and use, per method (contribution 004);
 * a revocation between a token's issue and its use (TS 33.122 clauses 6.2 and 6.7);
 * a token used at an AEF, or for an API, outside its scope (TS 33.122 Annex C: both the aefId and the
-  API name are checked).
+  API name are checked);
+* *isolation* cases: a refusal by a check where what an implementation checks before it passes, so
+  that the check is the only thing that refuses (an implementation without it accepts): a fetch by an
+  AEF the attacker controls (no AEF-side check after the CCF's), a CCF the attacker controls that is
+  interconnected and offers a method the AEF supports, a certificate from a CA the AEF's TLS accepts,
+  a forged ROF that holds a certificate the AzF's TLS accepts.
 """
 
 from __future__ import annotations
@@ -30,6 +35,9 @@ class Boundary:
     refused_by: str | None = None
     condition: str = "true"
     before: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = ()
+    required: bool = True
+    """False for an isolation case: where to look for a sharper refusal, which a profile may not allow
+    (no interconnection, no dishonest party of that kind): not reaching it fails no audit"""
 
 
 BOUNDARIES = (
@@ -88,6 +96,51 @@ BOUNDARIES = (
         "oauth-invoke-attacker",
         refused_by="aef-checks-scope",
         condition="!tok_scope(t, a, x) & (exists y:api. tok_scope(t, a, y))",
+    ),
+    Boundary(
+        "ccf-releases-to-that-aef",
+        "asked-by-an-attacker-aef",
+        "An AEF the attacker controls asks its CCF for an invoker's AEFPSK negotiated for another AEF: "
+        "only the CCF's check stands (TS 33.122 clause 6.5.2.1, TS 29.222 GET trustedInvokers).",
+        "aef-fetch-psk",
+        refused_by="ccf-releases-to-that-aef",
+        condition="!honest_aef(a)",
+        required=False,
+    ),
+    Boundary(
+        "home-resolved",
+        "interconnected-attacker",
+        "A CCF the attacker controls, interconnected with the AEF's CCF, answers for an invoker it is not "
+        "the home CCF of, with a method the AEF offers (contribution 002 NOTE X).",
+        "fetch-from-attacker",
+        refused_by="home-resolved",
+        condition="interconnected(c, d) & supports(a, m)",
+        required=False,
+    ),
+    Boundary(
+        "certificate-trusted",
+        "ca-the-tls-accepts",
+        "The attacker presents a certificate naming an invoker of another provider that negotiated PKI, "
+        "from the CA of a CCF "
+        "interconnected with the AEF's (which the AEF's TLS accepts), not the root CA the AEF's CCF gave "
+        "for that invoker (TS 33.122 clause 6.5.2.2).",
+        "pki-session-attacker",
+        refused_by="certificate-trusted",
+        condition=(
+            "exists r0:ccf, c0:ccf, r1:ccf. cert_of(ct, r0, i) & aef_at(a, c0) & ccf_root(c0, i, a, r1)"
+            " & interconnected(c0, r0) & !home(i, c0) & home(i, r1) & honest_ccf(r1)"
+        ),
+        required=False,
+    ),
+    Boundary(
+        "azf-authenticates-rof",
+        "attacker-holds-a-certificate",
+        "The attacker, holding the certificate of an invoker of its own onboarded at the CCF (from the CA "
+        "the AzF's TLS trusts), records an authorization as a ROF it is not (contribution 003 6.2.2).",
+        "rof-authorization-forged",
+        refused_by="azf-authenticates-rof",
+        condition="exists j:invoker. !honest_inv(j) & onboarded(j) & home(j, c)",
+        required=False,
     ),
 )
 """Every boundary case, in the order the suite is generated."""

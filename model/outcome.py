@@ -54,7 +54,7 @@ SETTLED: Mapping[str, str] = {
     "aef-authorizes-acl": "forall c0:ccf. !allows(c0, i, a, x)",
     "psk-handshake": "forall c0:ccf. !ccf_psk(c0, i, a, k)",
     "certificate-trusted": (
-        "forall c0:ccf. aef_at(a, c0) -> !selected(c0, i, a, PKI) & !(exists r0:ccf. ccf_root(c0, i, a, r0))"
+        "forall c0:ccf. aef_at(a, c0) -> !(exists r0:ccf. cert_of(ct, r0, i) & ccf_root(c0, i, a, r0))"
     ),
 }
 """For the checks an AEF makes against what it fetched from its CCF (the model fetches in steps of

@@ -75,6 +75,8 @@ class ProfileSuite:
     impossible: Mapping[Obligation, str]
     """obligations the model shows cannot be met, with the reason"""
     boundaries_missing: tuple[str, ...]
+    isolations_missing: tuple[str, ...]
+    """isolation cases (boundaries not required) no run reached"""
     seconds: float
     searches: int
 
@@ -250,10 +252,10 @@ def _never_meets(goal: Goal, check: str | None) -> bool:
     return any(never(guard.formula) for guard in guards if guard.check != check)
 
 
-def _boundaries(generator: _Generator, catalogue: Catalogue) -> list[str]:
-    """The boundary traces that apply under the profile; the subjects of those no run reaches."""
+def _boundaries(generator: _Generator, catalogue: Catalogue) -> list[Boundary]:
+    """The boundary traces that apply under the profile; the cases no run reaches."""
     actions = {action.id: action for action in generator.verifier.system.actions}
-    missing = []
+    missing: list[Boundary] = []
     for boundary in BOUNDARIES:
         action = actions.get(boundary.action)
         if action is None or (
@@ -267,7 +269,7 @@ def _boundaries(generator: _Generator, catalogue: Catalogue) -> list[str]:
             continue
         found = generator.search([goal])
         if found is None:
-            missing.append(f"{boundary.subject}/{boundary.case}")
+            missing.append(boundary)
             continue
         run, _ = found
         extended = generator.extend(
@@ -300,12 +302,15 @@ def generate_profile(catalogue: Catalogue, profile: str, bounds: Bounds | None =
             generator.add("witness", witness.id, witness.trace)
     impossible = _coverage(generator, catalogue)
     missing = _boundaries(generator, catalogue)
+    required = tuple(f"{case.subject}/{case.case}" for case in missing if case.required)
+    isolations = tuple(f"{case.subject}/{case.case}" for case in missing if not case.required)
     return ProfileSuite(
         profile,
         tuple(generator.traces),
         tuple(obligations(verifier.system)),
         impossible,
-        tuple(missing),
+        required,
+        isolations,
         time.perf_counter() - start,
         generator.searches,
     )
@@ -355,6 +360,7 @@ def index(suites: Sequence[ProfileSuite]) -> dict[str, Any]:
             "figures": suite.figures.to_json(),
             "obligations": entries,
             "boundaries_missing": list(suite.boundaries_missing),
+            "isolations_missing": list(suite.isolations_missing),
         }
     return {
         "format": SUITE_FORMAT,
@@ -399,6 +405,8 @@ def audit_lines(suites: Sequence[ProfileSuite]) -> list[str]:
             lines.append(f"uncovered: {suite.profile}: {obligation}")
         for missing in suite.boundaries_missing:
             lines.append(f"boundary case not reached: {suite.profile}: {missing}")
+        for missing in suite.isolations_missing:
+            lines.append(f"isolation case not reached (not required): {suite.profile}: {missing}")
     return lines
 
 

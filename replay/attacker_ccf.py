@@ -45,7 +45,7 @@ from impl.interconnect.server import Capif6Api
 from impl.lifecycle import Service
 from impl.problem_responses import domain_error_response
 from impl.store.database import epoch
-from impl.tokens import ClaimSet, ScopeEntry, TokenIssuer
+from impl.tokens import ClaimSet, ScopeEntry, SigningKey, TokenIssuer
 from replay.target import TargetProvider
 
 TOKEN_LIFETIME = timedelta(minutes=10)
@@ -166,13 +166,19 @@ class LocalAttackerCcf(Service):
         )
         return pki.CertifiedKey(pki.load_certificate_pem(pem), key)
 
-    def sign_token(self, client_id: str, aef_id: str, api_name: str) -> str:
-        """A token the CCF signs with its own key for ``client_id``, scope ``aef_id:api_name``."""
+    def sign_token(
+        self, client_id: str, aef_id: str, api_name: str, *, posing_as: TargetProvider | None = None
+    ) -> str:
+        """A token the CCF signs with its own key for ``client_id``, scope ``aef_id:api_name``;
+        ``posing_as`` another provider, its header names that CCF's ``kid`` and its ``iss`` that CCF
+        (a forgery: the signature is still this CCF's key's)."""
         config = self._deployment.ccf.config
+        key, ccf_id = config.token_signing_key, config.ccf_id
+        if posing_as is not None and posing_as.token_key_id is not None:
+            key = SigningKey(key.private_key, posing_as.token_key_id, key.algorithm)
+            ccf_id = posing_as.ccf_id
         issuer = TokenIssuer(
-            config.token_signing_key,
-            ccf_id=config.ccf_id,
-            claim_set=ClaimSet(str(self._deployment.settings.token_claims)),
+            key, ccf_id=ccf_id, claim_set=ClaimSet(str(self._deployment.settings.token_claims))
         )
         scope = [ScopeEntry(aef_id, (api_name,))]
         lifetime = int(TOKEN_LIFETIME.total_seconds())

@@ -347,6 +347,7 @@ def _provider(entry: dict[str, Any], path: Path) -> ExternalProvider:
         _endpoint(entry["capif1e"], where),
         _certificate(path.parent / entry["caCertificate"], where),
         entry.get("ccfId", name),
+        entry.get("tokenKeyId"),
     )
     aefs = tuple(_aef(aef) for aef in entry["aefs"])
     attackers = tuple(_attacker_aef(aef, path, where) for aef in entry.get("attackerAefs", ()))

@@ -66,7 +66,9 @@ DOCUMENTED_REFUSALS: Mapping[str, frozenset[str]] = {
     "relayer-is-home": frozenset({"401 invalid_client"}),
     "requester-hosts-aef": frozenset({"403 REQUEST_NOT_AUTHORIZED"}),
     "agreement-peer": frozenset({"403 REQUEST_NOT_AUTHORIZED", HANDSHAKE_REFUSED}),
-    "azf-authenticates-rof": frozenset({HANDSHAKE_REFUSED, _INVALID, "401 CREDENTIAL_MISSING"}),
+    "azf-authenticates-rof": frozenset(
+        {HANDSHAKE_REFUSED, _INVALID, "401 CREDENTIAL_MISSING", "403 REQUEST_NOT_AUTHORIZED"}
+    ),
     "ro-token-after-authorization": frozenset({"400 invalid_grant"}),
 }
 """Check id (``spec/checks.yaml``) -> the refusals (``"<status> <cause>"``) the implementation documents

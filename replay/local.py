@@ -218,7 +218,13 @@ class _Provider:
     def target(self) -> TargetProvider:
         deployment = self.deployment
         ccf = CcfEndpoint(HOST, deployment.ccf.capif1e_port, HOST)
-        return TargetProvider(self.name, ccf, deployment.ca.certificate, deployment.ccf_id)
+        return TargetProvider(
+            self.name,
+            ccf,
+            deployment.ca.certificate,
+            deployment.ccf_id,
+            deployment.ccf.config.token_signing_key.kid,
+        )
 
     def services(self) -> list[tuple[AefService, dict[str, str]]]:
         """Each AEF with the ``apiId`` of each of its APIs, by name."""

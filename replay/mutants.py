@@ -236,7 +236,9 @@ def run(
             apply(mutant, source, work)
         command = [sys.executable, "-m", "replay.mutants", "--child", str(suite.resolve())]
         command += [f"--profile={profile}" for profile in profiles]
-        environment = {**os.environ, "PYTHONPATH": str(work), "PYTHONDONTWRITEBYTECODE": "1"}
+        # the mutated copy first, then this checkout (its replay/ and model/, whatever is installed)
+        search = os.pathsep.join((str(work), str(IMPL.parent)))
+        environment = {**os.environ, "PYTHONPATH": search, "PYTHONDONTWRITEBYTECODE": "1"}
         done = subprocess.run(command, cwd=work, env=environment, capture_output=True, text=True, check=False)
     if done.returncode != 0:
         raise MutantError(f"{mutant.name if mutant else 'the unmutated run'}: {done.stderr.strip()}")

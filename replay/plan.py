@@ -112,6 +112,8 @@ class Plan:
     rof_aefs: Mapping[tuple[str, str, str], TargetAef]
     """(ROF, invoker, API) of a resource owner's authorization -> the AEF the AzF records it for"""
     dishonest_rofs: frozenset[str]
+    dishonest_invokers: frozenset[str]
+    """the trace's invokers the attacker controls"""
     moves_clock: bool = False
     """a step moves the target's clock (a token's exp passes)"""
 
@@ -257,6 +259,12 @@ FOLDED_BEFORE_ONBOARDING = frozenset(
 """Honest AEFs' fetches: before the invoker is onboarded they are folded into its first session."""
 
 
+DONE_WHEN_USED: Mapping[str, str] = {"attacker-ccf-issues-certificate": "ct"}
+"""Steps the attacker makes on its own, with nothing on the wire, and the parameter naming what they
+make: the replayer makes it when a later step first uses it (:mod:`replay.wire.attacker`), so the
+invokers they name need an ID by then only."""
+
+
 def _check_ids_exist(steps: Sequence[Mapping[str, Any]]) -> None:
     """An API invoker ID exists once the CCF assigned it at onboarding (TS 29.222 clause 8.4): a step
     cannot name an invoker by its ID before the step that onboards it."""
@@ -268,12 +276,23 @@ def _check_ids_exist(steps: Sequence[Mapping[str, Any]]) -> None:
             continue
         if step["action"] in FOLDED_BEFORE_ONBOARDING:
             continue
+        made = DONE_WHEN_USED.get(step["action"])
+        done_at = step["n"]
+        if made is not None:
+            done_at = next(
+                (
+                    later["n"]
+                    for later in steps
+                    if later["n"] > step["n"] and args[made] in later["args"].values()
+                ),
+                step["n"],
+            )
         for parameter, sort in PARAMETERS[step["action"]].items():
             name = args[parameter]
             onboards_later = any(
                 later["action"] == "onboard" and later["args"]["i"] == name
                 for later in steps
-                if later["n"] > step["n"]
+                if later["n"] > done_at
             )
             if sort == INVOKER and name not in onboarded and onboards_later:
                 raise NotReplayableError(
@@ -546,6 +565,7 @@ def plan_trace(trace: Mapping[str, Any], target: Target) -> Plan:
         rofs=rofs,
         rof_aefs=_rof_aefs(steps, aefs, aef_ccfs, providers, target),
         dishonest_rofs=frozenset(entry["id"] for entry in topology["rofs"] if not entry["honest"]),
+        dishonest_invokers=frozenset(entry["id"] for entry in topology["invokers"] if not entry["honest"]),
         providers=providers,
         attacker_ccfs=attacker_ccfs,
         aef_ccfs=aef_ccfs,

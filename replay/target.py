@@ -79,6 +79,9 @@ class TargetProvider:
     ccf: CcfEndpoint
     ca_certificate: x509.Certificate
     ccf_id: str
+    token_key_id: str | None = None
+    """the ``kid`` of its CCF's token-signing key (public: every token the CCF issues names it in its
+    header), None when the target does not say"""
 
 
 @dataclass(frozen=True)
@@ -124,8 +127,11 @@ class AttackerCcf(Protocol):
         """A certificate from its CA naming ``api_invoker_id`` as an invoker."""
         ...
 
-    def sign_token(self, client_id: str, aef_id: str, api_name: str) -> str:
-        """A token signed with its key for ``client_id``, scope ``aef_id:api_name``."""
+    def sign_token(
+        self, client_id: str, aef_id: str, api_name: str, *, posing_as: TargetProvider | None = None
+    ) -> str:
+        """A token signed with its key for ``client_id``, scope ``aef_id:api_name``; ``posing_as``:
+        whose ``iss`` and ``kid`` it claims (a forgery: the signature is still its own key's)."""
         ...
 
     def answer_security_information(

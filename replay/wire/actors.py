@@ -11,6 +11,7 @@ dishonest invokers and the keys it makes up.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from impl import pki
@@ -86,9 +87,13 @@ class Actors:
         self.claimed = {name: _made_up_id(plan.home_of(name)) for name in plan.homes}
         """the ID the attacker names for an invoker not onboarded (yet): one its home CCF would assign"""
         self.certificates: dict[str, pki.CertifiedKey] = {}
+        self.certificates_to_issue: dict[str, tuple[str, str]] = {}
+        """certificates a CCF the attacker controls is to issue when first used -> (that CCF, invoker)"""
         self._attacker_credentials: dict[tuple[str, str], pki.CertifiedKey] = {}
         self.keys: dict[str, Key] = {}
         self.tokens: dict[str, str] = {}
+        self.attacker_signed: dict[str, Mapping[str, str]] = {}
+        """tokens a CCF the attacker controls signed -> the arguments of that step"""
         self.held: dict[tuple[str, str], str] = {}
         self._versions: dict[tuple[str, str], str] = {}
         self._sessions: dict[SessionKey, Session] = {}
@@ -135,6 +140,12 @@ class Actors:
             attacker = self.plan.attacker_ccfs[ccf]
             self._attacker_credentials[key] = attacker.certify_invoker(self.id_of(invoker))
         return self._attacker_credentials[key]
+
+    def certificate(self, name: str) -> pki.CertifiedKey | None:
+        """The certificate ``name`` of the trace, issued now if the attacker's CCF is to issue it."""
+        if name not in self.certificates and name in self.certificates_to_issue:
+            self.certificates[name] = self.attacker_credential(*self.certificates_to_issue[name])
+        return self.certificates.get(name)
 
     def onboarded(self, invoker: str) -> Invoker | None:
         return self.invokers.get(invoker) if invoker in self.ids else None

@@ -20,10 +20,10 @@ def make_key(actors: Actors, args: Args) -> Observation:
 
 def issue_certificate(actors: Actors, args: Args) -> Observation:
     """``attacker-ccf-issues-certificate``: the CA of the attacker's CCF ``d`` certifies a key of the
-    attacker's, naming ``i`` as an invoker."""
-    credential = actors.attacker_credential(args["d"], args["i"])
-    actors.certificates[args["ct"]] = credential
-    return accepted(f"{args['d']}'s CA issued a certificate naming {actors.id_of(args['i'])}")
+    attacker's, naming ``i`` as an invoker; made when a step first uses it
+    (:data:`replay.plan.DONE_WHEN_USED`), when ``i`` has the ID its CCF assigned."""
+    actors.certificates_to_issue[args["ct"]] = (args["d"], args["i"])
+    return accepted(f"{args['d']}'s CA is to issue a certificate naming {args['i']}")
 
 
 def sign_token(actors: Actors, args: Args) -> Observation:
@@ -33,4 +33,21 @@ def sign_token(actors: Actors, args: Args) -> Observation:
     actors.tokens[args["t"]] = attacker.sign_token(
         actors.id_of(args["s"]), actors.aef_id(args["a"]), api.name
     )
+    actors.attacker_signed[args["t"]] = dict(args)
     return accepted(f"{args['d']} signed a token naming {actors.id_of(args['s'])}")
+
+
+def token_posing_as_trusted(actors: Actors, args: Args) -> str | None:
+    """The token ``t`` a CCF the attacker controls signed, made again claiming the key id and issuer
+    of the CCF of the AEF ``a`` (which every AEF trusts): presented so, it passes the key look-up and
+    only its signature can refuse it. None when ``t`` is not the attacker's or the target does not
+    name that CCF's key id."""
+    signed = actors.attacker_signed.get(args["t"])
+    trusted = actors.plan.provider_of_aef(args["a"])
+    if signed is None or trusted.token_key_id is None:
+        return None
+    attacker = actors.plan.attacker_ccfs[signed["d"]]
+    api = actors.plan.api(signed["a"], signed["x"])
+    return attacker.sign_token(
+        actors.id_of(signed["s"]), actors.aef_id(signed["a"]), api.name, posing_as=trusted
+    )

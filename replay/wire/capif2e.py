@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from impl.apitypes.enums import SecurityMethod
 from impl.tls import CertificateClientTls, PskClientTls
 from replay.observation import Observation, accepted, failed, then
+from replay.wire import attacker
 from replay.wire.actors import Actors, check_authentication_observed
 from replay.wire.connection import Session, attempt, one_request
 
@@ -43,7 +44,7 @@ def pki_session(actors: Actors, args: Args, *, attacker: bool) -> Observation:
     """TLS with the certificate the trace names, kept open, and check-authentication on it (the AEF
     decides per request, so the handshake alone says nothing)."""
     aef, name = args["a"], args["i"]
-    credential = actors.certificates.get(args["ct"])
+    credential = actors.certificate(args["ct"])
     if credential is None:
         return failed(f"no certificate {args['ct']} was issued")
     honest = None if attacker else actors.invokers.get(name)
@@ -62,6 +63,22 @@ def pki_session(actors: Actors, args: Args, *, attacker: bool) -> Observation:
     if initiation.accepted and honest is not None:
         honest.initiated.add(aef)
     return then(opened, check_authentication_observed(None if initiation.accepted else initiation))
+
+
+def pki_session_untrusted(actors: Actors, args: Args) -> Observation:
+    """``pki-session-attacker`` that the model refuses for the certificate: the session as
+    :func:`pki_session` opens it, then a request for the API the invoker negotiated for, because the
+    AEF decides on a certificate that TLS accepted per request (TS 33.122 clause 6.5.2.2: the root CA
+    its CCF gave for the invoker); an accepted answer is the certificate accepted."""
+    opened = pki_session(actors, args, attacker=True)
+    if not opened.accepted:
+        return opened
+    aef, name = args["a"], args["i"]
+    session = actors.session((aef, name, SecurityMethod.PKI, True))
+    if session is None:
+        return failed(f"no PKI session of the attacker at {aef} is open")
+    path = actors.path(session.target, actors.plan.negotiated_api(aef))
+    return then(opened, served(actors, session.get(path), name, SecurityMethod.PKI))
 
 
 def served(actors: Actors, observation: Observation, name: str, method: SecurityMethod) -> Observation:
@@ -90,10 +107,12 @@ def invoke(actors: Actors, args: Args, *, attacker: bool) -> Observation:
     return served(actors, session.get(path), name, method)
 
 
-def oauth_invoke(actors: Actors, args: Args, *, attacker: bool) -> Observation:
+def oauth_invoke(actors: Actors, args: Args, *, attacker: bool, token: str | None = None) -> Observation:
     """``GET`` with ``Authorization: Bearer`` over server-authenticated TLS: an honest invoker at the
-    interface it negotiated OAUTH on, the attacker at any interface offering OAUTH."""
-    aef, token = args["a"], actors.tokens.get(args["t"])
+    interface it negotiated OAUTH on, the attacker at any interface offering OAUTH; ``token`` instead
+    of the trace's token ``t`` when given."""
+    aef = args["a"]
+    token = token or actors.tokens.get(args["t"])
     if token is None:
         return failed(f"no token {args['t']} was issued")
     invoker = None if attacker else actors.invokers.get(args["j"])
@@ -107,6 +126,15 @@ def oauth_invoke(actors: Actors, args: Args, *, attacker: bool) -> Observation:
     path = actors.path(target, actors.plan.api(aef, args["x"]))
     answer = one_request(target, tls, path, {"Authorization": f"Bearer {token}"})
     return served(actors, answer, args["i"], SecurityMethod.OAUTH)
+
+
+def oauth_invoke_unsigned(actors: Actors, args: Args) -> Observation:
+    """``oauth-invoke-attacker`` that the model refuses for the token's signer: the attacker presents
+    its token claiming the key id and issuer of the AEF's own CCF, so that the header names a key the
+    AEF trusts and the signature itself is what must refuse it (TS 33.122 clause 6.5.2.3); as the
+    trace has it when the target does not name that key id."""
+    posing = attacker.token_posing_as_trusted(actors, args)
+    return oauth_invoke(actors, args, attacker=True, token=posing)
 
 
 def mismatch_failure(actors: Actors, args: Args) -> Observation:

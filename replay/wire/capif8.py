@@ -20,6 +20,7 @@ from impl.capif8.azf import RofCredential
 from impl.capif8.messages import ResourceOwnerAuthorization
 from impl.capif8.server import AUTHORIZATIONS
 from impl.http import HttpsClient
+from impl.pki import CertifiedKey
 from impl.settings import Capif8Protection, RofAuthentication
 from impl.tls import CertificateClientTls, ClientTls, PskClientTls
 from impl.tls.plaintext import PlaintextClient
@@ -77,12 +78,29 @@ def rof_authorizes(actors: Actors, args: Args) -> Observation:
 
 def rof_authorization_forged(actors: Actors, args: Args) -> Observation:
     """The attacker records an authorization as ``r``: with its credential if ``r`` is the attacker's,
-    else without one (no certificate, a made-up key, a guessed password)."""
+    else without one (no certificate, a made-up key, a guessed password), or, where ROFs authenticate
+    by certificate, with the certificate of an invoker of its own onboarded at that CCF (one the AzF's
+    TLS accepts, so that the AzF's authentication of the ROF is what refuses it)."""
     held = actors.plan.rofs[args["r"]].credential
     if args["r"] in actors.plan.dishonest_rofs:
         return _authorize(actors, args, held)
+    certificate = _attacker_certificate_at(actors, args["c"])
+    if (
+        certificate is not None
+        and actors.plan.rofs[args["r"]].authentication is RofAuthentication.CERTIFICATE
+    ):
+        return _authorize(actors, args, RofCredential(held.rof_id, certificate=certificate))
     guessed = secrets.token_urlsafe(24) if held.password is not None else None
     return _authorize(actors, args, RofCredential(held.rof_id, password=guessed))
+
+
+def _attacker_certificate_at(actors: Actors, ccf: str) -> CertifiedKey | None:
+    """The certificate of an invoker the attacker controls that ``ccf`` onboarded, if any."""
+    for name in sorted(actors.plan.dishonest_invokers):
+        invoker = actors.onboarded(name)
+        if invoker is not None and actors.plan.homes.get(name) == ccf:
+            return invoker.client.identity.credential
+    return None
 
 
 def ro_token(actors: Actors, args: Args) -> Observation:

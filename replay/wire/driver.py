@@ -70,6 +70,14 @@ REFUSED_HANDLERS: Mapping[str, Handler] = {
 """Where a step the model expects refused is driven otherwise: an AEFPSK fetch about an invoker that
 has not negotiated for the AEF is check-authentication at a PSK interface (folded when accepted, as
 after a CCF the attacker controls answered for the invoker)."""
+REFUSED_BY_HANDLERS: Mapping[tuple[str, str], Handler] = {
+    ("oauth-invoke-attacker", "aef-checks-signature"): capif2e.oauth_invoke_unsigned,
+    ("pki-session-attacker", "certificate-trusted"): capif2e.pki_session_untrusted,
+}
+"""Where a step the model expects refused by a check is driven so that nothing before that check in
+the implementation refuses it: a token the attacker signed claims a key id the AEF trusts; a
+certificate TLS accepted is judged at a request, where the AEF checks it against the root its CCF
+gave."""
 
 
 class StepDriver:
@@ -87,10 +95,20 @@ class StepDriver:
         args, action = step["args"], step["action"]
         assert isinstance(args, dict) and isinstance(action, str)
         try:
-            handler = REFUSED_HANDLERS.get(action) if step.get("expect") == "refused" else None
-            return (handler or HANDLERS[action])(self._actors, args)
+            return self._handler(step, action)(self._actors, args)
         except TargetError as error:
             return failed(f"the target failed: {error}")
+
+    @staticmethod
+    def _handler(step: Mapping[str, object], action: str) -> Handler:
+        if step.get("expect") != "refused":
+            return HANDLERS[action]
+        refused_by = step.get("refused_by")
+        for check in refused_by if isinstance(refused_by, list) else ():
+            handler = REFUSED_BY_HANDLERS.get((action, check))
+            if handler is not None:
+                return handler
+        return REFUSED_HANDLERS.get(action) or HANDLERS[action]
 
     def close(self) -> None:
         self._actors.close()

@@ -1,0 +1,47 @@
+"""Isolation cases (``model/boundaries.py``, ``docs/test-suite.md``): the Rel-18 suite has the ones its
+profile allows and lists the others as not reached without failing its audit; a certificate the
+attacker's CCF issues is made when it is first used, so that it may name an invoker onboarded later."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from model.boundaries import BOUNDARIES
+from model.suite import INDEX
+from replay.errors import NotReplayableError
+from replay.plan import _check_ids_exist
+from tests.suite.conftest import PROFILE, read
+
+
+def test_isolation_cases_are_generated_or_listed_as_not_reached(suite_dir: Path) -> None:
+    """Under the Rel-18 baseline (one provider) the attacker's AEF asks the CCF itself, so that case is
+    generated; no CCF of another provider issues a certificate its TLS accepts, so that one is listed."""
+    isolations = {f"{case.subject}/{case.case}" for case in BOUNDARIES if not case.required}
+    written = {
+        path.relative_to(suite_dir / PROFILE / "boundary").with_suffix("").as_posix()
+        for path in (suite_dir / PROFILE / "boundary").glob("*/*.json")
+    }
+    missing = read(suite_dir / INDEX)["profiles"][PROFILE]["isolations_missing"]
+    assert "ccf-releases-to-that-aef/asked-by-an-attacker-aef" in written
+    assert "certificate-trusted/ca-the-tls-accepts" in missing
+    assert set(missing) <= isolations and not set(missing) & written
+
+
+def _steps(*actions: tuple[str, dict[str, str]]) -> list[dict[str, object]]:
+    return [{"n": n, "action": action, "args": args} for n, (action, args) in enumerate(actions, start=1)]
+
+
+ISSUE = ("attacker-ccf-issues-certificate", {"d": "ccf-A", "ct": "cert-1", "i": "invoker-1"})
+ONBOARD = ("onboard", {"i": "invoker-1", "c": "ccf-B", "ct": "cert-2"})
+USE = ("pki-session-attacker", {"a": "aef-1", "i": "invoker-1", "ct": "cert-1", "r": "ccf-A"})
+
+
+def test_a_certificate_of_the_attacker_is_issued_when_first_used() -> None:
+    _check_ids_exist(_steps(ISSUE, ONBOARD, USE))
+
+
+def test_a_certificate_used_before_its_invoker_onboards_names_no_id() -> None:
+    with pytest.raises(NotReplayableError, match="names invoker-1 before it is onboarded"):
+        _check_ids_exist(_steps(ISSUE, USE, ONBOARD))
