@@ -60,8 +60,8 @@ SETTLED: Mapping[str, str] = {
 """For the checks an AEF makes against what it fetched from its CCF (the model fetches in steps of
 their own, an implementation when the invoker first comes, TS 33.122 clause 6.5.2): what a refusal by
 the check needs besides, so that no fetch could cure it: no CCF's policy lets the invoker use the API,
-no CCF holds the key as the invoker's AEFPSK for the AEF, the AEF's CCF has no certificate information
-of the invoker for it. A refusal goal by such a check asks for it too."""
+no CCF holds the key as the invoker's AEFPSK for the AEF, the AEF's CCF does not give the certificate's
+issuer as the invoker's root CA for it. A refusal goal by such a check asks for it too."""
 
 
 ASKED_FOR_AN_INVOKER: Mapping[str, str] = {
