@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import subprocess
 import sys
@@ -37,17 +38,21 @@ def main() -> int:
             suite = work / "suite"
             subprocess.run([*CAPIFSEC, "traces", "--out", str(suite)], cwd=ROOT, check=True)
         outcomes = work / "mutants.json"
+        load_before = os.getloadavg()
         start = time.perf_counter()
         done = subprocess.run(
             [*CAPIFSEC, "mutants", str(suite), "--json", str(outcomes)], cwd=ROOT, check=False
         )
         seconds = time.perf_counter() - start
+        load_after = os.getloadavg()
         document = json.loads(outcomes.read_text("utf-8"))
     per_mutant = [outcome["seconds"] for outcome in document["outcomes"]]
     mean = sum(per_mutant) / len(per_mutant)
     report = {
         "machine": {"cpus": 2, "python": platform.python_version(), "platform": platform.platform()},
         "note": "measured while other engineers' test runs shared the 2 cores: figures are depressed",
+        "load_average_1_5_15_before": [round(value, 2) for value in load_before],
+        "load_average_1_5_15_after": [round(value, 2) for value in load_after],
         "command": "capifsec mutants SUITE_DIR --json FILE (the whole generated suite)",
         "wall_seconds": round(seconds, 2),
         "exit_status": done.returncode,

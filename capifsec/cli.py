@@ -203,6 +203,12 @@ def parser() -> argparse.ArgumentParser:
     traces.add_argument(
         "--out", metavar="DIR", type=output_folder, required=True, help="the suite's folder (replaced)"
     )
+    traces.add_argument(
+        "--results",
+        metavar="FILE",
+        help="a 'capifsec verify --json' file of this catalogue: its counterexamples and witnesses are "
+        "reused instead of verifying again",
+    )
     _workers(traces)
     _spec_dir(traces)
     for name, text in DELEGATED.items():

@@ -11,8 +11,10 @@ from rich.console import Console
 
 from capifsec.commands import catalogue_from
 from capifsec.files import UsageError
+from model.catalogue import Catalogue
 from model.suite import INDEX as SUITE_INDEX
-from model.suite import audit_lines, complete, generate, write_suite
+from model.suite import Verified, audit_lines, complete, generate, write_suite
+from publish import DocsError, check_results, read_results
 
 
 def _suite_folder(out: Path) -> Path:
@@ -24,6 +26,25 @@ def _suite_folder(out: Path) -> Path:
     return out
 
 
+def _verified(catalogue: Catalogue, profiles: list[str], results: str | None) -> dict[str, Verified]:
+    """The counterexamples and witnesses of a ``capifsec verify --json`` file of this catalogue, per
+    profile (none without ``--results``); a profile it does not cover is bad input."""
+    if results is None:
+        return {}
+    try:
+        document = read_results(Path(results))
+        check_results(catalogue, document)
+    except DocsError as problem:
+        raise UsageError(str(problem)) from None
+    verified = {profile: Verified.of(document, profile) for profile in profiles}
+    missing = [profile for profile, found in verified.items() if found is None]
+    if missing:
+        raise UsageError(
+            f"{results} has no results for {', '.join(missing)}; verify them with this catalogue first"
+        )
+    return {profile: found for profile, found in verified.items() if found is not None}
+
+
 def run_traces(arguments: argparse.Namespace, console: Console) -> int:
     """Write the test suite: counterexamples, witnesses, coverage and boundary traces; exit 1 when the
     coverage audit finds an obligation unmet."""
@@ -33,12 +54,14 @@ def run_traces(arguments: argparse.Namespace, console: Console) -> int:
     if unknown:
         raise UsageError(f"unknown profile(s) {', '.join(unknown)}; known: {', '.join(catalogue.profiles)}")
     out = _suite_folder(Path(arguments.out))
+    verified = _verified(catalogue, profiles, arguments.results)
     with console.status("generating the test suite") as status:
         suites = generate(
             catalogue,
             profiles,
             workers=arguments.workers,
             on_profile=lambda suite: status.update(f"generated {suite.profile}"),
+            verified=verified,
         )
     partial = out.with_name(out.name + ".partial")
     try:

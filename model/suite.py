@@ -19,6 +19,7 @@ every action that could meet it has a guard ``false`` under the profile.
 
 from __future__ import annotations
 
+import copy
 import json
 import multiprocessing
 import time
@@ -92,6 +93,30 @@ class ProfileSuite:
     @property
     def figures(self) -> Figures:
         return Figures.of([o for o in self.obligations if o not in self.impossible], self.covered)
+
+
+@dataclass(frozen=True)
+class Verified:
+    """The counterexamples and witnesses of one profile that a verification found (``capifsec verify
+    --json``): reused instead of verifying the profile again."""
+
+    counterexamples: tuple[tuple[str, dict[str, Any] | None], ...]
+    """(property, its shortest counterexample or None)"""
+    witnesses: tuple[tuple[str, dict[str, Any] | None], ...]
+    """(witness, its trace or None)"""
+
+    @staticmethod
+    def of(results: Mapping[str, Any], profile: str) -> Verified | None:
+        """The part of a results document about ``profile``; None when it has none."""
+        counterexamples = tuple(
+            (entry["property"], entry["trace"]) for entry in results["results"] if entry["profile"] == profile
+        )
+        witnesses = tuple(
+            (entry["witness"], entry["trace"])
+            for entry in results["witnesses"]
+            if entry["profile"] == profile
+        )
+        return Verified(counterexamples, witnesses) if counterexamples else None
 
 
 @dataclass
@@ -288,18 +313,26 @@ def _boundary_goal(boundary: Boundary, action: CompiledAction, catalogue: Catalo
     return Goal(action, And((base.body, condition)), base.refusing)
 
 
-def generate_profile(catalogue: Catalogue, profile: str, bounds: Bounds | None = None) -> ProfileSuite:
-    """The suite of ``profile``."""
+def generate_profile(
+    catalogue: Catalogue, profile: str, bounds: Bounds | None = None, verified: Verified | None = None
+) -> ProfileSuite:
+    """The suite of ``profile``; its counterexamples and witnesses from ``verified`` when given, else
+    verified now."""
     start = time.perf_counter()
     verifier = ProfileVerifier(catalogue, profile, bounds=bounds)
-    report = verifier.run()
+    if verified is None:
+        report = verifier.run()
+        verified = Verified(
+            tuple((result.property, result.trace) for result in report.properties),
+            tuple((witness.id, witness.trace) for witness in report.witnesses),
+        )
     generator = _Generator(verifier)
-    for result in report.properties:
-        if result.trace is not None:
-            generator.add("counterexample", result.property, result.trace)
-    for witness in report.witnesses:
-        if witness.trace is not None:
-            generator.add("witness", witness.id, witness.trace)
+    for prop, trace in verified.counterexamples:
+        if trace is not None:
+            generator.add("counterexample", prop, copy.deepcopy(trace))
+    for witness, trace in verified.witnesses:
+        if trace is not None:
+            generator.add("witness", witness, copy.deepcopy(trace))
     impossible = _coverage(generator, catalogue)
     missing = _boundaries(generator, catalogue)
     required = tuple(f"{case.subject}/{case.case}" for case in missing if case.required)
@@ -323,19 +356,22 @@ def generate(
     workers: int = 1,
     bounds: Bounds | None = None,
     on_profile: Callable[[ProfileSuite], None] | None = None,
+    verified: Mapping[str, Verified] | None = None,
 ) -> list[ProfileSuite]:
-    """The suites of ``profiles`` (in that order), ``workers`` profiles at a time."""
+    """The suites of ``profiles`` (in that order), ``workers`` profiles at a time; a profile in
+    ``verified`` reuses its counterexamples and witnesses."""
+    known = verified or {}
     ordered = [p for p in EXPECTED_COST if p in profiles] + [p for p in profiles if p not in EXPECTED_COST]
     done: dict[str, ProfileSuite] = {}
     if workers <= 1 or len(profiles) <= 1:
         for profile in ordered:
-            done[profile] = generate_profile(catalogue, profile, bounds)
+            done[profile] = generate_profile(catalogue, profile, bounds, known.get(profile))
             if on_profile is not None:
                 on_profile(done[profile])
     else:
         context = multiprocessing.get_context("spawn")
         with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-            futures = {pool.submit(generate_profile, catalogue, p, bounds): p for p in ordered}
+            futures = {pool.submit(generate_profile, catalogue, p, bounds, known.get(p)): p for p in ordered}
             for future, profile in futures.items():
                 done[profile] = future.result()
                 if on_profile is not None:

@@ -139,3 +139,38 @@ def test_an_out_that_is_no_suite_folder_is_refused(
     assert status == 2
     assert "Traceback" not in capsys.readouterr().err
     assert out.exists() and (out_kind == "file" or (out / "notes.txt").is_file())
+
+
+def test_a_verification_s_results_are_reused(suite_dir: Path, tmp_path: Path) -> None:
+    """``--results`` takes the counterexamples and witnesses of a ``capifsec verify --json`` file instead
+    of verifying again: the suite written is the same, file for file."""
+    results = tmp_path / "results.json"
+    assert capifsec(["verify", "--profile", PROFILE, "--json", str(results), "--workers", "1"]) in (0, 1)
+    out = tmp_path / "suite"
+    assert capifsec(["traces", "--profile", PROFILE, "--out", str(out), "--results", str(results)]) == 0
+    written = sorted(path.relative_to(out) for path in out.rglob("*.json"))
+    assert written == sorted(path.relative_to(suite_dir) for path in suite_dir.rglob("*.json"))
+    for path in written:
+        if path.parts[1:2] in (("counterexample",), ("witness",)):
+            assert read(out / path) == read(suite_dir / path), path
+
+
+@pytest.mark.parametrize(
+    ("document", "message"),
+    [
+        ("[1, 2]", "expected a JSON object"),
+        ('{"results": [], "witnesses": [], "profiles": []}', "has no results"),
+    ],
+)
+def test_results_that_are_no_verification_of_the_profile_are_refused(
+    tmp_path: Path, document: str, message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    results = tmp_path / "results.json"
+    results.write_text(document, "utf-8")
+    status = capifsec(
+        ["traces", "--profile", PROFILE, "--out", str(tmp_path / "s"), "--results", str(results)]
+    )
+    assert status == 2
+    error = capsys.readouterr().err
+    assert message in error and "Traceback" not in error
+    assert not (tmp_path / "s").exists()
