@@ -9,8 +9,8 @@ from collections.abc import Mapping
 from impl.apitypes.enums import SecurityMethod
 from impl.tls import CertificateClientTls, PskClientTls
 from replay.observation import Observation, accepted, failed, then
-from replay.wire import attacker
 from replay.wire.actors import Actors, check_authentication_observed
+from replay.wire.attacker import token_posing_as_trusted
 from replay.wire.connection import Session, attempt, one_request
 
 MISMATCH = "403 SECURITY_METHOD_MISMATCH"
@@ -133,7 +133,7 @@ def oauth_invoke_unsigned(actors: Actors, args: Args) -> Observation:
     its token claiming the key id and issuer of the AEF's own CCF, so that the header names a key the
     AEF trusts and the signature itself is what must refuse it (TS 33.122 clause 6.5.2.3); as the
     trace has it when the target does not name that key id."""
-    posing = attacker.token_posing_as_trusted(actors, args)
+    posing = token_posing_as_trusted(actors, args)
     return oauth_invoke(actors, args, attacker=True, token=posing)
 
 
