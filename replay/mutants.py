@@ -34,6 +34,10 @@ from replay.suite import Suite, modes_for
 IMPL = Path(__file__).resolve().parents[1] / "impl"
 USAGE_ERROR = 2
 SURVIVED = 1
+SLOWER_THAN_UNMUTATED = 3
+"""A mutant's replay that takes this many times the unmutated one's (at least a minute) is stopped:
+the mutant hangs where the implementation answers, which the suite detects (it never finishes)."""
+STARTED = "replaying "
 
 
 @dataclass(frozen=True)
@@ -208,6 +212,7 @@ class Outcome:
     reason: str
     replayed: int
     seconds: float
+    timed_out: bool = False
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -219,14 +224,20 @@ class Outcome:
             "reason": self.reason,
             "traces_replayed": self.replayed,
             "seconds": round(self.seconds, 3),
+            "timed_out": self.timed_out,
         }
 
 
 def run(
-    mutant: Mutant | None, suite: Path, profiles: Sequence[str] = (), source: Path = IMPL
+    mutant: Mutant | None,
+    suite: Path,
+    profiles: Sequence[str] = (),
+    source: Path = IMPL,
+    time_limit: float | None = None,
 ) -> Outcome | None:
     """Replay ``suite`` in a child process on the implementation with ``mutant`` applied (the
-    unmutated implementation when None), stopping at the first disagreement."""
+    unmutated implementation when None), stopping at the first disagreement; a mutant's replay still
+    running after ``time_limit`` seconds is stopped and the mutant killed by the trace it was at."""
     start = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="capifsec-mutant-") as folder:
         work = Path(folder)
@@ -239,7 +250,20 @@ def run(
         # the mutated copy first, then this checkout (its replay/ and model/, whatever is installed)
         search = os.pathsep.join((str(work), str(IMPL.parent)))
         environment = {**os.environ, "PYTHONPATH": search, "PYTHONDONTWRITEBYTECODE": "1"}
-        done = subprocess.run(command, cwd=work, env=environment, capture_output=True, text=True, check=False)
+        try:
+            done = subprocess.run(
+                command,
+                cwd=work,
+                env=environment,
+                capture_output=True,
+                text=True,
+                check=False,
+                timeout=time_limit,
+            )
+        except subprocess.TimeoutExpired as expired:
+            if mutant is None:
+                raise
+            return _timed_out(mutant, expired, time.perf_counter() - start)
     if done.returncode != 0:
         raise MutantError(f"{mutant.name if mutant else 'the unmutated run'}: {done.stderr.strip()}")
     answer: dict[str, Any] = json.loads(done.stdout)
@@ -248,6 +272,15 @@ def run(
     return Outcome(
         mutant, answer["killed_by"], answer["reason"], answer["replayed"], time.perf_counter() - start
     )
+
+
+def _timed_out(mutant: Mutant, expired: subprocess.TimeoutExpired, seconds: float) -> Outcome:
+    output = expired.stderr or b""
+    text = output.decode("utf-8", "replace") if isinstance(output, bytes) else output
+    started = [line.removeprefix(STARTED) for line in text.splitlines() if line.startswith(STARTED)]
+    at = started[-1] if started else "(before the first trace)"
+    reason = f"the replay did not finish within {expired.timeout:.0f} s; it hung at this trace"
+    return Outcome(mutant, at, reason, len(started), seconds, timed_out=True)
 
 
 def _baseline_failed(answer: Mapping[str, Any]) -> Outcome:
@@ -271,6 +304,7 @@ def _child(suite_folder: Path, profiles: Sequence[str]) -> int:
     ):
         for entry in suite.traces:
             for mode in modes_for(entry.trace, BOTH_MODES):
+                print(f"{STARTED}{entry.path} [{mode}]", file=sys.stderr, flush=True)
                 result = replay_locally(entry.trace, mode, targets, reference)
                 replayed += 1
                 if result.status is Status.DIVERGED:
@@ -330,10 +364,12 @@ def main(argv: Sequence[str]) -> int:
         start = time.perf_counter()
         run(None, arguments.suite, arguments.profile)
         unmutated = time.perf_counter() - start
+        limit = max(60.0, SLOWER_THAN_UNMUTATED * unmutated)
         for mutant in chosen:
-            outcome = run(mutant, arguments.suite, arguments.profile)
+            outcome = run(mutant, arguments.suite, arguments.profile, time_limit=limit)
             assert outcome is not None
             verdict = f"killed by {outcome.killed_by}" if outcome.killed_by else "SURVIVED"
+            verdict += " (timed out)" if outcome.timed_out else ""
             print(f"{mutant.name:<22}{mutant.check:<26}{verdict} ({outcome.seconds:.1f} s)", flush=True)
             outcomes.append(outcome)
     except MutantError as error:

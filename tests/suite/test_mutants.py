@@ -50,3 +50,12 @@ def test_the_baseline_suite_kills_the_mutants_of_its_checks(suite_dir: Path) -> 
         outcome = run(mutant, suite_dir)
         assert outcome is not None and outcome.killed_by is not None, mutant.name
         assert outcome.killed_by.startswith(f"{PROFILE}/") and outcome.reason.startswith("step "), outcome
+
+
+def test_a_mutant_whose_replay_hangs_is_stopped_and_counted_killed(suite_dir: Path) -> None:
+    """A replay still running after its time limit is stopped; the mutant is killed by the trace it was
+    at (here none yet: the limit is shorter than the child's start), marked as timed out."""
+    outcome = run(MUTANTS[0], suite_dir, time_limit=0.2)
+    assert outcome is not None and outcome.timed_out
+    assert outcome.killed_by == "(before the first trace)" and "did not finish within" in outcome.reason
+    assert outcome.to_json()["killed"] and outcome.to_json()["timed_out"]
