@@ -10,10 +10,13 @@ Checks, in order, each refusal an ``AccessTokenErr`` (RFC 6749 clause 5.2):
    the invoker), else ``invalid_client``; with the ``token-client-binding`` setting ``bound`` it must
    also be the authenticated invoker. ``unbound`` leaves that out, as ETSI OpenCAPIF was seen to do:
    any onboarded invoker then obtains tokens naming another invoker;
-4. the named invoker is onboarded with a security context, else ``invalid_client``;
+4. the named invoker is onboarded here, else ``invalid_client`` (an unknown client);
 5. every (aefId, API name) of the scope is published at that AEF and allowed to the invoker by the
    access control policy, else ``invalid_scope``;
-6. the invoker negotiated OAUTH for a live entry covering each pair, else ``unauthorized_client``;
+6. the invoker negotiated OAUTH for a live entry covering each pair, else ``unauthorized_client``: the
+   client authenticated but is not authorized for this grant (RFC 6749 clause 5.2; TS 33.122 clause
+   6.5.2.3: a token is the OAUTH method, for an AEF the CCF selected it for). An invoker with no
+   security context at all negotiated nothing, so it is refused so too;
 7. with ``resOwnerId`` (CAPIF-8, contribution 003): the resource owner authorized the invoker for each
    pair over CAPIF-8 (the AzF's records), else ``invalid_grant``; without CAPIF-8 the parameter is
    refused (``invalid_request``). The token then carries ``resOwnerId``.
@@ -35,7 +38,7 @@ from impl.ccf.identity import Caller, Role
 from impl.ccf.policy import may_use
 from impl.ccf.security_targets import live_entries
 from impl.settings import TokenClientBinding
-from impl.store import apis, contexts, tokens
+from impl.store import apis, tokens
 from impl.store.database import Transaction, epoch
 from impl.store.invokers import invoker
 from impl.tokens import IssuedToken, ScopeEntry
@@ -90,8 +93,6 @@ class TokenEndpoint:
         found = invoker(tx, client_id)
         if found is None or not found.onboarded or found.ccf_id != self._parts.config.ccf_id:
             raise _error(TokenErrorCode.INVALID_CLIENT, "client_id is not an onboarded API invoker")
-        if contexts.context(tx, client_id) is None:
-            raise _error(TokenErrorCode.INVALID_CLIENT, "the API invoker has no security context")
 
     def _check_scope_entry(self, tx: Transaction, client_id: str, entry: ScopeEntry) -> None:
         live = live_entries(tx, client_id, self._parts.config.ccf_id, aef_id=entry.aef_id)

@@ -401,12 +401,8 @@ class HomeCcf:
         )
 
     def _check_remote_scope(self, tx: Transaction, client_id: str, scope: tuple[ScopeEntry, ...]) -> str:
-        found = onboarded_invoker_or_none(tx, client_id)
-        if found is None or contexts.context(tx, client_id) is None:
-            raise AccessTokenError(
-                TokenErrorCode.INVALID_CLIENT,
-                "client_id is not an onboarded API invoker with a security context",
-            )
+        if onboarded_invoker_or_none(tx, client_id) is None:
+            raise AccessTokenError(TokenErrorCode.INVALID_CLIENT, "client_id is not an onboarded API invoker")
         peers = set()
         entries = store.remote_entries(tx, client_id)
         for entry in scope:

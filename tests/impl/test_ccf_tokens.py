@@ -171,7 +171,10 @@ def test_revocation_and_offboarding_stop_token_issuance(scene: Scene) -> None:
     assert _refusal(scene, caller, scene.invoker_id, form).error is TokenErrorCode.INVALID_CLIENT
 
 
-def test_an_invoker_without_a_context_is_an_invalid_client(scene: Scene) -> None:
+def test_an_invoker_without_a_context_is_an_unauthorized_client(scene: Scene) -> None:
+    """Authenticated and onboarded, but it negotiated nothing, OAUTH least of all: RFC 6749 clause 5.2
+    ``unauthorized_client`` (``invalid_client`` is for a client that failed to authenticate)."""
     fresh = scene.world.onboard()
     form = _form(fresh, f"3gpp#{scene.provider.aefs[0]}:api-a")
-    assert _refusal(scene, Caller(Role.INVOKER, fresh), fresh, form).error is TokenErrorCode.INVALID_CLIENT
+    refusal = _refusal(scene, Caller(Role.INVOKER, fresh), fresh, form)
+    assert refusal.error is TokenErrorCode.UNAUTHORIZED_CLIENT
