@@ -20,10 +20,12 @@ needs (:class:`~replay.target.Capability`).
 
 An AEF's supported methods (the model's ``supports``, TS 29.222 ``securityMethods``) map onto its
 interfaces by one rule (:func:`interface_methods`): an interface keeps those of its initial methods
-that are supported, and offers every supported method when none of its own is. A target AEF may
-support more than the trace's AEF (a step the model accepts stays accepted), never fewer: so an AEF
-the trace has supporting no method at the start (TS 29.222 ``securityMethods`` has ``minItems: 1``)
-keeps its interfaces' own methods, while a step leaving an AEF with none is not replayable.
+that are supported, and offers every supported method when none of its own is. An AEF the trace has
+supporting no method (TS 29.222 ``securityMethods`` has ``minItems: 1``) offers the methods that no
+invoker negotiating for it in the steps prefers (:attr:`Plan.idle`), so that, as for the model's AEF,
+no CCF finds a common method for it; when they prefer every method, it keeps its interfaces' own. A
+step leaving an AEF with none (the model's ``method-disable`` keeps one; only an edited trace does)
+is not replayable.
 """
 
 from __future__ import annotations
@@ -64,11 +66,29 @@ Policy = tuple[str, str, str, str]
 
 
 def interface_methods(
-    initial: frozenset[SecurityMethod], supported: frozenset[SecurityMethod]
+    initial: frozenset[SecurityMethod], supported: frozenset[SecurityMethod], idle: frozenset[SecurityMethod]
 ) -> frozenset[SecurityMethod]:
     """The methods an interface offers when its AEF supports ``supported`` (never empty: an AEF that
-    supports none, which TS 29.222 cannot express, keeps its interfaces' own)."""
-    return (initial & supported) or supported or initial
+    supports none, which TS 29.222 cannot express, offers ``idle`` by the same rule, else its own)."""
+    offered = supported or idle
+    return (initial & offered) or offered or initial
+
+
+def idle_methods(
+    steps: Sequence[Mapping[str, Any]], prefers: Mapping[str, Sequence[SecurityMethod]]
+) -> dict[str, frozenset[SecurityMethod]]:
+    """What each AEF the steps use offers while it supports no method: every method that no invoker
+    negotiating for it in the steps prefers (a CCF then finds no common method, as the model's AEF
+    supporting none gives; the other steps find what they name there). Empty when they prefer all."""
+    wanted: dict[str, set[SecurityMethod]] = {}
+    for step in steps:
+        args = step["args"]
+        for parameter, sort in PARAMETERS[step["action"]].items():
+            if sort == AEF:
+                wanted.setdefault(args[parameter], set())
+        if step["action"].startswith("negotiate"):
+            wanted[args["a"]].update(prefers.get(args["i"], ()))
+    return {aef: frozenset(SecurityMethod) - methods for aef, methods in wanted.items()}
 
 
 @dataclass(frozen=True)
@@ -105,6 +125,8 @@ class Plan:
     apis: Mapping[str, int]
     methods: Mapping[str, frozenset[SecurityMethod]]
     prefers: Mapping[str, tuple[SecurityMethod, ...]]
+    idle: Mapping[str, frozenset[SecurityMethod]]
+    """each AEF the steps use -> what it offers while it supports no method (:func:`idle_methods`)"""
     allowed: frozenset[Policy]
     pairs: tuple[tuple[str, str], ...]
     rofs: Mapping[str, TargetRof]
@@ -528,6 +550,10 @@ def plan_trace(trace: Mapping[str, Any], target: Target) -> Plan:
                 f" which has {len(aefs[aef].apis)}"
             )
     capabilities = target.capabilities
+    prefers = {
+        entry["id"]: tuple(SecurityMethod(m) for m in entry["prefers"]) for entry in topology["invokers"]
+    }
+    idle = idle_methods(steps, prefers)
     _check_method_changes(steps, methods, aefs, capabilities)
     network = [step for step in steps if step["action"] in NETWORK_ATTACKER_STEPS]
     if network and target.network is None:
@@ -537,9 +563,6 @@ def plan_trace(trace: Mapping[str, Any], target: Target) -> Plan:
         )
     if any(step["action"] in CLOCK_STEPS for step in steps) and Capability.CLOCK not in capabilities:
         raise TargetLacksError("the clock operation (a token expires in the trace)")
-    prefers = {
-        entry["id"]: tuple(SecurityMethod(m) for m in entry["prefers"]) for entry in topology["invokers"]
-    }
     for step in steps:
         if step["action"].startswith("negotiate") and not prefers.get(step["args"]["i"]):
             raise NotReplayableError(
@@ -575,6 +598,7 @@ def plan_trace(trace: Mapping[str, Any], target: Target) -> Plan:
         apis=apis,
         methods=methods,
         prefers=prefers,
+        idle=idle,
         allowed=allowed,
         pairs=tuple(pairs),
         moves_clock=any(step["action"] in CLOCK_STEPS for step in steps),

@@ -48,6 +48,21 @@ def refusal_of(response: ClientResponse) -> Observation:
     return refused(str(response.status))
 
 
+def token_refusal_of(response: ClientResponse) -> Observation:
+    """The refusal a response carries: the ``AccessTokenErr`` ``error`` (RFC 6749 clause 5.2) if it
+    has one, else its ProblemDetails ``cause``."""
+    try:
+        document = response.json()
+    except HttpClientError:
+        document = None
+    if isinstance(document, dict) and isinstance(document.get("error"), str):
+        detail = document.get("error_description")
+        return refused(
+            refusal_name(response.status, document["error"]), detail if isinstance(detail, str) else None
+        )
+    return refusal_of(response)
+
+
 def _answer(response: ClientResponse) -> Observation:
     """200 with its JSON body, or the refusal the response carries."""
     if response.status == 200:

@@ -42,7 +42,7 @@ def configure(actors: Actors, aef: str) -> list[str]:
     changed = []
     target = actors.plan.aefs[aef]
     for interface in target.interfaces:
-        wanted = interface_methods(interface.methods, actors.supported[aef])
+        wanted = interface_methods(interface.methods, actors.supported[aef], actors.plan.idle[aef])
         current = actors.offered.get((target.aef_id, interface.name), interface.methods)
         if wanted != current:
             actors.target.set_methods(target.aef_id, interface.name, wanted)

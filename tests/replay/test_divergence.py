@@ -119,25 +119,7 @@ def test_an_offboarded_invoker_is_refused_on_its_open_psk_session(
     assert any(observed.startswith(refusal) for refusal in DOCUMENTED_REFUSALS["aef-revocation"]), observed
 
 
-NOT_YET_REPLAYED = {
-    "ccf-selects-unsupported-method": "the target's AEF supports the method the trace says it lacks",
-}
-"""Mutants added by issue 7 whose counterexamples the replayer does not drive to the removed check yet
-(the replay engineer's follow-up); strict, so each fails here once it replays."""
-
-
-@pytest.mark.parametrize(
-    "mutant_id",
-    [
-        pytest.param(
-            mutant.id,
-            marks=pytest.mark.xfail(
-                mutant.id in NOT_YET_REPLAYED, reason=NOT_YET_REPLAYED.get(mutant.id, ""), strict=True
-            ),
-        )
-        for mutant in load_catalogue(SPEC).mutants.values()
-    ],
-)
+@pytest.mark.parametrize("mutant_id", list(load_catalogue(SPEC).mutants))
 def test_the_implementation_stops_every_mutant_counterexample_at_the_removed_check(
     mutant_id: str,
     catalogue: Catalogue,

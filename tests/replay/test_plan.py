@@ -26,7 +26,7 @@ from replay import (
 )
 from replay.actions import PARAMETERS
 from replay.external import SecretSource
-from replay.plan import interface_methods, layout_of, plan_trace
+from replay.plan import idle_methods, interface_methods, layout_of, plan_trace
 from replay.run import Recommended
 from replay.wire import HANDLERS
 
@@ -75,13 +75,29 @@ def test_the_driven_actions_take_the_catalogue_parameters(catalogue: Catalogue) 
         ({PSK}, {PSK, PKI, OAUTH}, {PSK}),
         ({PKI}, {PSK, OAUTH}, {PSK, OAUTH}),
         ({PKI, OAUTH}, {OAUTH}, {OAUTH}),
-        ({PKI}, set(), {PKI}),
+        ({PKI}, set(), {OAUTH}),
     ],
 )
 def test_an_interface_offers_its_own_supported_methods_or_else_all_supported(
     initial: set[SecurityMethod], supported: set[SecurityMethod], offered: set[SecurityMethod]
 ) -> None:
-    assert interface_methods(frozenset(initial), frozenset(supported)) == offered
+    """An AEF that supports no method offers the idle one (here OAUTH)."""
+    assert interface_methods(frozenset(initial), frozenset(supported), frozenset({OAUTH})) == offered
+
+
+def test_with_every_method_wanted_an_aef_supporting_none_keeps_its_own() -> None:
+    assert interface_methods(frozenset({PKI}), frozenset(), frozenset()) == {PKI}
+
+
+def test_an_aef_supporting_none_offers_what_no_invoker_negotiating_for_it_prefers() -> None:
+    steps = [
+        {"action": "negotiate", "args": {"i": "inv-1", "h": "ccf", "a": "aef-1", "m": "PSK", "k": "k"}},
+        {"action": "negotiate", "args": {"i": "inv-2", "h": "ccf", "a": "aef-1", "m": "PSK", "k": "k"}},
+        {"action": "psk-session", "args": {"a": "aef-2", "i": "inv-1", "k": "k"}},
+    ]
+    prefers = {"inv-1": (PSK,), "inv-2": (PKI,), "inv-3": (OAUTH,)}
+    assert idle_methods(steps, prefers) == {"aef-1": {OAUTH}, "aef-2": {PSK, PKI, OAUTH}}
+    assert idle_methods(steps, {**prefers, "inv-2": (PKI, OAUTH)})["aef-1"] == frozenset()
 
 
 def test_a_step_without_wire_translation_makes_the_trace_not_replayable(
