@@ -66,6 +66,8 @@ PARAMETERS: Mapping[str, Mapping[str, str]] = {
     "release-spoofed": {"h": CCF, "e": CCF, "i": INVOKER, "a": AEF, "k": KEY},
     "fetch-spoofed": {"a": AEF, "c": CCF, "i": INVOKER, "h": CCF, "d": CCF, "m": METHOD, "k": KEY},
     "negotiate-relayed-tampered": {"i": INVOKER, "h": CCF, "c": CCF, "a": AEF, "m": METHOD, "k": KEY},
+    "token-relay-spoofed": {"h": CCF, "c": CCF, "s": INVOKER, "a": AEF, "x": API, "t": TOKEN},
+    "offboard-notice-dropped": {"i": INVOKER, "c": CCF},
     "token-relayed-by-attacker": {
         "d": CCF,
         "j": INVOKER,
@@ -78,7 +80,15 @@ PARAMETERS: Mapping[str, Mapping[str, str]] = {
 }
 """Every action the replayer drives, and the sort of each of its parameters."""
 
-NETWORK_ATTACKER_STEPS = frozenset({"release-spoofed", "fetch-spoofed", "negotiate-relayed-tampered"})
+NETWORK_ATTACKER_STEPS = frozenset(
+    {
+        "release-spoofed",
+        "fetch-spoofed",
+        "negotiate-relayed-tampered",
+        "token-relay-spoofed",
+        "offboard-notice-dropped",
+    }
+)
 """The actions of the network attacker on CAPIF-6/6e (:mod:`replay.wire.network`)."""
 
 

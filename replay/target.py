@@ -34,7 +34,7 @@ from impl.http import ClientResponse
 from impl.interconnect import PeerClient
 from impl.invoker import CcfEndpoint
 from impl.settings import AefpskDerivation, Capif8Protection, RofAuthentication
-from replay.network_attacker import Interception
+from replay.network_attacker import Interception, Message
 
 
 class Capability(StrEnum):
@@ -157,6 +157,10 @@ class NetworkPosition(Protocol):
 
     def inject(self, ccf_id: str, claimed_ccf_id: str, path: str, document: JsonObject) -> ClientResponse:
         """Send a request of the attacker's to the CCF ``ccf_id``, naming ``claimed_ccf_id`` as the caller."""
+        ...
+
+    def read(self) -> list[Message]:
+        """Every message the attacker read (or dropped) on the links, in order per link."""
         ...
 
 

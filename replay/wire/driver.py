@@ -62,6 +62,8 @@ HANDLERS: Mapping[str, Handler] = {
     "fetch-spoofed": network.fetch_spoofed,
     "negotiate-relayed-tampered": network.negotiate_relayed_tampered,
     "token-at-skew-limit": operator.token_at_skew_limit,
+    "token-relay-spoofed": network.token_relay_spoofed,
+    "offboard-notice-dropped": network.offboard_notice_dropped,
 }
 """Every action the replayer drives (the keys of :data:`replay.actions.PARAMETERS`)."""
 REFUSED_HANDLERS: Mapping[str, Handler] = {

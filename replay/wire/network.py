@@ -10,7 +10,11 @@ it reads, drops, injects and changes messages), played on the wire between the t
   a certificate naming the invoker: one the CA of a CCF it controls issued, else the invoker's own
   (the replayer plays every invoker; an honest one initiates authentication as it would anyway);
 * ``negotiate-relayed-tampered``: it replaces the AEF's CCF's answer to a negotiation the home CCF
-  relays (contribution 001 6.X.2) with the method the trace names.
+  relays (contribution 001 6.X.2) with the method the trace names;
+* ``token-relay-spoofed``: it sends the AEF's CCF, in the home CCF's name, a relayed token request
+  (contribution 001 6.X.3.2) and reads the token on its way back;
+* ``offboard-notice-dropped``: an invoker is offboarded at its home CCF, and it drops the revocation
+  notices that CCF sends the other CCFs (TS 33.122 clause 6.2).
 
 Where the link is protected (mutual TLS) the attacker reads and changes nothing: the request it
 would answer or change reaches the CCF it was sent to and its answer comes back as given, and what it
@@ -28,14 +32,19 @@ from impl.apitypes.reader import JsonObject, JsonValue
 from impl.apitypes.security import SecurityInformation
 from impl.http import HttpClientError
 from impl.interconnect import client as paths
-from impl.interconnect.messages import SecurityInformationRequest, SecurityInformationResponse
+from impl.interconnect.messages import (
+    AccessTokenRelayRequest,
+    SecurityInformationRequest,
+    SecurityInformationResponse,
+)
 from impl.tls import CertificateClientTls
+from impl.tokens import ScopeEntry, ScopeSyntax, format_scope
 from replay.network_attacker import Answer, Interception
 from replay.observation import Observation, accepted, failed
 from replay.target import NetworkPosition
 from replay.wire import capif1e
 from replay.wire.actors import Actors, Key, check_authentication_observed
-from replay.wire.connection import Session, exchanged, refusal_of
+from replay.wire.connection import Session, exchanged, refusal_of, token_refusal_of
 
 Args = Mapping[str, str]
 NOTIFICATION_DESTINATION = "https://127.0.0.1:9/notifications"
@@ -173,3 +182,59 @@ def negotiate_relayed_tampered(actors: Actors, args: Args) -> Observation:
         Interception(paths.SECURITY_METHOD_REQUESTS, partial(_naming, invoker_id), change=change),
     )
     return capif1e.negotiate(actors, args, selector="c")
+
+
+def token_relay_spoofed(actors: Actors, args: Args) -> Observation:
+    """``POST access-token-requests`` at ``c``, naming ``h`` as the relaying CCF, for ``client_id`` =
+    ``s`` and the scope ``(a, x)``; the token in the answer is the attacker's ``t``."""
+    providers = actors.plan.providers
+    client_id = actors.id_of(args["s"])
+    api = actors.plan.api(args["a"], args["x"])
+    scope = format_scope([ScopeEntry(actors.aef_id(args["a"]), (api.name,))], ScopeSyntax.TS29222)
+    request = AccessTokenRelayRequest(client_id, scope, client_id)
+    network = _network(actors)
+    response, problem = exchanged(
+        lambda: network.inject(
+            providers[args["c"]].ccf_id,
+            providers[args["h"]].ccf_id,
+            paths.ACCESS_TOKEN_REQUESTS,
+            request.to_json(),
+        )
+    )
+    if response is None:
+        return problem or failed("no answer")
+    if response.status != 200:
+        return token_refusal_of(response)
+    try:
+        answer = response.json()
+    except HttpClientError as error:
+        return failed(f"200 OK, but not an access token answer: {error}")
+    token = answer.get("access_token") if isinstance(answer, dict) else None
+    if not isinstance(token, str):
+        return failed("200 OK, but no access_token")
+    actors.tokens[args["t"]] = token
+    return accepted(
+        f"200 OK: {args['c']} signed a token with client_id {client_id} for the network attacker"
+        f" naming {args['h']}"
+    )
+
+
+def offboard_notice_dropped(actors: Actors, args: Args) -> Observation:
+    """``i`` is offboarded at ``c``; the wiretaps in front of the other CCFs drop the
+    ``revocation-notifications`` naming ``i`` before their CCF sees them."""
+    invoker_id = actors.id_of(args["i"])
+    network = _network(actors)
+    home = actors.plan.providers[args["c"]].ccf_id
+    naming = partial(_naming, invoker_id)
+    for provider in actors.plan.providers.values():
+        if provider.ccf_id != home:
+            network.intercept(provider.ccf_id, Interception(paths.REVOCATION_NOTIFICATIONS, naming))
+    offboarded = capif1e.offboard(actors, args)
+    if not offboarded.accepted:
+        return offboarded
+    dropped = [
+        message
+        for message in network.read()
+        if message.path == paths.REVOCATION_NOTIFICATIONS and message.status is None
+    ]
+    return accepted(f"{offboarded.summary}; the network attacker dropped {len(dropped)} revocation notice(s)")

@@ -105,3 +105,39 @@ def test_a_changed_negotiation_answer_reaches_the_home_ccf_which_checks_it(
         }
         for message in changed
     ]
+
+
+def test_the_attacker_obtains_a_token_relayed_in_the_home_ccfs_name(
+    counterexample: Callable[..., Trace], targets: LocalTargets, recommended: Recommended
+) -> None:
+    """token-subject: the attacker sends the AEF's CCF, naming the invoker's home CCF, a relayed token
+    request for that invoker and reads the token (then, for invoker-authentication, uses it at the AEF);
+    under recommended its request meets the mutual TLS handshake."""
+    for property_id in ("token-subject", "invoker-authentication"):
+        trace = counterexample("recommended", property_id, overrides=UNPROTECTED)
+        assert _actions(trace)[0] == "token-relay-spoofed"
+        replay = replay_locally(trace, Mode.AS_PROFILE, targets, recommended)
+        assert replay.status is Status.REPLAYED, _explain(replay)
+        assert "signed a token with client_id INV" in replay.steps[0].observed
+        assert "for the network attacker naming" in replay.steps[0].observed
+        replay = replay_locally(trace, Mode.RECOMMENDED, targets, recommended)
+        assert replay.status is Status.REPLAYED, _explain(replay)
+        assert "capif6-protection = mutual-tls: TLS handshake refused" in replay.reason
+
+
+def test_a_dropped_revocation_notice_leaves_the_aef_s_ccf_relaying_tokens_for_an_offboarded_invoker(
+    counterexample: Callable[..., Trace], targets: LocalTargets, recommended: Recommended
+) -> None:
+    """revocation: the invoker is offboarded at its home CCF and the attacker drops the notices to the
+    other CCFs; the AEF's CCF then signs a token for it relayed in the home CCF's name, and its AEF
+    serves the attacker with it. Under recommended the offboarding is the plain one and the relayed
+    request meets the mutual TLS handshake."""
+    trace = counterexample("recommended", "revocation", overrides=UNPROTECTED)
+    assert "offboard-notice-dropped" in _actions(trace)
+    replay = replay_locally(trace, Mode.AS_PROFILE, targets, recommended)
+    assert replay.status is Status.REPLAYED, _explain(replay)
+    dropped = next(step for step in replay.steps if step.action == "offboard-notice-dropped")
+    assert "offboarded; the network attacker dropped" in dropped.observed
+    replay = replay_locally(trace, Mode.RECOMMENDED, targets, recommended)
+    assert replay.status is Status.REPLAYED, _explain(replay)
+    assert "TLS handshake refused" in replay.reason
