@@ -238,6 +238,13 @@ class ExternalTarget:
             )
         self._restricted.clear()
 
+    def change_aef_methods(self, aef_id: str, interface: str, methods: frozenset[SecurityMethod]) -> None:
+        """Not offered: a description names one method-update operation, which informs the CCF at once."""
+        raise TargetError(f"{aef_id}: a method update that reaches the CCF later is not offered")
+
+    def inform_ccf(self, aef_id: str) -> None:
+        raise TargetError(f"{aef_id}: a method update that reaches the CCF later is not offered")
+
     def set_methods(self, aef_id: str, interface: str, methods: frozenset[SecurityMethod]) -> None:
         initial = self._initial_methods(aef_id, interface)
         self._operation("setMethods").run(

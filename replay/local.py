@@ -50,7 +50,14 @@ from impl.http import HttpClientError, HttpsClient
 from impl.interconnect import Agreement, InterconnectConfig, PeerAddress, PeerError
 from impl.invoker import CcfEndpoint
 from impl.lifecycle import Closable, Service, start_all
-from impl.settings import AefpskDerivation, AefTrustedTokenKeys, Capif6Protection, Interconnection, Settings
+from impl.settings import (
+    AefpskDerivation,
+    AefTrustedTokenKeys,
+    Capif6Protection,
+    Interconnection,
+    MethodUpdatePropagation,
+    Settings,
+)
 from impl.store import StoreError
 from impl.store.secrets import SecretPurpose
 from impl.tls import Capif1eClientTls, CertificateClientTls, TlsError
@@ -138,8 +145,13 @@ class _FurtherAef:
     capif3_credential: pki.CertifiedKey
     shareable: bool
 
-    def set_methods(self, interface: str, methods: frozenset[SecurityMethod]) -> None:
+    def set_methods(self, interface: str, methods: frozenset[SecurityMethod], *, inform_ccf: bool) -> None:
         self.service.set_methods(interface, methods)
+        if inform_ccf:
+            self.inform_ccf()
+
+    def inform_ccf(self) -> None:
+        """The APF updates each published API with the AEF's current methods."""
         for api_name, api_id in self.api_ids.items():
             self.apf.update(api_id, _description(self.service, api_name, shareable=self.shareable))
 
@@ -236,12 +248,28 @@ class _Provider:
             (ids.get(api_name) for service, ids in self.services() if service.config.aef_id == aef_id), None
         )
 
-    def set_methods(self, aef_id: str, interface: str, methods: frozenset[SecurityMethod]) -> None:
+    def set_methods(
+        self, aef_id: str, interface: str, methods: frozenset[SecurityMethod], *, inform_ccf: bool | None
+    ) -> None:
+        """The AEF changes an interface; the APF informs the CCF at once (``inform_ccf``), or as the
+        ``method-update-propagation`` setting says (None)."""
+        if inform_ccf is None:
+            inform_ccf = (
+                self.deployment.settings.method_update_propagation is MethodUpdatePropagation.IMMEDIATE
+            )
         if aef_id == self.deployment.aef.config.aef_id:
-            self.deployment.update_methods(interface, methods, propagate=True)  # the trace's one step
+            self.deployment.update_methods(interface, methods, propagate=inform_ccf)
             return
-        extra = next(item for item in self.further + self.attackers if item.service.config.aef_id == aef_id)
-        extra.set_methods(interface, methods)
+        self._further(aef_id).set_methods(interface, methods, inform_ccf=inform_ccf)
+
+    def inform_ccf(self, aef_id: str) -> None:
+        if aef_id == self.deployment.aef.config.aef_id:
+            self.deployment.propagate_method_updates()
+            return
+        self._further(aef_id).inform_ccf()
+
+    def _further(self, aef_id: str) -> _FurtherAef:
+        return next(item for item in self.further + self.attackers if item.service.config.aef_id == aef_id)
 
     def stop(self) -> None:
         for extra in self.further + self.attackers:
@@ -476,7 +504,17 @@ class LocalTarget(Service):
     def set_methods(self, aef_id: str, interface: str, methods: frozenset[SecurityMethod]) -> None:
         host = self._host(aef_id)
         with _failing_as_target(f"changing the methods of {aef_id} {interface}"):
-            host.set_methods(aef_id, interface, methods)
+            host.set_methods(aef_id, interface, methods, inform_ccf=True)  # the trace's one step
+
+    def change_aef_methods(self, aef_id: str, interface: str, methods: frozenset[SecurityMethod]) -> None:
+        host = self._host(aef_id)
+        with _failing_as_target(f"changing the methods of {aef_id} {interface}"):
+            host.set_methods(aef_id, interface, methods, inform_ccf=None)
+
+    def inform_ccf(self, aef_id: str) -> None:
+        host = self._host(aef_id)
+        with _failing_as_target(f"informing the CCF of the methods of {aef_id}"):
+            host.inform_ccf(aef_id)
 
     def set_audience(self, provider: str, aef_id: str, api_name: str, invoker_ids: Sequence[str]) -> None:
         host = self._host(aef_id)

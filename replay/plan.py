@@ -58,7 +58,14 @@ from replay.target import (
     TargetRof,
 )
 
-METHOD_CHANGES = {"method-enable": True, "method-disable": False}
+METHOD_CHANGES = {
+    "method-enable": True,
+    "method-disable": False,
+    "aef-method-enable": True,
+    "aef-method-disable": False,
+}
+DELAYED_METHOD_STEPS = frozenset({"aef-method-enable", "aef-method-disable", "method-update-reaches-ccf"})
+"""A method update that reaches the CCF later (``method-update-propagation = delayed``)."""
 CLOCK_STEPS = frozenset({"token-expires", "token-at-skew-limit"})
 METHODS = frozenset(method.value for method in SecurityMethod)
 Policy = tuple[str, str, str, str]
@@ -380,6 +387,12 @@ def _check_method_changes(
             )
     if changes and Capability.METHOD_UPDATE not in capabilities:
         raise TargetLacksError("the method-update operation (the trace changes an AEF's security methods)")
+    delayed = [step for step in steps if step["action"] in DELAYED_METHOD_STEPS]
+    if delayed and Capability.DELAYED_METHOD_UPDATE not in capabilities:
+        raise TargetLacksError(
+            f"the delayed-method-update operation (step {delayed[0]['n']} is a method update that reaches"
+            " the CCF later)"
+        )
     supported = dict(methods)
     for step in changes:
         aef, method = step["args"]["a"], SecurityMethod(step["args"]["m"])

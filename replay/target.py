@@ -9,8 +9,9 @@ what those APIs leave to the operator, out of band:
 * the AEFs and the service APIs they expose (an invoker then finds their interfaces by Discover);
 * a one-time onboarding credential per invoker (TS 33.122 clause 6.1 leaves it to the operator);
 * optionally (:class:`Capability`): changing an AEF interface's security methods, as the APF does
-  in contribution 004; restricting who may use an API (the access control policy of TS 23.222
-  clause 8.16); and moving time forward, so that a token can pass its ``exp`` (TS 33.122 Annex C).
+  in contribution 004 (at once, or reaching the CCF later); restricting who may use an API (the
+  access control policy of TS 23.222 clause 8.16); and moving time forward, so that a token can pass
+  its ``exp`` (TS 33.122 Annex C).
 
 A trace that needs more than the target has (a capability, AEFs, APIs, onboarding secrets) ends
 "target lacks ...", with what is missing (:class:`~replay.errors.TargetLacksError`).
@@ -41,6 +42,7 @@ class Capability(StrEnum):
     """An out-of-band operation a target may offer."""
 
     METHOD_UPDATE = "method-update"
+    DELAYED_METHOD_UPDATE = "delayed-method-update"
     POLICY = "policy"
     CLOCK = "clock"
 
@@ -229,6 +231,17 @@ class Target(Protocol):
     def set_methods(self, aef_id: str, interface: str, methods: frozenset[SecurityMethod]) -> None:
         """The AEF changes an interface's methods and the APF informs the CCF (contribution 004);
         :attr:`Capability.METHOD_UPDATE`."""
+        ...
+
+    def change_aef_methods(self, aef_id: str, interface: str, methods: frozenset[SecurityMethod]) -> None:
+        """The AEF changes an interface's methods and the APF informs the CCF when the target's
+        ``method-update-propagation`` says: at once, or only at :meth:`inform_ccf` (contribution 004);
+        :attr:`Capability.DELAYED_METHOD_UPDATE`."""
+        ...
+
+    def inform_ccf(self, aef_id: str) -> None:
+        """The APF tells the CCF the AEF's current methods (TS 29.222 Update_Service_API);
+        :attr:`Capability.DELAYED_METHOD_UPDATE`."""
         ...
 
     def set_audience(self, provider: str, aef_id: str, api_name: str, invoker_ids: Sequence[str]) -> None:

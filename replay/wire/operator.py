@@ -37,28 +37,42 @@ def prepare(actors: Actors) -> None:
     actors.update_audiences()
 
 
-def configure(actors: Actors, aef: str) -> list[str]:
-    """Set every interface of ``aef`` to offer what its supported methods give it; what changed."""
+def configure(actors: Actors, aef: str, *, delayed: bool = False) -> list[str]:
+    """Set every interface of ``aef`` to offer what its supported methods give it, the APF informing
+    the CCF at once (``delayed``: when the target's ``method-update-propagation`` says); what changed."""
     changed = []
     target = actors.plan.aefs[aef]
     for interface in target.interfaces:
         wanted = interface_methods(interface.methods, actors.supported[aef], actors.plan.idle[aef])
         current = actors.offered.get((target.aef_id, interface.name), interface.methods)
         if wanted != current:
-            actors.target.set_methods(target.aef_id, interface.name, wanted)
+            if delayed:
+                actors.target.change_aef_methods(target.aef_id, interface.name, wanted)
+            else:
+                actors.target.set_methods(target.aef_id, interface.name, wanted)
             changed.append(f"{interface.name} offers {', '.join(sorted(wanted))}")
         actors.offered[(target.aef_id, interface.name)] = wanted
     return changed
 
 
-def method_change(actors: Actors, args: Args, *, enable: bool) -> Observation:
+def method_change(actors: Actors, args: Args, *, enable: bool, delayed: bool = False) -> Observation:
     """``method-enable``/``method-disable``: the AEF changes its interfaces and the APF updates the
-    published API (contribution 004)."""
+    published API (contribution 004). ``aef-method-enable``/``-disable`` (``delayed``): the AEF changes
+    them and the APF updates the CCF as the target's ``method-update-propagation`` says (``delayed``:
+    not until ``method-update-reaches-ccf``; ``immediate``, the recommended variant: at once)."""
     aef, method = args["a"], SecurityMethod(args["m"])
     supported = actors.supported[aef]
     actors.supported[aef] = supported | {method} if enable else supported - {method}
-    changed = configure(actors, aef)
-    return accepted("the APF updated the published API: " + ("; ".join(changed) or "no change"))
+    changed = "; ".join(configure(actors, aef, delayed=delayed)) or "no change"
+    if delayed:
+        return accepted(f"the AEF changed its interfaces: {changed}")
+    return accepted(f"the APF updated the published API: {changed}")
+
+
+def method_update_reaches_ccf(actors: Actors, args: Args) -> Observation:
+    """The APF tells the CCF the AEF's current methods (TS 29.222 Update_Service_API, contribution 004)."""
+    actors.target.inform_ccf(actors.aef_id(args["a"]))
+    return accepted("the APF updated the published API with the AEF's current methods")
 
 
 def token_expiry(token: str) -> int | None:

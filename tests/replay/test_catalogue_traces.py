@@ -17,6 +17,8 @@ from typing import Any
 
 import pytest
 
+from model.catalogue import Catalogue
+from model.verify import ProfileVerifier
 from replay import LocalTargets, Mode, Status, StepOutcome, StepReplay, TraceReplay
 from replay.judge import DOCUMENTED_REFUSALS
 from replay.run import Recommended, replay_locally
@@ -194,3 +196,21 @@ def test_a_psk_selection_withdrawn_before_any_fetch_meets_the_mismatch_failure(
         replay = replay_locally(trace, mode, targets, recommended)
         assert replay.status is Status.REPLAYED, _explain(replay)
         assert "check-authentication: 403 SECURITY_METHOD_MISMATCH" in replay.steps[-1].observed
+
+
+def test_a_method_update_that_reaches_the_ccf_later_meets_the_mismatch_failure(
+    catalogue: Catalogue, targets: LocalTargets, recommended: Recommended
+) -> None:
+    """The update witness under ``method-update-propagation = delayed``: the AEF withdraws a method
+    its CCF still publishes (``aef-method-disable``); the invoker still meets the AEF's mismatch
+    failure and recovers. Under recommended the same step informs the CCF at once (its variant)."""
+    overrides = {"method-update-propagation": "delayed"}
+    verifier = ProfileVerifier(catalogue, "cr-method-update", overrides=overrides)
+    trace = verifier.witness("method-update-recovery").trace
+    assert trace is not None
+    assert "aef-method-disable" in [step["action"] for step in trace["steps"]]
+    for mode in Mode:
+        replay = replay_locally(trace, mode, targets, recommended)
+        assert replay.status is Status.REPLAYED, _explain(replay)
+        mismatch = next(step for step in replay.steps if step.action == "mismatch-failure")
+        assert "403 SECURITY_METHOD_MISMATCH" in mismatch.observed, _explain(replay)
