@@ -103,3 +103,13 @@ def test_an_added_property_can_fail(user_report: ProfileReport) -> None:
     it installed under another invoker's name at an honest AEF."""
     result = next(r for r in user_report.properties if r.property == FALSE)
     assert result.verdict == Verdict.VIOLATED, result.detail
+
+
+def test_what_houdini_dropped_its_invariant_does_not_imply(catalogue: Catalogue) -> None:
+    """The verifier takes a piece of a property Houdini dropped as not implied without asking a
+    solver; the solver agrees for every candidate dropped under a profile where Houdini drops many."""
+    proofs = ProfileVerifier(catalogue, "sol13-psk").proofs()
+    assert len(proofs.dropped) >= 10
+    for piece in proofs.dropped:
+        assert proofs.minimiser.implying(piece) is None, piece
+        assert not proofs.implied(piece)
