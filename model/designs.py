@@ -9,27 +9,32 @@ system (option values that compile to the same system share it), and reuses what
   runs in (decided by replay, no solver);
 * every honest run of a witness, which reaches it in every design it still runs in; only a witness no
   known run reaches is searched for, after one reachability query per deployment says a run exists;
-* every invariant, with the properties it proved: one that proved a property for another design is
-  checked under this design's changed actions only (it stays inductive under the unchanged ones), and
-  proves the property here too when none of its clauses drops.
+* every certificate of a proof (the clauses of the invariant that a property's proof needs, accepted
+  by the independent checker, :mod:`model.checker`): Houdini over the certificates of the same
+  property from other designs keeps their inductive part here, a few clauses instead of the design's
+  whole invariant, and proves the property when that part implies it.
 
-The verdicts are those of :mod:`model.verify`: a reused invariant is made of the design's own candidates,
-so what it proves the design's own invariant proves too.
+The verdicts are those of :mod:`model.verify`: a reused certificate is made of the design's own
+candidates, so what it proves the design's own invariant proves too. A proof that makes a fix counts
+only once the independent checker accepts its certificate in the fix's design.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 from model.catalogue import Catalogue, holds
+from model.certificate import Minimiser
+from model.checker import CertificateRejectedError, check
 from model.concrete import ConcreteRun
 from model.houdini import Invariant, Prover, houdini
 from model.regions import Forms, KnownRun, action_form
 from model.solver import SolverError
+from model.step import Step
 from model.syntax import Formula, Not
-from model.system import CompiledAction, System, compile_system
+from model.system import System, compile_system, split_universal
 from model.templates import Candidate, candidates
 from model.verify import Bounds, ProfileVerifier, Verdict
 
@@ -65,22 +70,22 @@ class Undecided:
 Outcome = Refuted | Proved | WitnessLost | Undecided
 
 
-@dataclass
-class KnownInvariant:
-    """An invariant inferred for one compiled system: the forms of its actions, its axioms, the clauses."""
+@dataclass(frozen=True)
+class KnownProof:
+    """A certificate that proved a property for one compiled system (the forms of its actions and its
+    axioms), accepted by the independent checker there."""
 
+    property: str
     forms: Mapping[str, Any]
     axioms: tuple[Formula, ...]
-    kept: tuple[Candidate, ...]
-    proved: set[str]
-    """the properties it implied in its own design"""
+    clauses: tuple[Formula, ...]
 
 
 @dataclass
 class Costs:
     """What the verification of designs cost: invariants inferred, bounded searches for counterexamples
-    and for witness runs, reachability queries (is any honest run within the bound?), known invariants
-    checked for reuse and reused, designs compiled."""
+    and for witness runs, reachability queries (is any honest run within the bound?), known certificates
+    checked for reuse and reused, certificates checked by :mod:`model.checker`, designs compiled."""
 
     invariants: int = 0
     searches: int = 0
@@ -88,6 +93,7 @@ class Costs:
     reachability_queries: int = 0
     reuse_checks: int = 0
     reused: int = 0
+    certificates: int = 0
     designs: int = 0
 
     def add(self, other: Costs) -> None:
@@ -97,6 +103,7 @@ class Costs:
         self.reachability_queries += other.reachability_queries
         self.reuse_checks += other.reuse_checks
         self.reused += other.reused
+        self.certificates += other.certificates
         self.designs += other.designs
 
 
@@ -106,11 +113,12 @@ class Design:
     def __init__(self, designs: Designs, profile: str, options: Mapping[str, str]) -> None:
         self.designs = designs
         self.verifier = ProfileVerifier(designs.catalogue, profile, overrides=options, bounds=designs.bounds)
+        self._invariant: Invariant | None = None
         self._prover: Prover | None = None
-        self._own_index = -1
-        self.reuse: dict[int, Prover | None] = {}
-        """known invariants (by index) checked for this design: a prover where still inductive"""
+        self._minimiser: Minimiser | None = None
         self._proved: dict[str, bool] = {}
+        self._certificates: dict[str, tuple[Formula, ...]] = {}
+        self._rejected: dict[str, str | None] = {}
         self._counterexamples: dict[str, ConcreteRun | None] = {}
         self._gave_up: dict[str, str] = {}
         self._missing: dict[str, tuple[str, ...]] = {}
@@ -121,27 +129,72 @@ class Design:
         return self.verifier.system
 
     def proves(self, property_id: str) -> bool:
-        """Whether an inductive invariant implies the property: one that proved it for another design
-        and is still inductive here (:meth:`Designs.reused_invariant`), else this design's own."""
+        """Whether an inductive invariant implies the property: the part of a certificate of it from
+        another design that stays inductive here (:meth:`Designs.reused_certificate`), else this
+        design's own invariant."""
         if property_id not in self._proved:
-            goal = self.system.expand(self.designs.catalogue.properties[property_id].formula)
-            reused = self.designs.reused_invariant(self, property_id)
-            if reused is not None and reused.implies(goal):
+            reused = None if self._prover else self.designs.reused_certificate(self, property_id)
+            if reused is not None:
+                self._certificates[property_id] = reused
                 self._proved[property_id] = True
             else:
-                self._proved[property_id] = self._own_prover().implies(goal)
-                if self._proved[property_id]:
-                    self.designs.invariants[self._own_index].proved.add(property_id)
+                self._proved[property_id] = self._own_prover().implies(self.goal(property_id))
         return self._proved[property_id]
+
+    def goal(self, property_id: str) -> Formula:
+        return self.system.expand(self.designs.catalogue.properties[property_id].formula)
+
+    def candidates(self) -> dict[Formula, Candidate]:
+        """This design's own candidate invariants (those its Houdini starts from), by formula."""
+        return {candidate.formula: candidate for candidate in candidates(self.system)}
+
+    def _own_invariant(self) -> Invariant:
+        if self._invariant is None:
+            self.designs.costs.invariants += 1
+            self._invariant = self.verifier.invariant()
+        return self._invariant
 
     def _own_prover(self) -> Prover:
         if self._prover is None:
-            self.designs.costs.invariants += 1
             verifier = self.verifier
-            invariant = verifier.invariant()
-            self._own_index = self.designs.learn_invariant(self.system, invariant)
+            invariant = self._own_invariant()
             self._prover = Prover(verifier.system, verifier.translator, invariant, verifier.settings)
         return self._prover
+
+    def certificate(self, property_id: str) -> tuple[Formula, ...]:
+        """The clauses that prove the property here (after :meth:`rejected_certificate`)."""
+        return self._certificates[property_id]
+
+    def rejected_certificate(self, property_id: str) -> str | None:
+        """Why the independent checker (:mod:`model.checker`) rejects the certificate of a property
+        :meth:`proves` proved, or None when it accepts it: its clauses, minimised from the invariant
+        that proved it, must hold initially, be preserved by every action and imply the property."""
+        if property_id not in self._rejected:
+            clauses = self._certificates.get(property_id)
+            if clauses is None:
+                clauses = self._minimised(property_id)
+                self._certificates[property_id] = clauses
+            self.designs.costs.certificates += 1
+            verifier = self.verifier
+            goal = self.goal(property_id)
+            try:
+                check(self.designs.catalogue, verifier.options, (), clauses, goal, settings=verifier.settings)
+                self._rejected[property_id] = None
+                self.designs.learn_proof(self.system, property_id, clauses)
+            except CertificateRejectedError as problem:
+                self._rejected[property_id] = str(problem)
+        return self._rejected[property_id]
+
+    def _minimised(self, property_id: str) -> tuple[Formula, ...]:
+        """The clauses of this design's own invariant that the property's proof needs
+        (:mod:`model.certificate`)."""
+        if self._minimiser is None:
+            verifier = self.verifier
+            step = Step(self.system, verifier.translator, (), verifier.settings)
+            kept = self._own_invariant().kept
+            self._minimiser = Minimiser(step, [(step.hypothesis(c.formula), c.formula) for c in kept])
+        certificate = self._minimiser.certificate(property_id, list(split_universal(self.goal(property_id))))
+        return () if certificate is None else certificate.clauses
 
     def counterexample(self, property_id: str) -> ConcreteRun | None:
         """A shortest counterexample run within the bound, or None (see :meth:`gave_up`)."""
@@ -206,7 +259,7 @@ class Designs:
         self.costs = Costs()
         self.refutations: dict[str, list[KnownRun]] = {}
         self.witness_runs: dict[str, list[KnownRun]] = {}
-        self.invariants: list[KnownInvariant] = []
+        self.proofs: list[KnownProof] = []
         self._by_system: dict[Any, Design] = {}
         self._by_options: dict[tuple[str, ...], Design] = {}
 
@@ -227,16 +280,25 @@ class Designs:
         witnesses = tuple(w.id for w in self.catalogue.witnesses.values() if holds(w.when, system.options))
         return (tuple(map(action_form, system.actions)), system.axioms, properties, witnesses)
 
-    def outcome(self, profile: str, property_id: str, options: Mapping[str, str]) -> Outcome:
+    def outcome(
+        self, profile: str, property_id: str, options: Mapping[str, str], *, certified: bool = True
+    ) -> Outcome:
         """What ``options`` (full) gives the property: a known refutation that still runs there is
-        enough; otherwise the design is verified (and a new counterexample is learnt)."""
+        enough; otherwise the design is verified (and a new counterexample is learnt). ``certified``:
+        a proof counts only once the independent checker accepts its certificate (a fix's does; the
+        verdict of a profile's own cell, which :mod:`model.verify` certifies, need not)."""
         known = next((r for r in self.refutations.get(property_id, []) if r.still(options)), None)
         if known is not None:
             return Refuted(known)
         design = self.design(profile, options)
         if design.proves(property_id):
             missing = design.missing_witnesses(property_id)
-            return WitnessLost(missing) if missing else Proved()
+            if missing:
+                return WitnessLost(missing)
+            rejected = design.rejected_certificate(property_id) if certified else None
+            if rejected is not None:
+                return Undecided(f"the independent check rejected the certificate: {rejected}")
+            return Proved()
         run = design.counterexample(property_id)
         if run is None:
             problem = design.gave_up(property_id)
@@ -250,50 +312,39 @@ class Designs:
         self.refutations.setdefault(property_id, []).append(refutation)
         return refutation
 
-    def learn_invariant(self, system: System, invariant: Invariant) -> int:
-        """Keep an invariant inferred for ``system`` (for :meth:`reused_invariant`); its index."""
+    def learn_proof(self, system: System, property_id: str, clauses: tuple[Formula, ...]) -> None:
+        """Keep a checked certificate of a property found for ``system`` (for :meth:`reused_certificate`)."""
         forms = {action.id: action_form(action) for action in system.actions}
-        self.invariants.append(KnownInvariant(forms, system.axioms, invariant.kept, set()))
-        return len(self.invariants) - 1
+        known = KnownProof(property_id, forms, system.axioms, clauses)
+        if known not in self.proofs:
+            self.proofs.append(known)
 
-    def reused_invariant(self, design: Design, property_id: str) -> Prover | None:
-        """A prover for an invariant that proved ``property_id`` for another design and is inductive
-        for ``design`` too, or None.
+    def reused_certificate(self, design: Design, property_id: str) -> tuple[Formula, ...] | None:
+        """The clauses of known certificates that are inductive for ``design`` and imply the property
+        there, or None.
 
-        An invariant stays inductive under the actions whose compiled form is unchanged (same axioms),
-        so Houdini checks it under the changed actions only (the known invariant with the fewest); it
-        is used when none of its clauses drops. It must be made of candidates ``design`` has itself,
-        so that what it proves the design's own invariant proves too (Houdini keeps the largest
-        inductive subset of the candidates)."""
+        The property's certificates found for designs with the same axioms are pooled, keeping the
+        clauses that are candidates of ``design`` itself, and Houdini keeps their largest inductive
+        subset (a few clauses: far cheaper than the design's own invariant). Because the clauses are
+        ``design``'s own candidates, what they prove its own invariant proves too (Houdini keeps the
+        largest inductive subset of the candidates), so the verdict is the one :mod:`model.verify`
+        gives."""
         system = design.system
-        sources = [i for i, known in enumerate(self.invariants) if property_id in known.proved]
+        sources = [k for k in self.proofs if k.property == property_id and k.axioms == system.axioms]
         if not sources:
             return None
-        forms = {action.id: action_form(action) for action in system.actions}
-        own = {candidate.formula for candidate in candidates(system)}
-        best: tuple[int, list[CompiledAction]] | None = None
-        for index in sources:
-            known = self.invariants[index]
-            if known.axioms != system.axioms or not all(c.formula in own for c in known.kept):
-                continue
-            changed = [a for a in system.actions if known.forms.get(a.id) != forms[a.id]]
-            if best is None or len(changed) < len(best[1]):
-                best = (index, changed)
-        if best is None:
+        own = design.candidates()
+        pooled = list(dict.fromkeys(c for known in sources for c in known.clauses if c in own))
+        if not pooled:
             return None
-        index, changed = best
-        if index not in design.reuse:
-            self.costs.reuse_checks += 1
-            kept = self.invariants[index].kept
-            verifier = design.verifier
-            under_changed = replace(system, actions=tuple(changed))
-            checked = houdini(under_changed, verifier.translator, kept, verifier.settings)
-            inductive = len(checked.kept) == len(kept)
-            self.costs.reused += inductive
-            design.reuse[index] = (
-                Prover(system, verifier.translator, checked, verifier.settings) if inductive else None
-            )
-        return design.reuse[index]
+        self.costs.reuse_checks += 1
+        verifier = design.verifier
+        invariant = houdini(system, verifier.translator, [own[c] for c in pooled], verifier.settings)
+        prover = Prover(system, verifier.translator, invariant, verifier.settings)
+        if not prover.implies(design.goal(property_id)):
+            return None
+        self.costs.reused += 1
+        return tuple(candidate.formula for candidate in invariant.kept)
 
     def learn_witness_runs(self, witness_id: str, runs: list[ConcreteRun]) -> None:
         known = self.witness_runs.setdefault(witness_id, [])
@@ -305,7 +356,8 @@ class Designs:
 
     def verdict(self, profile: str, property_id: str) -> Verdict:
         """The verdict of a profile's cell, as :mod:`model.verify` gives it."""
-        outcome = self.outcome(profile, property_id, self.catalogue.profiles[profile].options)
+        options = self.catalogue.profiles[profile].options
+        outcome = self.outcome(profile, property_id, options, certified=False)
         match outcome:
             case Proved():
                 return Verdict.PROVED

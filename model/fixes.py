@@ -3,7 +3,8 @@ under which it is proved.
 
 A *fix* of a cell (profile P, property X) is a set of option changes (each option set to another of its
 values) under which X is ``proved`` as :mod:`model.verify` decides it: an inductive invariant implies
-it, and every applicable witness of it is reached by an honest run. A fix keeps what the profile
+it (its certificate accepted by the independent checker, :mod:`model.checker`), and every applicable
+witness of it is reached by an honest run. A fix keeps what the profile
 offers: every witness that applies under P still applies (switching interconnection or CAPIF-8 off is
 not a fix). A fix is *minimal* when no proper subset of it is a fix.
 

@@ -9,7 +9,9 @@ from typing import Any
 
 import pytest
 
+import model.designs
 from model.catalogue import Catalogue
+from model.checker import CertificateRejectedError
 from model.designs import Costs, Designs, Proved, Refuted, Undecided
 from model.fixes import SEARCHED, CellFixes, CellSearch, fixes_document, minimal_fixes
 from model.solver import SolverSettings
@@ -52,6 +54,29 @@ def test_every_fix_is_proved_and_no_proper_subset_is(catalogue: Catalogue, revoc
         for size in range(1, len(fix)):
             for subset in combinations(fix, size):
                 assert _verdict(catalogue, "sol13-psk", "revocation", dict(subset)) == Verdict.VIOLATED
+
+
+def test_every_fix_carries_a_certificate_the_independent_checker_accepts(
+    designs: Designs, revocation: CellFixes, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A fix counts only once model/checker.py accepts the clauses that prove it there; a certificate
+    the checker rejects leaves the design undecided, with the checker's reason."""
+    base = designs.catalogue.profiles["sol13-psk"].options
+    for fix in revocation.fixes:
+        design = designs.design("sol13-psk", {**base, **dict(fix)})
+        assert design.proves("revocation") and design.rejected_certificate("revocation") is None
+        assert design.certificate("revocation")
+
+    def reject(*_: Any, **__: Any) -> None:
+        raise CertificateRejectedError("the clauses do not imply the property")
+
+    monkeypatch.setattr(model.designs, "check", reject)
+    fresh = Designs(designs.catalogue)
+    outcome = fresh.outcome("sol13-psk", "revocation", {**base, **dict(REVOCATION_FIXES[0])})
+    assert outcome == Undecided(
+        "the independent check rejected the certificate: the clauses do not imply the property"
+    )
+    assert fresh.costs.certificates == 1
 
 
 def test_a_search_too_small_finds_nothing(designs: Designs) -> None:
