@@ -31,12 +31,18 @@ from model.checker import CertificateRejectedError, check
 from model.concrete import ConcreteRun
 from model.houdini import Invariant, Prover, houdini
 from model.regions import Forms, KnownRun, action_form
-from model.solver import SolverError
+from model.solver import SolverError, SolverSettings
 from model.step import Step
 from model.syntax import Formula, Not
 from model.system import System, compile_system, split_universal
 from model.templates import Candidate, candidates
 from model.verify import Bounds, ProfileVerifier, Verdict
+
+SETTINGS = SolverSettings(timeout_ms=2**32 - 1, rlimit=100_000_000)
+"""How the solver decides designs: no timeout, but a limit on Z3's own count of work per query, so that
+where a search gives up (an open end of the fixes) is the same on a busy machine as on a quiet one. The
+limit lets the hardest counterexample searches of the catalogue (up to 8 steps) run for seconds; a
+search that reaches it leaves its design undecided, as a search with nothing found does."""
 
 
 @dataclass(frozen=True)
@@ -72,11 +78,10 @@ Outcome = Refuted | Proved | WitnessLost | Undecided
 
 @dataclass(frozen=True)
 class KnownProof:
-    """A certificate that proved a property for one compiled system (the forms of its actions and its
-    axioms), accepted by the independent checker there."""
+    """A certificate that proved a property for a compiled system with these axioms, accepted by the
+    independent checker there."""
 
     property: str
-    forms: Mapping[str, Any]
     axioms: tuple[Formula, ...]
     clauses: tuple[Formula, ...]
 
@@ -112,7 +117,9 @@ class Design:
 
     def __init__(self, designs: Designs, profile: str, options: Mapping[str, str]) -> None:
         self.designs = designs
-        self.verifier = ProfileVerifier(designs.catalogue, profile, overrides=options, bounds=designs.bounds)
+        self.verifier = ProfileVerifier(
+            designs.catalogue, profile, overrides=options, bounds=designs.bounds, settings=designs.settings
+        )
         self._invariant: Invariant | None = None
         self._prover: Prover | None = None
         self._minimiser: Minimiser | None = None
@@ -206,7 +213,9 @@ class Design:
                 depth = searcher.shortest(Not(goal), self.verifier.bounds.counterexample_depth)
                 run = None if depth is None else searcher.canonical(Not(goal), depth)
             except SolverError as problem:
-                self._gave_up[property_id] = str(problem)
+                limit = self.verifier.settings.rlimit
+                within = f" (within {limit:,} units of Z3's work per query)" if limit else ""
+                self._gave_up[property_id] = f"{problem}{within}"
                 run = None
             self._counterexamples[property_id] = run
         return self._counterexamples[property_id]
@@ -252,9 +261,12 @@ class Design:
 class Designs:
     """Verified designs and the runs learnt from them, shared by every search over one catalogue."""
 
-    def __init__(self, catalogue: Catalogue, bounds: Bounds | None = None) -> None:
+    def __init__(
+        self, catalogue: Catalogue, bounds: Bounds | None = None, settings: SolverSettings | None = None
+    ) -> None:
         self.catalogue = catalogue
         self.bounds = bounds or Bounds()
+        self.settings = settings or SETTINGS
         self.forms = Forms(catalogue)
         self.costs = Costs()
         self.refutations: dict[str, list[KnownRun]] = {}
@@ -314,8 +326,7 @@ class Designs:
 
     def learn_proof(self, system: System, property_id: str, clauses: tuple[Formula, ...]) -> None:
         """Keep a checked certificate of a property found for ``system`` (for :meth:`reused_certificate`)."""
-        forms = {action.id: action_form(action) for action in system.actions}
-        known = KnownProof(property_id, forms, system.axioms, clauses)
+        known = KnownProof(property_id, system.axioms, clauses)
         if known not in self.proofs:
             self.proofs.append(known)
 

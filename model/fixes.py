@@ -176,14 +176,16 @@ def profile_fixes(
 def _worker(
     catalogue: Catalogue,
     settings: tuple[Sequence[str], int, Bounds | None],
-    tasks: multiprocessing.Queue[str | None],
+    profiles: Sequence[str],
     results: multiprocessing.Queue[tuple[str, list[CellFixes], Costs]],
 ) -> None:
-    """A worker process: searches the profiles it takes from ``tasks`` with designs of its own, kept
-    from one profile to the next (profiles handed out in catalogue order share much)."""
+    """A worker process: searches ``profiles`` in order with designs of its own, kept from one profile to
+    the next. The share of each worker is fixed in advance, not taken from a common queue, so that
+    every query sees the same solver history on every run (the solver's work limits then stop it at the
+    same place, whatever the machine's load)."""
     properties, max_changes, bounds = settings
     designs = Designs(catalogue, bounds)
-    while (profile := tasks.get()) is not None:
+    for profile in profiles:
         before = Costs()
         before.add(designs.costs)
         cells = profile_fixes(designs, profile, properties, max_changes)
@@ -212,16 +214,16 @@ def minimal_fixes(
         cells = [cell for p in profiles for cell in profile_fixes(designs, p, properties, max_changes)]
         return cells, designs.costs
     context = multiprocessing.get_context("spawn")
-    tasks: multiprocessing.Queue[str | None] = context.Queue()
     results: multiprocessing.Queue[tuple[str, list[CellFixes], Costs]] = context.Queue()
-    for profile in profiles:
-        tasks.put(profile)
+    count = min(workers, len(profiles))
     processes = [
-        context.Process(target=_worker, args=(catalogue, (properties, max_changes, bounds), tasks, results))
-        for _ in range(min(workers, len(profiles)))
+        context.Process(
+            target=_worker,
+            args=(catalogue, (properties, max_changes, bounds), profiles[index::count], results),
+        )
+        for index in range(count)
     ]
     for process in processes:
-        tasks.put(None)
         process.start()
     by_profile: dict[str, list[CellFixes]] = {}
     try:

@@ -26,6 +26,9 @@ class SolverSettings:
 
     seed: int = 7
     timeout_ms: int = 60_000
+    rlimit: int = 0
+    """a limit on the solver's own count of work per query (0: none): unlike the timeout, where it
+    stops does not depend on how busy the machine is"""
 
 
 def new_solver(settings: SolverSettings, context: z3.Context) -> z3.Solver:
@@ -33,6 +36,8 @@ def new_solver(settings: SolverSettings, context: z3.Context) -> z3.Solver:
     solver = z3.Solver(ctx=context)
     solver.set("random_seed", settings.seed)
     solver.set("timeout", settings.timeout_ms)
+    if settings.rlimit:
+        solver.set("rlimit", settings.rlimit)
     solver.set("smt.macro_finder", MACRO)
     return solver
 
@@ -43,6 +48,8 @@ def new_finite_domain_solver(settings: SolverSettings, context: z3.Context) -> z
     solver = z3.SolverFor("QF_FD", ctx=context)
     solver.set("random_seed", settings.seed)
     solver.set("timeout", settings.timeout_ms)
+    if settings.rlimit:
+        solver.set("rlimit", settings.rlimit)
     # Variables false first: runs with the fewest facts, steps and dishonest entities are found
     # sooner (the canonical run does not depend on it; the search for it takes a tenth less).
     solver.set("sat.phase", "always_false")

@@ -143,13 +143,15 @@ def test_a_profile_searched_alone_in_two_workers_matches_the_catalogue(
 
 
 def test_a_design_the_solver_gives_up_on_is_an_open_end_not_a_crash(catalogue: Catalogue) -> None:
-    """A counterexample search that Z3 answers "unknown" leaves the design undecided, with the reason,
-    so that the search reports it as an open end (and no worker process dies)."""
+    """A counterexample search that Z3 answers "unknown" (here: its work limit per query is reached)
+    leaves the design undecided, with the reason, so that the search reports it as an open end (and no
+    worker process dies)."""
     designs = Designs(catalogue)
     options = dict(catalogue.profiles["sol13-psk"].options)
     design = designs.design("sol13-psk", options)
     assert not design.proves("revocation")
-    design.verifier.settings = SolverSettings(timeout_ms=1)
+    design.verifier.settings = SolverSettings(rlimit=1000)
     outcome = designs.outcome("sol13-psk", "revocation", options)
     assert isinstance(outcome, Undecided)
     assert outcome.why.startswith("the solver gave up: Z3 answered unknown")
+    assert outcome.why.endswith("(within 1,000 units of Z3's work per query)")
