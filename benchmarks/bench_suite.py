@@ -27,6 +27,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench_verify import z3_workload
+
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results" / "suite.json"
 CAPIFSEC = [sys.executable, "-m", "capifsec"]
@@ -38,20 +40,6 @@ def _timed(command: list[str]) -> tuple[float, int]:
     start = time.perf_counter()
     done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False)
     return time.perf_counter() - start, done.returncode
-
-
-def z3_pigeonhole_seconds() -> float:
-    """The machine-speed yardstick: a fixed Z3 job (pigeonhole 9 into 8) in a child process."""
-    code = (
-        "import z3,time\n"
-        "s=z3.Solver(); n=8\n"
-        "x=[[z3.Bool(f'p{i}_{j}') for j in range(n)] for i in range(n+1)]\n"
-        "[s.add(z3.Or(r)) for r in x]\n"
-        "[s.add(z3.Not(z3.And(x[i][j],x[k][j]))) for j in range(n) for i in range(n+1) for k in range(i)]\n"
-        "t=time.perf_counter(); s.check(); print(time.perf_counter()-t)\n"
-    )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    return float(out.stdout.strip())
 
 
 def _load() -> list[float]:
@@ -68,7 +56,7 @@ def generation(suite: Path, results: Path) -> dict[str, object]:
     reused_seconds, reused_status = _timed(
         [*CAPIFSEC, "traces", "--out", str(reused), "--results", str(results)]
     )
-    yardstick = z3_pigeonhole_seconds()
+    yardstick = z3_workload()
     return {
         "command": "capifsec traces --out DIR (every profile, 2 worker processes)",
         "wall_seconds": round(seconds, 2),
