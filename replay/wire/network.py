@@ -30,7 +30,7 @@ from impl import pki
 from impl.apitypes.enums import SecurityMethod
 from impl.apitypes.reader import JsonObject, JsonValue
 from impl.apitypes.security import SecurityInformation
-from impl.http import HttpClientError
+from impl.http import ClientResponse, HttpClientError
 from impl.interconnect import client as paths
 from impl.interconnect.messages import (
     AccessTokenRelayRequest,
@@ -60,21 +60,26 @@ def _naming(api_invoker_id: str, document: JsonObject) -> bool:
     return document.get("apiInvokerId") == api_invoker_id
 
 
+def _injected(
+    actors: Actors, receiver: str, claimed_sender: str, path: str, document: JsonObject
+) -> tuple[ClientResponse | None, Observation | None]:
+    """The attacker's ``document`` sent to ``receiver``'s CCF at ``path``, naming ``claimed_sender``'s
+    CCF as the caller (on an unprotected CAPIF-6/6e, TS 23.222 8.25)."""
+    providers = actors.plan.providers
+    network = _network(actors)
+    return exchanged(
+        lambda: network.inject(providers[receiver].ccf_id, providers[claimed_sender].ccf_id, path, document)
+    )
+
+
 def release_spoofed(actors: Actors, args: Args) -> Observation:
     """``POST security-information-requests`` at ``h``, naming ``e`` as the caller, for ``i``'s AEFPSK
     for ``a``; the AEFPSK in the answer becomes the attacker's key ``k``."""
-    providers = actors.plan.providers
     request = SecurityInformationRequest(
         actors.id_of(args["i"]), actors.aef_id(args["a"]), (SecurityMethod.PSK,)
     )
-    network = _network(actors)
-    response, problem = exchanged(
-        lambda: network.inject(
-            providers[args["h"]].ccf_id,
-            providers[args["e"]].ccf_id,
-            paths.SECURITY_INFORMATION_REQUESTS,
-            request.to_json(),
-        )
+    response, problem = _injected(
+        actors, args["h"], args["e"], paths.SECURITY_INFORMATION_REQUESTS, request.to_json()
     )
     if response is None:
         return problem or failed("no answer")
@@ -187,19 +192,12 @@ def negotiate_relayed_tampered(actors: Actors, args: Args) -> Observation:
 def token_relay_spoofed(actors: Actors, args: Args) -> Observation:
     """``POST access-token-requests`` at ``c``, naming ``h`` as the relaying CCF, for ``client_id`` =
     ``s`` and the scope ``(a, x)``; the token in the answer is the attacker's ``t``."""
-    providers = actors.plan.providers
     client_id = actors.id_of(args["s"])
     api = actors.plan.api(args["a"], args["x"])
     scope = format_scope([ScopeEntry(actors.aef_id(args["a"]), (api.name,))], ScopeSyntax.TS29222)
     request = AccessTokenRelayRequest(client_id, scope, client_id)
-    network = _network(actors)
-    response, problem = exchanged(
-        lambda: network.inject(
-            providers[args["c"]].ccf_id,
-            providers[args["h"]].ccf_id,
-            paths.ACCESS_TOKEN_REQUESTS,
-            request.to_json(),
-        )
+    response, problem = _injected(
+        actors, args["c"], args["h"], paths.ACCESS_TOKEN_REQUESTS, request.to_json()
     )
     if response is None:
         return problem or failed("no answer")
