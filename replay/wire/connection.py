@@ -35,32 +35,29 @@ def refusal_of(response: ClientResponse) -> Observation:
     problem = response.problem()
     if problem is not None and problem.cause is not None:
         return refused(refusal_name(response.status, problem.cause), problem.detail)
-    try:
-        document = response.json()
-    except HttpClientError:
-        document = None
-    if isinstance(document, dict) and isinstance(document.get("error"), str):
-        description = document.get("error_description")
-        return refused(
-            refusal_name(response.status, document["error"]),
-            description if isinstance(description, str) else None,
-        )
-    return refused(str(response.status))
+    return _access_token_error(response) or refused(str(response.status))
 
 
 def token_refusal_of(response: ClientResponse) -> Observation:
     """The refusal a response carries: the ``AccessTokenErr`` ``error`` (RFC 6749 clause 5.2) if it
     has one, else its ProblemDetails ``cause``."""
+    return _access_token_error(response) or refusal_of(response)
+
+
+def _access_token_error(response: ClientResponse) -> Observation | None:
+    """The ``AccessTokenErr`` ``error`` and ``error_description`` (RFC 6749 clause 5.2) of a response
+    whose body is one, else None."""
     try:
         document = response.json()
     except HttpClientError:
-        document = None
-    if isinstance(document, dict) and isinstance(document.get("error"), str):
-        detail = document.get("error_description")
-        return refused(
-            refusal_name(response.status, document["error"]), detail if isinstance(detail, str) else None
-        )
-    return refusal_of(response)
+        return None
+    if not (isinstance(document, dict) and isinstance(document.get("error"), str)):
+        return None
+    description = document.get("error_description")
+    return refused(
+        refusal_name(response.status, document["error"]),
+        description if isinstance(description, str) else None,
+    )
 
 
 def _answer(response: ClientResponse) -> Observation:
