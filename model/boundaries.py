@@ -13,7 +13,8 @@ outcome (:mod:`model.outcome`); these entries only say where to look.
   that the check is the only thing that refuses (an implementation without it accepts): a fetch by an
   AEF the attacker controls (no AEF-side check after the CCF's), a CCF the attacker controls that is
   interconnected and offers a method the AEF supports, a certificate from a CA the AEF's TLS accepts,
-  a forged ROF that holds a certificate the AzF's TLS accepts.
+  a forged ROF that holds a certificate the AzF's TLS accepts, a CCF without an agreement whose
+  certificate another CCF the attacker controls issued from a CA the receiver's TLS accepts.
 """
 
 from __future__ import annotations
@@ -130,6 +131,17 @@ BOUNDARIES = (
             "exists r0:ccf, c0:ccf, r1:ccf. cert_of(ct, r0, i) & aef_at(a, c0) & ccf_root(c0, i, a, r1)"
             " & interconnected(c0, r0) & !home(i, c0) & home(i, r1) & honest_ccf(r1)"
         ),
+        required=False,
+    ),
+    Boundary(
+        "agreement-peer",
+        "certified-by-an-agreed-ccf",
+        "A CCF the attacker controls, without an interconnection agreement with the AEF's CCF, relays a "
+        "token request to it with a CCF certificate from the CA of another CCF the attacker controls, one "
+        "that has an agreement (which the receiver's TLS accepts) (contribution 000 7.2.1, 7.2.3).",
+        "token-relayed-by-attacker",
+        refused_by="agreement-peer",
+        condition="exists e0:ccf. !honest_ccf(e0) & e0 != d & interconnected(c, e0)",
         required=False,
     ),
     Boundary(

@@ -279,29 +279,38 @@ def _never_meets(goal: Goal, check: str | None) -> bool:
 
 def _boundaries(generator: _Generator, catalogue: Catalogue) -> list[Boundary]:
     """The boundary traces that apply under the profile; the cases no run reaches."""
+    return [boundary for boundary in BOUNDARIES if _boundary(generator, boundary, catalogue) is False]
+
+
+def _boundary(generator: _Generator, boundary: Boundary, catalogue: Catalogue) -> bool | None:
+    """Add the trace of ``boundary``: whether a run reaches it; None when it does not apply under the
+    profile (no such action or check, or the check cannot refuse there)."""
     actions = {action.id: action for action in generator.verifier.system.actions}
-    missing: list[Boundary] = []
-    for boundary in BOUNDARIES:
-        action = actions.get(boundary.action)
-        if action is None or (
-            boundary.refused_by is not None and boundary.refused_by not in checks_of(action)
-        ):
-            continue
-        if any(step not in actions for step, _ in boundary.before):
-            continue
-        goal = _boundary_goal(boundary, action, catalogue)
-        if _never_meets(goal, boundary.refused_by):
-            continue
-        found = generator.search([goal])
-        if found is None:
-            missing.append(boundary)
-            continue
-        run, _ = found
-        extended = generator.extend(
-            run, goal, [(step, dict(arguments)) for step, arguments in boundary.before], boundary.refused_by
-        )
-        generator.build(extended, "boundary", boundary.subject, boundary.case, boundary.statement)
-    return missing
+    action = actions.get(boundary.action)
+    if action is None or (boundary.refused_by is not None and boundary.refused_by not in checks_of(action)):
+        return None
+    if any(step not in actions for step, _ in boundary.before):
+        return None
+    goal = _boundary_goal(boundary, action, catalogue)
+    if _never_meets(goal, boundary.refused_by):
+        return None
+    found = generator.search([goal])
+    if found is None:
+        return False
+    run, _ = found
+    extended = generator.extend(
+        run, goal, [(step, dict(arguments)) for step, arguments in boundary.before], boundary.refused_by
+    )
+    generator.build(extended, "boundary", boundary.subject, boundary.case, boundary.statement)
+    return True
+
+
+def boundary_trace(catalogue: Catalogue, profile: str, subject: str, case: str) -> SuiteTrace | None:
+    """The trace the suite of ``profile`` has for one boundary case (None when it has none), generated
+    alone."""
+    boundary = next(entry for entry in BOUNDARIES if (entry.subject, entry.case) == (subject, case))
+    generator = _Generator(ProfileVerifier(catalogue, profile))
+    return generator.traces[0] if _boundary(generator, boundary, catalogue) else None
 
 
 def _boundary_goal(boundary: Boundary, action: CompiledAction, catalogue: Catalogue) -> Goal:

@@ -8,7 +8,9 @@ key, its CA and its token-signing key, and so:
 * speaks on CAPIF-6/6e as that CCF with the implementation's own client (:meth:`LocalAttackerCcf.peer`),
   asking honest CCFs for security information or relaying token requests (contributions 001 6.X.3,
   002 steps 6-8);
-* issues certificates from its CA and signs tokens with its key, as that CCF would;
+* issues certificates from its CA and signs tokens with its key, as that CCF would, including a CCF
+  certificate naming another CCF the attacker controls (:meth:`LocalAttackerCcf.certify_ccf`), which
+  that CCF then presents on CAPIF-6/6e (:meth:`LocalAttackerCcf.peer_presenting`);
 * answers its peers' CAPIF-6/6e requests through an endpoint of its own (:class:`AttackerFront`), the
   address its peers' agreements name: the CCF's own handlers behind the same peer authentication,
   except a request for the security information of an invoker the attacker chose, which it answers
@@ -23,17 +25,20 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 from datetime import timedelta
+from ipaddress import ip_address
 
 from impl import pki
 from impl.apitypes.enums import SecurityMethod
 from impl.apitypes.security import SecurityInformation
 from impl.ccf.authority import PkiCertificateAuthority
 from impl.ccf.identity import Role
+from impl.ccf.service import CCF_URN_PREFIX
 from impl.ccf.service.requests import ok
 from impl.clock import Clock
 from impl.deployment import Deployment
 from impl.http import HttpsServer, Request, Response, Router
 from impl.interconnect import PeerAddress, PeerClient
+from impl.interconnect.client import capif6_client_tls
 from impl.interconnect.messages import (
     AccessControlPolicyRequest,
     AccessControlPolicyResponse,
@@ -49,6 +54,8 @@ from impl.tokens import ClaimSet, ScopeEntry, SigningKey, TokenIssuer
 from replay.target import TargetProvider
 
 TOKEN_LIFETIME = timedelta(minutes=10)
+PEER_TIMEOUT = 10.0
+"""Seconds the CAPIF-6/6e client of :meth:`LocalAttackerCcf.peer_presenting` waits for an answer."""
 NOTIFICATION_DESTINATION = "https://127.0.0.1:9/notifications"
 
 
@@ -152,6 +159,30 @@ class LocalAttackerCcf(Service):
     def peer(self, ccf_id: str) -> PeerClient | None:
         """The CCF's own CAPIF-6/6e client towards ``ccf_id`` (its certificate, its agreement)."""
         return self._deployment.interconnected_ccf.interconnect.peers.client(ccf_id)
+
+    def peer_presenting(self, ccf_id: str, credential: pki.CertifiedKey) -> PeerClient | None:
+        """A CAPIF-6/6e client of this CCF towards ``ccf_id`` (as its agreement says where and with
+        which CAs) that presents ``credential`` instead of the CCF's own certificate; None without an
+        agreement. The caller closes it."""
+        deployment = self._deployment
+        agreement = deployment.interconnected_ccf.interconnect.peers.agreements.get(ccf_id)
+        if agreement is None:
+            return None
+        protection = deployment.settings.capif6_protection
+        tls = capif6_client_tls(protection, agreement, credential)
+        return PeerClient(deployment.ccf_id, agreement, tls, timeout=PEER_TIMEOUT)
+
+    def certify_ccf(self, ccf_id: str) -> pki.CertifiedKey:
+        """A CCF certificate from this CCF's CA naming the CCF ``ccf_id`` (as a CA issues its own CCF's,
+        TS 33.310), for a key the attacker makes."""
+        profile = pki.CertificateProfile(
+            ccf_id,
+            ip_addresses=(ip_address(self.front.host),),
+            uris=(CCF_URN_PREFIX + ccf_id,),
+            server_auth=True,
+            client_auth=True,
+        )
+        return self._deployment.ca.issue_certified_key(profile, now=self._clock() - timedelta(minutes=5))
 
     def certify_invoker(self, api_invoker_id: str) -> pki.CertifiedKey:
         """A certificate from the CCF's CA naming ``api_invoker_id`` as an invoker, as the CCF issues

@@ -27,6 +27,7 @@ profile share deployments; each trace uses fresh invokers and starts from :meth:
 
 from __future__ import annotations
 
+import contextlib
 import secrets
 import string
 import threading
@@ -543,6 +544,12 @@ class LocalTarget(Service):
         return {name: provider.deployment for name, provider in self._providers.items()}
 
 
+def _stop_quietly(target: LocalTarget) -> None:
+    """Stop a target given up on; what its stuck threads make fail on the way is no news."""
+    with contextlib.suppress(Exception):
+        target.stop()
+
+
 class LocalTargets(Closable):
     """One running :class:`LocalTarget` per settings and layout, in subfolders of ``workdir``;
     ``close()`` (or ``with``) stops them all.
@@ -567,9 +574,21 @@ class LocalTargets(Closable):
         if target is None:
             self._started += 1
             target = LocalTarget(self._workdir / f"deployment-{self._started}", settings, layout)
-            target.start()
-            self._running[key] = target
+            self._running[key] = target  # before it starts, so that a start that hangs can be dropped
+            try:
+                target.start()
+            except BaseException:
+                self._running.pop(key, None)
+                raise
         return target
+
+    def discard(self, settings: Settings, layout: Layout = ONE_PROVIDER) -> None:
+        """Drop the target with these settings and providers, which did not answer in time: it is
+        stopped in the background (a thread of it may still be stuck) and a fresh one started on
+        next use."""
+        target = self._running.pop((settings, layout), None)
+        if target is not None:
+            threading.Thread(target=_stop_quietly, args=(target,), name="replay-discard", daemon=True).start()
 
     def close(self) -> None:
         """Stop every running target."""

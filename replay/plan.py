@@ -199,9 +199,16 @@ def _used(steps: Sequence[Mapping[str, Any]]) -> dict[str, list[str]]:
     return used
 
 
+CERTIFIED_BY_ANOTHER = {"token-relayed-by-attacker": ("d", "c")}
+"""CAPIF-6/6e requests of a CCF the attacker controls (sender and receiver parameters) that, refused
+for want of an agreement (``agreement-peer``), are sent with a CCF certificate from another CCF the
+attacker controls that the receiver is interconnected with (``docs/test-suite.md``, isolation cases)."""
+
+
 def _ccfs(steps: Sequence[Mapping[str, Any]], topology: Mapping[str, Any]) -> list[str]:
     """The CCFs the steps use, in order of first use: named, or the CCF of an AEF, or the home of an
-    invoker they name."""
+    invoker they name; then, for a request :data:`CERTIFIED_BY_ANOTHER`, the CCFs the attacker controls
+    that could certify its sender."""
     registered = {entry["id"]: entry["ccf"] for entry in topology["aefs"]}
     homes = {entry["id"]: entry["home"] for entry in topology["invokers"]}
     ccfs: list[str] = []
@@ -211,7 +218,24 @@ def _ccfs(steps: Sequence[Mapping[str, Any]], topology: Mapping[str, Any]) -> li
             ccf = {CCF: value, AEF: registered.get(value), INVOKER: homes.get(value)}.get(sort)
             if ccf is not None and ccf not in ccfs:
                 ccfs.append(ccf)
+    for step in steps:
+        ccfs += [ccf for ccf in _certifiers(step, topology) if ccf not in ccfs]
     return ccfs
+
+
+def _certifiers(step: Mapping[str, Any], topology: Mapping[str, Any]) -> list[str]:
+    """For a step :data:`CERTIFIED_BY_ANOTHER` the model expects refused by ``agreement-peer``: the
+    other CCFs the attacker controls that are interconnected with its receiver."""
+    roles = CERTIFIED_BY_ANOTHER.get(step["action"])
+    if roles is None or step.get("expect") != "refused" or "agreement-peer" not in step.get("refused_by", ()):
+        return []
+    sender, receiver = (step["args"][role] for role in roles)
+    linked = {ccf for pair in topology["interconnections"] if receiver in pair for ccf in pair}
+    return [
+        entry["id"]
+        for entry in topology["ccfs"]
+        if not entry["honest"] and entry["id"] in linked and entry["id"] not in (sender, receiver)
+    ]
 
 
 def _split_ccfs(ccfs: Sequence[str], topology: Mapping[str, Any]) -> tuple[list[str], list[str]]:

@@ -15,6 +15,7 @@ class StepOutcome(StrEnum):
     REFUSED = "refused"
     FOLDED = "folded"
     NOT_RUN = "not run"
+    NO_ANSWER = "no answer"
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,8 @@ class TraceReplay:
     reason: str
     steps: tuple[StepReplay, ...]
     seconds: float
+    hung: bool = False
+    """the target gave no answer in time (:mod:`replay.deadline`): do not use it again"""
 
     @property
     def title(self) -> str:

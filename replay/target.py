@@ -125,6 +125,15 @@ class AttackerCcf(Protocol):
         """Its CAPIF-6/6e client towards the CCF ``ccf_id``, None without an agreement."""
         ...
 
+    def peer_presenting(self, ccf_id: str, credential: pki.CertifiedKey) -> PeerClient | None:
+        """Its CAPIF-6/6e client towards the CCF ``ccf_id``, presenting ``credential`` instead of its
+        own certificate; None without an agreement. The caller closes it."""
+        ...
+
+    def certify_ccf(self, ccf_id: str) -> pki.CertifiedKey:
+        """A CCF certificate from its CA naming the CCF ``ccf_id``."""
+        ...
+
     def certify_invoker(self, api_invoker_id: str) -> pki.CertifiedKey:
         """A certificate from its CA naming ``api_invoker_id`` as an invoker."""
         ...

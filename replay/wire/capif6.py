@@ -4,7 +4,9 @@ CAPIF-6/6e client (:class:`~replay.target.AttackerCcf`):
 
 * ``release-to-attacker``: it asks an honest CCF for an invoker's security information for an AEF;
 * ``token-relayed-by-attacker``: it relays a token request to the AEF's CCF, saying the invoker the
-  token names asked for it (what it says of its own invokers is its word alone);
+  token names asked for it (what it says of its own invokers is its word alone); refused for want
+  of an agreement, with a CCF certificate naming it that another CCF the attacker controls, one with
+  an agreement, issued (the receiver's TLS accepts it, so only the agreement check can refuse);
 * ``fetch-from-attacker``: it makes its CAPIF-6/6e endpoint answer for an invoker with the method
   and key it chose, and sends the AEF the request that makes the AEF's CCF ask it: check-authentication
   as that invoker, with a certificate its CA issued naming the invoker, naming itself as the home
@@ -78,6 +80,36 @@ def token_relayed_by_attacker(actors: Actors, args: Args) -> Observation:
     client, problem = _peer(actors, args["d"], args["c"])
     if client is None:
         return problem or failed("no client")
+    return _relay_token(actors, args, client)
+
+
+def token_relayed_by_attacker_certified_by_another(actors: Actors, args: Args) -> Observation:
+    """As :func:`token_relayed_by_attacker`, where ``d`` has no agreement with ``c``: ``d`` presents a
+    CCF certificate naming it from the CA of another CCF the attacker controls that ``c`` is
+    interconnected with, so that ``c``'s TLS accepts it and only the agreement check refuses
+    (contribution 000 7.2.1: a CCF acts on CAPIF-6/6e only for a CCF it has an agreement with)."""
+    plan, receiver = actors.plan, actors.plan.providers[args["c"]]
+    sender = plan.attacker_ccfs[args["d"]]
+    accomplice = next(
+        (
+            ccf
+            for name, ccf in plan.attacker_ccfs.items()
+            if name != args["d"] and actors.target.interconnected(ccf.provider.name, receiver.name)
+        ),
+        None,
+    )
+    if accomplice is None:
+        return failed(f"no CCF the attacker controls is interconnected with {args['c']}")
+    client = sender.peer_presenting(receiver.ccf_id, accomplice.certify_ccf(sender.provider.ccf_id))
+    if client is None:
+        return failed(f"{args['d']} does not know where the CAPIF-6/6e endpoint of {args['c']} is")
+    try:
+        return _relay_token(actors, args, client)
+    finally:
+        client.close()
+
+
+def _relay_token(actors: Actors, args: Args, client: PeerClient) -> Observation:
     client_id = actors.id_of(args["s"])
     api = actors.plan.api(args["a"], args["x"])
     scope = format_scope([ScopeEntry(actors.aef_id(args["a"]), (api.name,))], ScopeSyntax.TS29222)

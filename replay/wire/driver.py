@@ -78,11 +78,12 @@ after a CCF the attacker controls answered for the invoker)."""
 REFUSED_BY_HANDLERS: Mapping[tuple[str, str], Handler] = {
     ("oauth-invoke-attacker", "aef-checks-signature"): capif2e.oauth_invoke_unsigned,
     ("pki-session-attacker", "certificate-trusted"): capif2e.pki_session_untrusted,
+    ("token-relayed-by-attacker", "agreement-peer"): capif6.token_relayed_by_attacker_certified_by_another,
 }
 """Where a step the model expects refused by a check is driven so that nothing before that check in
 the implementation refuses it: a token the attacker signed claims a key id the AEF trusts; a
 certificate TLS accepted is judged at a request, where the AEF checks it against the root its CCF
-gave."""
+gave; a CCF without an agreement presents a certificate naming it from the CA of a CCF with one."""
 
 
 class StepDriver:

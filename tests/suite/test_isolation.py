@@ -4,13 +4,16 @@ attacker's CCF issues is made when it is first used, so that it may name an invo
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 
 from model.boundaries import BOUNDARIES
-from model.suite import INDEX
+from model.catalogue import Catalogue
+from model.suite import INDEX, SUITE_FORMAT, boundary_trace
 from replay.errors import NotReplayableError
+from replay.mutants import MUTANTS, run
 from replay.plan import _check_ids_exist
 from tests.suite.conftest import PROFILE, read
 
@@ -45,3 +48,27 @@ def test_a_certificate_of_the_attacker_is_issued_when_first_used() -> None:
 def test_a_certificate_used_before_its_invoker_onboards_names_no_id() -> None:
     with pytest.raises(NotReplayableError, match="names invoker-1 before it is onboarded"):
         _check_ids_exist(_steps(ISSUE, USE, ONBOARD))
+
+
+def test_a_ccf_without_an_agreement_is_refused_by_that_check_alone(
+    catalogue: Catalogue, tmp_path: Path
+) -> None:
+    """Under ``recommended`` a CCF the attacker controls relays a token request to a CCF it has no
+    agreement with, presenting a certificate from the CA of another CCF the attacker controls that has
+    one: the receiver's TLS accepts it, the implementation refuses it for want of an agreement, and
+    without that check it signs the token (the ``agreement`` mutant is killed by a refusal)."""
+    found = boundary_trace(catalogue, "recommended", "agreement-peer", "certified-by-an-agreed-ccf")
+    assert found is not None
+    path = tmp_path / found.path
+    path.parent.mkdir(parents=True)
+    path.write_text(json.dumps(found.trace), "utf-8")
+    (tmp_path / INDEX).write_text(
+        json.dumps({"format": SUITE_FORMAT, "profiles": {"recommended": {}}}), "utf-8"
+    )
+    assert run(None, tmp_path) is None
+    outcome = run(next(mutant for mutant in MUTANTS if mutant.name == "agreement"), tmp_path)
+    assert outcome is not None and not outcome.timed_out
+    assert outcome.killed_by == f"{found.path} [as-profile]"
+    assert outcome.reason == (
+        "step 1 (token-relayed-by-attacker): expected a refusal by agreement-peer, the target accepted"
+    )
