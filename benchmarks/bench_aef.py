@@ -118,13 +118,14 @@ def onboarded_invoker(deployment: Deployment) -> tuple[ApiInvoker, dict[str, Neg
 
 
 def aef_connection(deployment: Deployment, interface: str, tls: ClientTls) -> Operation:
-    """One new HTTPS connection to the AEF interface, one GET of the example API, close."""
+    """One new HTTPS connection to the AEF interface, one GET of the example API, close (a client for
+    one request per connection, as the invoker's API invocations)."""
     port = deployment.aef.interfaces[interface].port
     assert port is not None
     path = f"/{interface}/{HELLO_API}/v1/greeting"
 
     def connect() -> None:
-        with HttpsClient(tls, deployment.host, port) as client:
+        with HttpsClient(tls, deployment.host, port, persistent=False) as client:
             if client.get(path).status != 200:
                 raise RuntimeError(f"the AEF refused the benchmark request on {interface}")
 

@@ -10,6 +10,8 @@ TLS-PSK (TLS 1.2, ``ECDHE-PSK-CHACHA20-POLY1305``), with the same certificates, 
   ``ClientTls.connect``, deadline-driven non-blocking handshakes, peer description).
 - ``https``: a new :class:`~impl.http.HttpsClient` connection to an :class:`~impl.http.HttpsServer`
   per iteration: TCP connect, handshake in a pooled worker thread, one GET answered with JSON, close.
+  The client is one for one request per connection (``persistent=False``, as the invoker library's
+  API invocations): it says ``Connection: close``, so the server closes at its response.
 
 All in this process, interleaved in rounds so machine noise hits all alike; rates are medians over the
 rounds, each ratio the median of the per-round ratios against ``bare``. Targets: ``tls_layer`` at
@@ -18,13 +20,15 @@ connection also carries an HTTP request and response, which the bare loop does n
 reported beside every ratio: on a busy machine it falls far below its quiet value (about 2,800 TLS-PSK
 handshakes a second here), and the ratios move with it.
 
-For reference the run also reports requests per second on one kept-alive mutual-TLS connection.
+For reference the run also reports requests per second on one kept-alive mutual-TLS connection, and
+TLS-PSK over HTTPS with a client kept for further requests (the server then waits for its close).
 
 Writes ``benchmarks/results/tls.json``; exits 1 if a target ratio is missed.
 
 Run: ``python benchmarks/bench_tls.py [--rounds N] [--batch N]``
 """
 
+import os
 import platform
 import socket
 import ssl
@@ -72,14 +76,17 @@ def _ok(request: Request) -> Response:
 
 
 @contextmanager
-def our_stack(server_tls: ServerTls, client_tls: ClientTls) -> Iterator[Operation]:
-    """One new connection + GET + close per call, through HttpsServer/HttpsClient."""
+def our_stack(
+    server_tls: ServerTls, client_tls: ClientTls, *, persistent: bool = False
+) -> Iterator[Operation]:
+    """One new connection + GET + close per call, through HttpsServer/HttpsClient (``persistent``: a
+    client kept for further requests, whose close the server waits for and answers)."""
     router = Router()
     router.add("GET", PATH, _ok)
     with HttpsServer(router, server_tls) as server:
 
         def connection() -> None:
-            with HttpsClient(client_tls, "127.0.0.1", server.port) as client:
+            with HttpsClient(client_tls, "127.0.0.1", server.port, persistent=persistent) as client:
                 if client.get(PATH).status != 200:
                     raise RuntimeError("the benchmark request failed")
 
@@ -130,6 +137,7 @@ def summary(rates: dict[str, list[float]], method: str) -> dict[str, Any]:
 
 def main() -> int:
     arguments = rounds_parser(__doc__, batch=40).parse_args()
+    load_before = os.getloadavg()[0]
     now = datetime.now(UTC)
     ca = CertificateAuthority.create("benchmark CA", now=now - timedelta(days=1))
     server = ca.issue_certified_key(
@@ -151,6 +159,7 @@ def main() -> int:
         tls_layer(psk_server, psk_client) as psk_tls_layer,
         our_stack(mutual_server, mutual_client) as mutual_https,
         our_stack(psk_server, psk_client) as psk_https,
+        our_stack(psk_server, psk_client, persistent=True) as psk_https_persistent_client,
         HttpsServer(router, mutual_server) as keep_alive_server,
         HttpsClient(mutual_client, "127.0.0.1", keep_alive_server.port) as keep_alive_client,
     ):
@@ -162,6 +171,7 @@ def main() -> int:
                 "psk_bare": psk_bare,
                 "psk_tls_layer": psk_tls_layer,
                 "psk_https": psk_https,
+                "psk_https_persistent_client": psk_https_persistent_client,
                 "keep_alive_request": lambda: keep_alive_client.get(PATH),
             },
             arguments.rounds,
@@ -169,6 +179,12 @@ def main() -> int:
         )
     mutual = summary(rates, "mutual")
     psk = summary(rates, "psk")
+    persistent_ratios = per_round_ratios(rates["psk_https_persistent_client"], rates["psk_bare"])
+    psk["https_persistent_client"] = {
+        "note": "for reference, no target: the same over a client kept for further requests",
+        "connections_per_s": round(statistics.median(rates["psk_https_persistent_client"]), 1),
+        **ratio_fields(persistent_ratios, "ratio_to_bare"),
+    }
     report = {
         "benchmark": "tls",
         "target": "connections via impl.tls >= 75%, via impl.http >= 80% of the bare library's rate",
@@ -178,6 +194,7 @@ def main() -> int:
         "keep_alive_mutual_tls_requests_per_s": round(statistics.median(rates["keep_alive_request"]), 1),
         "rounds": arguments.rounds,
         "batch": arguments.batch,
+        "load_average_1min_before_and_after": [round(load_before, 1), round(os.getloadavg()[0], 1)],
         "python": platform.python_version(),
         "openssl": ssl.OPENSSL_VERSION,
     }

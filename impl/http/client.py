@@ -1,9 +1,10 @@
 """An HTTPS/1.1 client over one persistent TLS connection (any :mod:`impl.tls` client mode).
 
-The connection is opened on first use and kept open between requests; it is replaced only when the
-server has closed it (checked before each request, never by re-sending a request). Each response
-carries the :class:`~impl.tls.TlsPeer` of the connection that carried it, so on CAPIF-1e the invoker
-derives AEFPSK from exactly the session its security request travelled on (TS 33.122 Annex A.1).
+The connection is opened on first use and kept open between requests (unless the client is made for
+one request per connection, ``persistent=False``); it is replaced only when the server has closed it
+(checked before each request, never by re-sending a request). Each response carries the
+:class:`~impl.tls.TlsPeer` of the connection that carried it, so on CAPIF-1e the invoker derives
+AEFPSK from exactly the session its security request travelled on (TS 33.122 Annex A.1).
 
 Failures: :class:`~impl.tls.TlsHandshakeError` / :class:`~impl.tls.TlsError` for TLS,
 :class:`HttpConnectionError` for TCP trouble, timeouts and early closes, :class:`HttpResponseError`
@@ -96,7 +97,11 @@ def _host_field(host: str, port: int) -> str:
 class HttpsClient(Closable):
     """Requests to one server (``host``, ``port``) over ``tls``; the server certificate is checked
     against ``server_name`` (default: ``host``). ``timeout`` bounds connecting, the handshake, and
-    each request/response exchange. Thread-safe: requests are serialised on the one connection."""
+    each request/response exchange. Thread-safe: requests are serialised on the one connection.
+
+    ``persistent=False`` is for a client that makes one request per connection: each request says
+    ``Connection: close`` (RFC 9112 clause 9.6), so the server closes right after its response and
+    no server thread waits for, or has to answer, the client's close later."""
 
     def __init__(
         self,
@@ -107,6 +112,7 @@ class HttpsClient(Closable):
         server_name: str | None = None,
         timeout: float = 10.0,
         limits: HttpLimits | None = None,
+        persistent: bool = True,
     ) -> None:
         self._tls = tls
         self._host = host
@@ -115,6 +121,7 @@ class HttpsClient(Closable):
         self._server_name = server_name or host
         self._timeout = timeout
         self._limits = limits or HttpLimits()
+        self._persistent = persistent
         self._lock = threading.Lock()
         self._channel: TlsChannel | None = None
         self._reader: MessageReader | None = None
@@ -188,6 +195,8 @@ class HttpsClient(Closable):
             ("User-Agent", "capifsec"),
             ("Accept", "application/json, application/problem+json"),
         ]
+        if not self._persistent:
+            fields.append(("Connection", "close"))
         for name, value in (headers or {}).items():
             if not FIELD_NAME.fullmatch(name) or not FIELD_VALUE.fullmatch(value):
                 raise ValueError(f"invalid header field {name!r}")
@@ -217,7 +226,7 @@ class HttpsClient(Closable):
         except OSError as error:  # includes TimeoutError
             self._drop()
             raise HttpConnectionError(f"exchange with {self._host}:{self._port} failed: {error!r}") from error
-        if not head.keep_alive:
+        if not (head.keep_alive and self._persistent):
             self._drop()
         return ClientResponse(head.status, head.reason, head.headers, body, channel.peer)
 

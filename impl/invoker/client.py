@@ -347,7 +347,9 @@ class ApiInvoker(Closable):
             body["ccfId"] = named
         path = target.api_prefix + CHECK_AUTHENTICATION
         try:
-            with HttpsClient(tls, target.host, target.port, timeout=self._timeout) as client:
+            with HttpsClient(
+                tls, target.host, target.port, timeout=self._timeout, persistent=False
+            ) as client:
                 response = _send("check-authentication", lambda: client.post_json(path, body))
         except ConnectionFailedError as failure:
             unsafe = self._mismatch_authentication is MismatchAuthentication.UNSAFE_UNAUTHENTICATED
@@ -366,7 +368,9 @@ class ApiInvoker(Closable):
         and the original failure stands."""
         tls = UnauthenticatedServerClientTls(credential=self.identity.credential)
         try:
-            with HttpsClient(tls, target.host, target.port, timeout=self._timeout) as client:
+            with HttpsClient(
+                tls, target.host, target.port, timeout=self._timeout, persistent=False
+            ) as client:
                 response = _send("check-authentication", lambda: client.post_json(path, body))
         except ConnectionFailedError:
             return
@@ -391,7 +395,7 @@ class ApiInvoker(Closable):
             tls = CertificateClientTls(self._aef_cas)
             headers["Authorization"] = f"Bearer {token}"
         what = f"{negotiated.method.value} invocation of {target.api_name} at {target.aef_id}"
-        with HttpsClient(tls, target.host, target.port, timeout=self._timeout) as client:
+        with HttpsClient(tls, target.host, target.port, timeout=self._timeout, persistent=False) as client:
             response = _send(what, lambda: client.get(target.resource_path(resource), headers=headers))
         return _document(what, _expect(what, response, 200))
 

@@ -262,6 +262,21 @@ def test_connection_close_is_honoured(pki: TestPki) -> None:
         assert counting.handshakes == 2
 
 
+def test_a_client_for_one_request_per_connection_has_the_server_close_first(pki: TestPki) -> None:
+    counting = CountingServerTls(PskServerTls(lambda identity: AEFPSK if identity == "invoker-1" else None))
+    tls = PskClientTls("invoker-1", AEFPSK)
+    with (
+        serving(counting) as server,
+        HttpsClient(tls, "127.0.0.1", server.port, timeout=5, persistent=False) as client,
+    ):
+        first = client.get(ONBOARDED + "/a")
+        assert first.status == 200 and first.headers["connection"] == "close"
+        assert client.peer is None
+        assert counting.closed.wait(5)  # the server closed at its response, not at the client's close
+        assert client.get(ONBOARDED + "/b").status == 200
+        assert counting.handshakes == 2
+
+
 def test_path_parameters_query_and_literal_precedence(pki: TestPki) -> None:
     with (
         serving(CertificateServerTls(pki.server)) as server,

@@ -91,7 +91,9 @@ class Notifier:
 
     def _post(self, host: str, port: int, server_name: str, path: str, document: object) -> None:
         """POST ``document``; a status other than 2xx (200 for AEFs, 204 for invokers) is a failure."""
-        with HttpsClient(self._tls, host, port, server_name=server_name, timeout=self._timeout) as client:
+        with HttpsClient(
+            self._tls, host, port, server_name=server_name, timeout=self._timeout, persistent=False
+        ) as client:
             response = client.post_json(path, document)
         if not 200 <= response.status < 300:
             raise ValueError(f"the recipient answered {response.status}")
