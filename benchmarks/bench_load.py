@@ -12,9 +12,9 @@ their memory and descriptors are theirs alone. Meanwhile, from this process:
   at the CCF, and a check-authentication (which makes the AEF ask the CCF).
 
 Reported: throughput, p50/p99 latency and errors of the legitimate requests, the idle connections
-held, and the services' RSS and descriptor counts after a warm-up and at the end. Targets: p99 under
-1 s, no error, RSS growth under 5 %. Writes ``benchmarks/results/load.json``; exits 1 if a target is
-missed.
+held, and the services' RSS and descriptor counts after a warm-up and at the end (the RSS also every
+10 s between). Targets: p99 under 1 s, no error, RSS growth under 5 %. Writes
+``benchmarks/results/load.json``; exits 1 if a target is missed.
 
 Run: ``python benchmarks/bench_load.py [--duration S] [--clients N] [--idle N]``
 """
@@ -49,6 +49,7 @@ RESULT_FILE = Path(__file__).resolve().parent / "results" / "load.json"
 P99_TARGET = 1.0
 RSS_GROWTH_TARGET = 0.05
 WARM_UP = 10.0
+RSS_SAMPLE_INTERVAL = 10.0
 RESOURCE = f"/{HELLO_API}/v1/greeting"
 PARTIAL_CLIENT_HELLO = b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03"
 
@@ -63,6 +64,13 @@ def process_rss(pid: int) -> int:
 
 def process_descriptors(pid: int) -> int:
     return len(os.listdir(f"/proc/{pid}/fd"))
+
+
+def sample_rss(pid: int, every: float, stop: threading.Event, samples: list[float]) -> None:
+    """Append the RSS (MiB) of ``pid`` every ``every`` seconds until ``stop`` (the shape of the growth:
+    a warm-up that flattens, or a climb)."""
+    while not stop.wait(every):
+        samples.append(round(process_rss(pid) / 2**20, 1))
 
 
 @dataclass
@@ -196,7 +204,7 @@ class LegitimateInvoker:
         token_path = f"/capif-security/v1/securities/{invoker_id}/token"
 
         def psk() -> int:
-            with HttpsClient(self.psk_tls, self.host, self.targets["/psk"].port) as client:
+            with HttpsClient(self.psk_tls, self.host, self.targets["/psk"].port, persistent=False) as client:
                 return client.get("/psk" + RESOURCE).status
 
         def check_authentication() -> int:
@@ -275,7 +283,14 @@ def main() -> int:
                 for thread in threads:
                     thread.join()
                 rss_start, fds_start = process_rss(pid), process_descriptors(pid)
+                load_before = os.getloadavg()[0]
                 started = time.monotonic()
+                sampled_rss: list[float] = []
+                sampling_done = threading.Event()
+                sampler = threading.Thread(
+                    target=sample_rss, args=(pid, RSS_SAMPLE_INTERVAL, sampling_done, sampled_rss)
+                )
+                sampler.start()
                 until = started + arguments.duration
                 threads = [
                     threading.Thread(target=drive, args=(invoker, recorder, until)) for invoker in invokers
@@ -286,6 +301,8 @@ def main() -> int:
                     thread.join()
                 elapsed = time.monotonic() - started
                 rss_end, fds_end = process_rss(pid), process_descriptors(pid)
+                sampling_done.set()
+                sampler.join()
                 held, reopened = attacker.minimum_held, attacker.reopened
             for invoker in invokers:
                 invoker.close()
@@ -314,7 +331,9 @@ def main() -> int:
             "closed_by_server_and_reopened": reopened,
         },
         "warm_up_s": WARM_UP,
+        "load_average_1min_before_and_after": [round(load_before, 1), round(os.getloadavg()[0], 1)],
         "services_rss_mb": {"start": round(rss_start / 2**20, 1), "end": round(rss_end / 2**20, 1)},
+        "services_rss_mb_every_10_s": sampled_rss,
         "rss_growth": round(growth, 4),
         "services_descriptors": {"start": fds_start, "end": fds_end},
         "python": platform.python_version(),

@@ -36,6 +36,7 @@ from impl.catalogue_profiles import DEFAULT_PROFILE, ProfileError, settings_for_
 from impl.deployment import CCF_ID, DEFAULT_INTERFACES, Deployment, DeploymentError, DeploymentPorts
 from impl.deployment.interconnected import InterconnectedDeployment
 from impl.interconnect import Agreement, InterconnectConfig
+from impl.malloc_arenas import SERVICE_ARENAS, limit_malloc_arenas
 from impl.serve_interconnect import (
     OperatorPki,
     interconnect,
@@ -243,6 +244,7 @@ def main(argv: Sequence[str]) -> int:
     except (ProfileError, ValueError) as error:
         print(f"capifsec serve: {error}", file=sys.stderr)
         return USAGE_ERROR
+    limit_malloc_arenas(SERVICE_ARENAS)  # before any service thread (see impl.malloc_arenas)
     stop = threading.Event()
     if arguments.providers > 1:
         if settings.interconnection is not Interconnection.SUPPORTED:

@@ -57,6 +57,12 @@ _LISTEN_BACKLOG = 512
 _LINGER = 0.05
 """Seconds a worker waits in place for the peer before parking the connection: a client on a fast
 path answers well within it, so a connection normally never leaves its worker."""
+DEFAULT_WORKERS = 8
+"""Worker threads per server. Python runs one thread at a time, so workers only overlap waits (a
+linger, a handler asking another server); and each worker that has run keeps what it touched (its
+stack, its receive area, the allocator's per-thread cache: 0.1 to 0.2 MB each under
+``benchmarks/bench_load.py``), so with a large pool the process grew for as long as rarer bursts
+reached further into it (32 workers: +11 % in 60 s, growing with the count of workers that had run)."""
 _REAP_INTERVAL = 0.1
 _ACCEPT_BACKOFF = 0.05
 _WAKE = select.EPOLLIN
@@ -118,7 +124,7 @@ class HttpsServer(Service):
         host: str = "127.0.0.1",
         port: int = 0,
         limits: HttpLimits | None = None,
-        workers: int = 32,
+        workers: int = DEFAULT_WORKERS,
         max_connections: int = 1024,
         max_connections_per_peer: int = 256,
         error_response: ErrorTranslator | None = None,
