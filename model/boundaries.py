@@ -13,7 +13,8 @@ outcome (:mod:`model.outcome`); these entries only say where to look.
   that the check is the only thing that refuses (an implementation without it accepts): a fetch by an
   AEF the attacker controls (no AEF-side check after the CCF's), a CCF the attacker controls that is
   interconnected and offers a method the AEF supports, a certificate from a CA the AEF's TLS accepts,
-  a forged ROF that holds a certificate the AzF's TLS accepts, a CCF without an agreement whose
+  a forged ROF that holds a certificate the AzF's TLS accepts, a token signed with a key the AEF
+  trusts whose iss names another CCF, a CCF without an agreement whose
   certificate another CCF the attacker controls issued from a CA the receiver's TLS accepts.
 """
 
@@ -131,6 +132,16 @@ BOUNDARIES = (
             "exists r0:ccf, c0:ccf, r1:ccf. cert_of(ct, r0, i) & aef_at(a, c0) & ccf_root(c0, i, a, r1)"
             " & interconnected(c0, r0) & !home(i, c0) & home(i, r1) & honest_ccf(r1)"
         ),
+        required=False,
+    ),
+    Boundary(
+        "aef-checks-signature",
+        "issuer-not-the-signer",
+        "A token signed with the key of a CCF the attacker controls, which the AEF trusts, whose iss names "
+        "another CCF (TS 33.122 clause 6.5.2.3, TS 29.222 AccessTokenClaims).",
+        "oauth-invoke-attacker",
+        refused_by="aef-checks-signature",
+        condition="tok_other_iss(t) & (exists c0:ccf. tok_sig(t, c0) & trusts_signer(a, c0))",
         required=False,
     ),
     Boundary(

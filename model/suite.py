@@ -38,7 +38,7 @@ from model.outcome import Goal, acceptance_goal, checks_of, never, outcome, refu
 from model.runner import EXPECTED_COST
 from model.solver import SolverError
 from model.syntax import And, Const, Or, parse_formula
-from model.system import CompiledAction
+from model.system import CompiledAction, System
 from model.templates import Candidate, candidates
 from model.typecheck import typecheck
 from model.verify import Bounds, ProfileVerifier
@@ -291,7 +291,7 @@ def _boundary(generator: _Generator, boundary: Boundary, catalogue: Catalogue) -
         return None
     if any(step not in actions for step, _ in boundary.before):
         return None
-    goal = _boundary_goal(boundary, action, catalogue)
+    goal = _boundary_goal(boundary, action, generator.verifier.system)
     if _never_meets(goal, boundary.refused_by):
         return None
     found = generator.search([goal])
@@ -313,13 +313,15 @@ def boundary_trace(catalogue: Catalogue, profile: str, subject: str, case: str) 
     return generator.traces[0] if _boundary(generator, boundary, catalogue) else None
 
 
-def _boundary_goal(boundary: Boundary, action: CompiledAction, catalogue: Catalogue) -> Goal:
+def _boundary_goal(boundary: Boundary, action: CompiledAction, system: System) -> Goal:
+    """The goal of ``boundary``: its condition (definitions expanded for the profile) with the
+    acceptance or the refusal it asks for."""
     condition = parse_formula(boundary.condition)
-    typecheck(condition, dict(action.action.params), catalogue.vocabulary)
+    typecheck(condition, dict(action.action.params), system.catalogue.vocabulary)
     base = (
         acceptance_goal(action) if boundary.refused_by is None else refusal_goal(action, boundary.refused_by)
     )
-    return Goal(action, And((base.body, condition)), base.refusing)
+    return Goal(action, And((base.body, system.expand(condition))), base.refusing)
 
 
 def generate_profile(

@@ -64,6 +64,7 @@ PARAMETERS: Mapping[str, Mapping[str, str]] = {
     "attacker-makes-key": {"k": KEY},
     "attacker-ccf-issues-certificate": {"d": CCF, "ct": CERT, "i": INVOKER},
     "attacker-ccf-signs-token": {"d": CCF, "t": TOKEN, "s": INVOKER, "a": AEF, "x": API},
+    "attacker-ccf-signs-token-as-another": {"d": CCF, "e": CCF, "t": TOKEN, "s": INVOKER, "a": AEF, "x": API},
     "release-to-attacker": {"h": CCF, "d": CCF, "i": INVOKER, "a": AEF, "k": KEY},
     "fetch-from-attacker": {"a": AEF, "c": CCF, "i": INVOKER, "d": CCF, "m": METHOD, "k": KEY},
     "release-spoofed": {"h": CCF, "e": CCF, "i": INVOKER, "a": AEF, "k": KEY},

@@ -51,6 +51,10 @@ from impl.lifecycle import Service
 from impl.problem_responses import domain_error_response
 from impl.store.database import epoch
 from impl.tokens import ClaimSet, ScopeEntry, SigningKey, TokenIssuer
+from impl.tokens.claims import build_claims
+from impl.tokens.encoding import encode_json
+from impl.tokens.issuer import TOKEN_MEDIA_TYPE
+from impl.tokens.jws import encode_header, sign_compact
 from replay.target import TargetProvider
 
 TOKEN_LIFETIME = timedelta(minutes=10)
@@ -198,22 +202,41 @@ class LocalAttackerCcf(Service):
         return pki.CertifiedKey(pki.load_certificate_pem(pem), key)
 
     def sign_token(
-        self, client_id: str, aef_id: str, api_name: str, *, posing_as: TargetProvider | None = None
+        self,
+        client_id: str,
+        aef_id: str,
+        api_name: str,
+        *,
+        posing_as: TargetProvider | None = None,
+        issuer: str | None = None,
     ) -> str:
         """A token the CCF signs with its own key for ``client_id``, scope ``aef_id:api_name``;
         ``posing_as`` another provider, its header names that CCF's ``kid`` and its ``iss`` that CCF
-        (a forgery: the signature is still this CCF's key's)."""
+        (a forgery: the signature is still this CCF's key's); ``issuer``: under this CCF's own ``kid``
+        its ``iss`` names that CCF, whatever the claim set (TS 33.122 Annex C has no ``iss``, and an AEF
+        checks one that is present)."""
         config = self._deployment.ccf.config
         key, ccf_id = config.token_signing_key, config.ccf_id
         if posing_as is not None and posing_as.token_key_id is not None:
             key = SigningKey(key.private_key, posing_as.token_key_id, key.algorithm)
             ccf_id = posing_as.ccf_id
-        issuer = TokenIssuer(
-            key, ccf_id=ccf_id, claim_set=ClaimSet(str(self._deployment.settings.token_claims))
-        )
+        claim_set = ClaimSet(str(self._deployment.settings.token_claims))
         scope = [ScopeEntry(aef_id, (api_name,))]
         lifetime = int(TOKEN_LIFETIME.total_seconds())
-        return issuer.issue(client_id, scope, lifetime=lifetime, now=epoch(self._clock())).access_token
+        now = epoch(self._clock())
+        if issuer is None:
+            signer = TokenIssuer(key, ccf_id=ccf_id, claim_set=claim_set)
+            return signer.issue(client_id, scope, lifetime=lifetime, now=now).access_token
+        claims = build_claims(
+            claim_set,
+            ccf_id=issuer,
+            invoker_id=client_id,
+            scope=scope,
+            issued_at=now,
+            expires_at=now + lifetime,
+        )
+        claims["iss"] = issuer
+        return sign_compact(encode_header(key, TOKEN_MEDIA_TYPE), encode_json(claims), key)
 
     def answer_security_information(
         self, api_invoker_id: str, method: SecurityMethod, key: bytes | None

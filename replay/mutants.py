@@ -7,6 +7,11 @@ replayed in a child process whose import path puts that copy first, so that ever
 replayer starts runs the mutated code. A mutant is **killed** when a trace disagrees at a step (the
 child stops at the first); it **survives** when every trace agrees or is not replayable. A patch whose
 text is no longer found exactly once is an error, never a silent survivor.
+
+A mutant may be **equivalent**: no trace the model can write distinguishes it from the unmutated
+implementation (``docs/test-suite.md`` gives the argument for each). It is still replayed, and
+reported apart: the kill rate is over the other mutants, and an equivalent mutant the suite kills
+is reported as such (its argument is wrong).
 """
 
 from __future__ import annotations
@@ -53,6 +58,9 @@ class Mutant:
     mutated: str
     removes: str
     """what the patch removes, in words"""
+    equivalent: str | None = None
+    """why no trace the model can write tells it from the unmutated implementation (None: not
+    equivalent, the suite must kill it)"""
 
 
 MUTANTS: tuple[Mutant, ...] = (
@@ -162,6 +170,9 @@ MUTANTS: tuple[Mutant, ...] = (
         " and interface.covers(entry, self._aef_id):\n",
         "                if entry.method is SecurityMethod.PSK and entry.psk:\n",
         "the AEF's look-up of the AEFPSK the PSK identity negotiated for this AEF and interface",
+        equivalent="the AEF holds only the entries its CCF releases for it (ccf-releases-to-that-aef, "
+        "a check of every profile), and the model's AEF has one interface per method: no entry of "
+        "another AEF or interface ever reaches the look-up",
     ),
     Mutant(
         "certificate-chain",
@@ -225,6 +236,7 @@ class Outcome:
             "traces_replayed": self.replayed,
             "seconds": round(self.seconds, 3),
             "timed_out": self.timed_out,
+            "equivalent": self.mutant.equivalent,
         }
 
 
@@ -321,7 +333,9 @@ def _parser() -> argparse.ArgumentParser:
         prog="capifsec mutants",
         description="Replay a generated test suite on the implementation with one security check "
         "removed at a time; print the kill rate and the survivors.",
-        epilog="exit status: 0 every mutant killed; 1 one survived; 2 bad input (not a suite, "
+        epilog="exit status: 0 every mutant killed but the equivalent ones, which survived; 1 a mutant "
+        "that is not equivalent survived, or an equivalent one was killed (its argument is wrong); "
+        "2 bad input (not a suite, "
         "an unknown mutant, a patch that no longer applies, the unmutated implementation disagrees)",
     )
     parser.add_argument("suite", type=Path, metavar="SUITE_DIR", help="a folder written by 'capifsec traces'")
@@ -334,15 +348,21 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def kill_rate(outcomes: Sequence[Outcome], unmutated_seconds: float) -> dict[str, Any]:
-    """The kill rate document: killed of total, the survivors, every outcome, and how long the whole
-    suite took on the unmutated implementation (every trace agreeing or not replayable)."""
-    killed = [outcome for outcome in outcomes if outcome.killed_by is not None]
+    """The kill rate document: killed of the mutants that are not equivalent, the survivors among
+    them, the equivalent ones (and which of them the suite killed all the same), every outcome, and
+    how long the whole suite took on the unmutated implementation (every trace agreeing or not
+    replayable)."""
+    judged = [outcome for outcome in outcomes if outcome.mutant.equivalent is None]
+    equivalent = [outcome for outcome in outcomes if outcome.mutant.equivalent is not None]
+    killed = [outcome for outcome in judged if outcome.killed_by is not None]
     return {
         "unmutated_seconds": round(unmutated_seconds, 3),
-        "mutants": len(outcomes),
+        "mutants": len(judged),
         "killed": len(killed),
-        "kill_rate": len(killed) / len(outcomes) if outcomes else 0.0,
-        "survivors": [outcome.mutant.name for outcome in outcomes if outcome.killed_by is None],
+        "kill_rate": len(killed) / len(judged) if judged else 1.0,
+        "survivors": [outcome.mutant.name for outcome in judged if outcome.killed_by is None],
+        "equivalent": [outcome.mutant.name for outcome in equivalent],
+        "equivalent_killed": [outcome.mutant.name for outcome in equivalent if outcome.killed_by is not None],
         "outcomes": [outcome.to_json() for outcome in outcomes],
     }
 
@@ -370,18 +390,26 @@ def main(argv: Sequence[str]) -> int:
             assert outcome is not None
             verdict = f"killed by {outcome.killed_by}" if outcome.killed_by else "SURVIVED"
             verdict += " (timed out)" if outcome.timed_out else ""
+            verdict += " [equivalent]" if mutant.equivalent else ""
             print(f"{mutant.name:<22}{mutant.check:<26}{verdict} ({outcome.seconds:.1f} s)", flush=True)
             outcomes.append(outcome)
     except MutantError as error:
         print(f"capifsec mutants: {error}", file=sys.stderr)
         return USAGE_ERROR
     document = kill_rate(outcomes, unmutated)
-    print(f"{document['killed']} of {document['mutants']} mutants killed ({document['kill_rate']:.0%})")
+    print(
+        f"{document['killed']} of {document['mutants']} mutants killed ({document['kill_rate']:.0%}),"
+        f" not counting {len(document['equivalent'])} equivalent"
+    )
     for name in document["survivors"]:
         print(f"survivor: {name}")
+    for outcome in outcomes:
+        if outcome.mutant.equivalent is not None:
+            verdict = "killed: its argument is wrong" if outcome.killed_by else "survives, as argued"
+            print(f"equivalent: {outcome.mutant.name} ({verdict}): {outcome.mutant.equivalent}")
     if arguments.json is not None:
         arguments.json.write_text(json.dumps(document, indent=2) + "\n", "utf-8")
-    return SURVIVED if document["survivors"] else 0
+    return SURVIVED if document["survivors"] or document["equivalent_killed"] else 0
 
 
 if __name__ == "__main__":

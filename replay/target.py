@@ -139,10 +139,17 @@ class AttackerCcf(Protocol):
         ...
 
     def sign_token(
-        self, client_id: str, aef_id: str, api_name: str, *, posing_as: TargetProvider | None = None
+        self,
+        client_id: str,
+        aef_id: str,
+        api_name: str,
+        *,
+        posing_as: TargetProvider | None = None,
+        issuer: str | None = None,
     ) -> str:
         """A token signed with its key for ``client_id``, scope ``aef_id:api_name``; ``posing_as``:
-        whose ``iss`` and ``kid`` it claims (a forgery: the signature is still its own key's)."""
+        whose ``iss`` and ``kid`` it claims (a forgery: the signature is still its own key's);
+        ``issuer``: the CCF its ``iss`` names under its own ``kid``."""
         ...
 
     def answer_security_information(

@@ -37,14 +37,28 @@ def sign_token(actors: Actors, args: Args) -> Observation:
     return accepted(f"{args['d']} signed a token naming {actors.id_of(args['s'])}")
 
 
+def sign_token_as_another(actors: Actors, args: Args) -> Observation:
+    """``attacker-ccf-signs-token-as-another``: the attacker's CCF ``d`` signs a token naming ``s``
+    for ``(a, x)`` with its own key and key id, its ``iss`` naming the CCF playing ``e``."""
+    attacker = actors.plan.attacker_ccfs[args["d"]]
+    api = actors.plan.api(args["a"], args["x"])
+    issuer = actors.plan.providers[args["e"]].ccf_id
+    actors.tokens[args["t"]] = attacker.sign_token(
+        actors.id_of(args["s"]), actors.aef_id(args["a"]), api.name, issuer=issuer
+    )
+    actors.attacker_signed[args["t"]] = dict(args)
+    return accepted(f"{args['d']} signed a token naming {actors.id_of(args['s'])}, its iss {issuer}")
+
+
 def token_posing_as_trusted(actors: Actors, args: Args) -> str | None:
     """The token ``t`` a CCF the attacker controls signed, made again claiming the key id and issuer
     of the CCF of the AEF ``a`` (which every AEF trusts): presented so, it passes the key look-up and
-    only its signature can refuse it. None when ``t`` is not the attacker's or the target does not
-    name that CCF's key id."""
+    only its signature can refuse it. None when ``t`` is not the attacker's, names another issuer
+    already (its own key id is trusted or not, as the trace has it), or the target does not name that
+    CCF's key id."""
     signed = actors.attacker_signed.get(args["t"])
     trusted = actors.plan.provider_of_aef(args["a"])
-    if signed is None or trusted.token_key_id is None:
+    if signed is None or "e" in signed or trusted.token_key_id is None:
         return None
     attacker = actors.plan.attacker_ccfs[signed["d"]]
     api = actors.plan.api(signed["a"], signed["x"])

@@ -58,6 +58,7 @@ HANDLERS: Mapping[str, Handler] = {
     "attacker-makes-key": attacker.make_key,
     "attacker-ccf-issues-certificate": attacker.issue_certificate,
     "attacker-ccf-signs-token": attacker.sign_token,
+    "attacker-ccf-signs-token-as-another": attacker.sign_token_as_another,
     "release-to-attacker": capif6.release_to_attacker,
     "fetch-from-attacker": capif6.fetch_from_attacker,
     "token-relayed-by-attacker": capif6.token_relayed_by_attacker,

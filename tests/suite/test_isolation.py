@@ -28,6 +28,7 @@ def test_isolation_cases_are_generated_or_listed_as_not_reached(suite_dir: Path)
     }
     missing = read(suite_dir / INDEX)["profiles"][PROFILE]["isolations_missing"]
     assert "ccf-releases-to-that-aef/asked-by-an-attacker-aef" in written
+    assert "aef-checks-signature/issuer-not-the-signer" in written
     assert "certificate-trusted/ca-the-tls-accepts" in missing
     assert set(missing) <= isolations and not set(missing) & written
 

@@ -10,11 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from replay.mutants import IMPL, MUTANTS, Mutant, MutantError, apply, run
+from replay.mutants import IMPL, MUTANTS, Mutant, MutantError, Outcome, apply, kill_rate, run
 from tests.suite.conftest import PROFILE
 
 KILLED_BY_THE_BASELINE_SUITE = (
     "signature",
+    "issuer-key-binding",
     "info-release",
     "expiry",
     "scope-aef",
@@ -24,8 +25,10 @@ KILLED_BY_THE_BASELINE_SUITE = (
     "revocation",
 )
 """The mutants the ``ts33122-rel18`` suite kills (the other checks are exercised under other
-profiles: interconnection, CAPIF-8); ``signature`` and ``info-release`` by its isolation: a token of
-the attacker's CCF under the key id of the AEF's own, a fetch by the attacker's AEF."""
+profiles: interconnection, CAPIF-8); ``signature``, ``issuer-key-binding`` and ``info-release`` by its
+isolation: a token of the attacker's CCF under the key id of the AEF's own, a token of the attacker's
+CCF under its own key id (which an AEF registered there trusts) naming another CCF as its issuer, a
+fetch by the attacker's AEF."""
 
 
 @pytest.mark.parametrize("mutant", MUTANTS, ids=lambda mutant: mutant.name)
@@ -59,3 +62,21 @@ def test_a_mutant_whose_replay_hangs_is_stopped_and_counted_killed(suite_dir: Pa
     assert outcome is not None and outcome.timed_out
     assert outcome.killed_by == "(before the first trace)" and "did not finish within" in outcome.reason
     assert outcome.to_json()["killed"] and outcome.to_json()["timed_out"]
+
+
+def test_the_kill_rate_leaves_out_equivalent_mutants_and_reports_them_apart() -> None:
+    """An equivalent mutant (argued in the docs) that survives does not lower the kill rate; one the
+    suite kills is reported, since its argument is then wrong."""
+    equivalent = [mutant for mutant in MUTANTS if mutant.equivalent is not None]
+    judged = [mutant for mutant in MUTANTS if mutant.equivalent is None]
+    assert [mutant.name for mutant in equivalent] == ["psk-identity"]
+    outcomes = [Outcome(mutant, "a/trace.json [as-profile]", "step 1", 1, 0.1) for mutant in judged]
+    survived = [Outcome(mutant, None, "every trace agreed", 9, 0.1) for mutant in equivalent]
+    document = kill_rate(outcomes + survived, 2.0)
+    assert (document["mutants"], document["killed"], document["kill_rate"]) == (len(judged), len(judged), 1.0)
+    assert document["survivors"] == [] and document["equivalent"] == ["psk-identity"]
+    assert document["equivalent_killed"] == []
+    killed_anyway = [Outcome(mutant, "a/trace.json [as-profile]", "step 1", 1, 0.1) for mutant in equivalent]
+    assert kill_rate(outcomes + killed_anyway, 2.0)["equivalent_killed"] == ["psk-identity"]
+    lost = kill_rate([Outcome(judged[0], None, "every trace agreed", 9, 0.1), *survived], 2.0)
+    assert lost["kill_rate"] == 0.0 and lost["survivors"] == [judged[0].name]
