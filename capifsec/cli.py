@@ -3,7 +3,7 @@
     capifsec check [--out DIR] [--json FILE] [--no-fixes]   (verify every profile, fixes, replay its traces)
     capifsec verify [--profile P]... [--property X]... [--option ID=VALUE]... [--json FILE] [--fixes]
                     [--invariant] [--no-hints]
-    capifsec fixes [--profile P]... [--property X]... [--json FILE]
+    capifsec fixes [--profile P]... [--property X]... [--json FILE] [--space-values N]
     capifsec trace FILE [--profile P --property X] [--fixes FILE]
     capifsec docs [--results FILE] [--fixes FILE] [--out DIR]
     capifsec report --profile P --out FILE.md|FILE.html|FILE.docx [--results FILE] [--fixes FILE]
@@ -30,6 +30,7 @@ from capifsec.files import STDOUT, UsageError, count, output_file, output_folder
 from capifsec.publishing import report_file, run_diff, run_report
 from capifsec.suite import run_traces
 from model.fixes import DEFAULT_MAX_CHANGES
+from model.space import DEFAULT_MAX_VALUES
 
 USAGE_ERROR = 2
 EXIT_STATUS = {
@@ -83,6 +84,13 @@ def _max_changes(parser: argparse.ArgumentParser) -> None:
         type=count(1),
         default=DEFAULT_MAX_CHANGES,
         help=f"largest fix searched, in option changes (default {DEFAULT_MAX_CHANGES})",
+    )
+    parser.add_argument(
+        "--space-values",
+        type=count(0),
+        help="largest set of option values searched for each property's design space, the sets under "
+        f"which it holds whatever the other options are (0: none; default {DEFAULT_MAX_VALUES}, or 0 when "
+        "--profile picks profiles: the design space is about no one profile)",
     )
 
 
@@ -154,7 +162,12 @@ def parser() -> argparse.ArgumentParser:
     _max_changes(verify)
     _workers(verify)
     _spec_dir(verify)
-    fixes = _command(commands, "fixes", "compute the minimal option changes that prove each failing cell")
+    fixes = _command(
+        commands,
+        "fixes",
+        "compute the minimal option changes that prove each failing cell, and for each property the "
+        "minimal option values under which it holds across the design space",
+    )
     _selection(fixes)
     _json(fixes, "the fixes")
     _max_changes(fixes)

@@ -18,12 +18,13 @@ from model.fixes import fixes_document as make_fixes_document
 from model.fixes import minimal_fixes
 from model.report import errors, failures_on, results_json
 from model.runner import Job, verify
+from model.space import DEFAULT_MAX_VALUES
 from model.verify import Bounds, PropertyResult, Verdict
 from publish import DocsError, check_results, write_site
 from publish.figures import FigureError, check_trace
 from publish.fixes import check_fixes, fixes_of
 from publish.invariants import clause_words
-from publish.terminal import fixes_line, trace_lines, verdict_table
+from publish.terminal import fixes_line, space_line, trace_lines, verdict_table
 
 RECOMMENDED = "recommended"
 USAGE_ERROR = 2
@@ -99,18 +100,23 @@ def computed_fixes(
     arguments: argparse.Namespace,
     console: Console,
 ) -> dict[str, Any]:
-    """The ``capifsec fixes --json`` document for ``profiles`` x ``properties``."""
+    """The ``capifsec fixes --json`` document for ``profiles`` x ``properties``, with the design space
+    of each of ``properties``."""
     start = time.perf_counter()
+    space_values = arguments.space_values
+    if space_values is None:
+        space_values = 0 if getattr(arguments, "profile", None) else DEFAULT_MAX_VALUES
     with console.status("computing minimal fixes"):
-        cells, costs = minimal_fixes(
+        cells, spaces, costs = minimal_fixes(
             catalogue,
             profiles,
             properties,
             max_changes=arguments.max_changes,
+            space_values=space_values,
             workers=arguments.workers,
             bounds=Bounds(counterexample_depth=getattr(arguments, "depth", 8)),
         )
-    return make_fixes_document(cells, costs, time.perf_counter() - start)
+    return make_fixes_document(cells, spaces, costs, time.perf_counter() - start)
 
 
 def run_verify(arguments: argparse.Namespace, console: Console) -> int:
@@ -181,6 +187,10 @@ def run_fixes(arguments: argparse.Namespace, console: Console) -> int:
         for end in cell["open_ends"]:
             changes = ", ".join(f"{o} = {v}" for o, v in end["changes"].items())
             console.print(f"  (not searched further: {changes}: {end['why']})", markup=False, highlight=False)
+    if document["design_space"]:
+        console.print("\n[bold]Design space[/] (the minimal option values under which each property holds)")
+    for entry in document["design_space"]:
+        console.print(f"  {space_line(entry)}", markup=False, highlight=False)
     costs = document["costs"]
     console.print(
         f"\n{len(document['fixes'])} cell(s) not proved; {costs['designs']} design(s) verified "

@@ -13,19 +13,28 @@ proving a property:
 
 Each question is one solver query that must answer unsat; an answer of sat names the clause and the
 action that fail, "unknown" raises :class:`~model.solver.SolverError`.
+
+:func:`check_region` checks one certificate for every design that agrees with a set of option values
+(a *condition*) at once, and still each design on its own: a design's consecution questions are one
+per action, about the form its options compile that action to, so the checker asks them for every
+form that the designs agreeing with the condition give each action (every combination of values of the
+options the action reads and the condition leaves open). Every question is one design's own question;
+no question mixes the forms of two designs.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import itertools
+from collections.abc import Iterator, Mapping, Sequence
 
 import z3
 
 from model.catalogue import Catalogue
 from model.encode import State, Translator
+from model.regions import OptionReads
 from model.solver import SolverSettings, assert_all, is_sat, new_solver
 from model.syntax import Formula, relations_used, show
-from model.system import CompiledAction, Removal, compile_system
+from model.system import CompiledAction, Removal, System, compile_action, compile_system, expand_definitions
 
 
 class CertificateRejectedError(Exception):
@@ -44,8 +53,10 @@ class Checker:
         removals: tuple[Removal, ...],
         *,
         settings: SolverSettings,
+        system: System | None = None,
     ) -> None:
-        self.system = compile_system(catalogue, options, removals)
+        """``system``: the actions to check instead of the profile's (:func:`check_region`)."""
+        self.system = system or compile_system(catalogue, options, removals)
         self.translator = Translator(catalogue)
         self.settings = settings
         relations = list(catalogue.relations.values())
@@ -106,3 +117,50 @@ def check(
 ) -> None:
     """Raise :class:`CertificateRejectedError` unless ``clauses`` prove ``goal`` under ``options``."""
     Checker(catalogue, options, removals, settings=settings).check(clauses, goal)
+
+
+def region_forms(
+    catalogue: Catalogue, condition: Mapping[str, str], reads: OptionReads
+) -> Iterator[tuple[CompiledAction, dict[str, str]]]:
+    """Every form of every action in the designs that agree with ``condition``, each once, with values
+    of the options the action reads that the condition leaves open, under which it takes that form."""
+    domains = {option.id: [value.id for value in option.values] for option in catalogue.options.values()}
+    base = {option: values[0] for option, values in domains.items()} | dict(condition)
+    for action in catalogue.actions.values():
+        free = [option for option in catalogue.options if option in reads.actions[action.id]]
+        free = [option for option in free if option not in condition]
+        seen = set()
+        for values in itertools.product(*(domains[option] for option in free)):
+            chosen = dict(zip(free, values, strict=True))
+            compiled = compile_action(catalogue, action, {**base, **chosen})
+            if compiled is None:
+                continue
+            form = (tuple(guard.formula for guard in compiled.guards), tuple(compiled.updates.items()))
+            if form not in seen:
+                seen.add(form)
+                yield compiled, chosen
+
+
+def check_region(
+    catalogue: Catalogue,
+    condition: Mapping[str, str],
+    clauses: Sequence[Formula],
+    goal: Formula,
+    *,
+    settings: SolverSettings,
+) -> None:
+    """Raise :class:`CertificateRejectedError` unless ``clauses`` prove ``goal`` (unexpanded) in every
+    design that agrees with ``condition`` (module docstring): for each combination of values of the
+    open options the axioms and the goal read, with every form each action takes there."""
+    reads = OptionReads(catalogue)
+    domains = {option.id: [value.id for value in option.values] for option in catalogue.options.values()}
+    base = {option: values[0] for option, values in domains.items()} | dict(condition)
+    shared = [o for o in catalogue.options if o in reads.axioms | reads.formula(goal) and o not in condition]
+    for values in itertools.product(*(domains[option] for option in shared)):
+        fixed = {**condition, **dict(zip(shared, values, strict=True))}
+        options = {**base, **fixed}
+        actions = tuple(action for action, _ in region_forms(catalogue, fixed, reads))
+        axioms = tuple(expand_definitions(a.formula, catalogue, options) for a in catalogue.axioms.values())
+        system = System(catalogue, options, actions, axioms)
+        checker = Checker(catalogue, options, (), settings=settings, system=system)
+        checker.check(clauses, expand_definitions(goal, catalogue, options))

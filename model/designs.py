@@ -317,12 +317,15 @@ class Designs:
         if run is None:
             problem = design.gave_up(property_id)
             return Undecided() if problem is None else Undecided(f"the solver gave up: {problem}")
-        return Refuted(self.learn_refutation(property_id, run))
+        return Refuted(self.learn_refutation(property_id, run, options))
 
-    def learn_refutation(self, property_id: str, run: ConcreteRun) -> KnownRun:
-        """Keep a counterexample to the property (a refutation of every design it still runs in)."""
+    def learn_refutation(self, property_id: str, run: ConcreteRun, options: Mapping[str, str]) -> KnownRun:
+        """Keep a counterexample to the property found in the design of ``options`` (a refutation of
+        every design it still runs in)."""
         formula = self.catalogue.properties[property_id].formula
         refutation = KnownRun(run, formula, holds=False, forms=self.forms)
+        if not refutation.still(options):
+            raise ValueError(f"a counterexample to {property_id} does not run in the design it was found in")
         self.refutations.setdefault(property_id, []).append(refutation)
         return refutation
 

@@ -34,6 +34,7 @@ from typing import Any
 from model.catalogue import Catalogue, holds
 from model.designs import Costs, Designs, Outcome, Proved, Refuted, Undecided, WitnessLost
 from model.regions import KnownRun
+from model.space import PropertySpace, design_space
 from model.verify import Bounds, Verdict
 
 Change = tuple[str, str]
@@ -173,26 +174,78 @@ def profile_fixes(
     ]
 
 
-def _worker(
-    catalogue: Catalogue,
-    settings: tuple[Sequence[str], int, Bounds | None],
-    profiles: Sequence[str],
-    results: multiprocessing.Queue[tuple[str, list[CellFixes], Costs]],
-) -> None:
-    """A worker process: searches ``profiles`` in order with designs of its own, kept from one profile to
-    the next. The share of each worker is fixed in advance, not taken from a common queue, so that
-    every query sees the same solver history on every run (the solver's work limits then stop it at the
-    same place, whatever the machine's load)."""
-    properties, max_changes, bounds = settings
-    designs = Designs(catalogue, bounds)
-    for profile in profiles:
+EXPECTED_SECONDS = {
+    "ki2-conclusion": 60.0,
+    "cr-interconnect": 30.0,
+    "opencapif-observed": 10.0,
+    "sol13-psk": 8.0,
+}
+"""What searching a profile's cells took on a quiet machine (others: about ``OTHER_SECONDS``), and one
+property's design space about ``SPACE_SECONDS``: only to split the work evenly between the workers."""
+OTHER_SECONDS = 2.0
+SPACE_SECONDS = 8.0
+
+
+@dataclass(frozen=True)
+class Share:
+    """One worker's share of the work: profiles whose cells it searches, then properties whose design
+    space it searches."""
+
+    profiles: list[str]
+    spaces: list[str]
+
+
+def shares(profiles: Sequence[str], spaces: Sequence[str], count: int) -> list[Share]:
+    """The work split between ``count`` workers, largest pieces first, each to the least loaded worker
+    (by ``EXPECTED_SECONDS``). The split depends only on the arguments, so every query sees the same
+    solver history on every run (the solver's work limits then stop it at the same place, whatever the
+    machine's load)."""
+    pieces = [
+        (EXPECTED_SECONDS.get(p, OTHER_SECONDS), index, "profile", p) for index, p in enumerate(profiles)
+    ]
+    pieces += [(SPACE_SECONDS, len(pieces) + index, "space", p) for index, p in enumerate(spaces)]
+    planned = [Share([], []) for _ in range(count)]
+    loads = [0.0] * count
+    for seconds, _, kind, name in sorted(pieces, key=lambda piece: (-piece[0], piece[1])):
+        worker = loads.index(min(loads))
+        loads[worker] += seconds
+        (planned[worker].profiles if kind == "profile" else planned[worker].spaces).append(name)
+    return planned
+
+
+Finding = tuple[str, "list[CellFixes] | PropertySpace", Costs]
+"""What a worker sends back for one piece: the profile or property, its cells or design space, its cost."""
+
+
+def _search_share(
+    designs: Designs, share: Share, properties: Sequence[str], limits: tuple[int, int]
+) -> Iterator[Finding]:
+    """The pieces of ``share`` searched in order with ``designs``, each with what it cost."""
+    max_changes, space_values = limits
+    for kind, name in [*(("profile", p) for p in share.profiles), *(("space", p) for p in share.spaces)]:
         before = Costs()
         before.add(designs.costs)
-        cells = profile_fixes(designs, profile, properties, max_changes)
+        found: list[CellFixes] | PropertySpace
+        if kind == "profile":
+            found = profile_fixes(designs, name, properties, max_changes)
+        else:
+            (found,) = design_space(designs, [name], space_values)
         spent = Costs(
             *(now - then for now, then in zip(astuple(designs.costs), astuple(before), strict=True))
         )
-        results.put((profile, cells, spent))
+        yield name, found, spent
+
+
+def _worker(
+    catalogue: Catalogue,
+    settings: tuple[Sequence[str], tuple[int, int], Bounds | None],
+    share: Share,
+    results: multiprocessing.Queue[Finding],
+) -> None:
+    """A worker process: searches its share in order with designs of its own (:func:`shares`)."""
+    properties, limits, bounds = settings
+    for finding in _search_share(Designs(catalogue, bounds), share, properties, limits):
+        results.put(finding)
 
 
 def minimal_fixes(
@@ -201,52 +254,74 @@ def minimal_fixes(
     properties: Sequence[str] | None = None,
     *,
     max_changes: int = DEFAULT_MAX_CHANGES,
+    space_values: int = 0,
     workers: int = 1,
     bounds: Bounds | None = None,
-) -> tuple[list[CellFixes], Costs]:
+) -> tuple[list[CellFixes], list[PropertySpace], Costs]:
     """The minimal fixes of every violated or unproved cell among ``profiles`` x ``properties`` (all by
-    default), in catalogue order, and what verifying the designs cost."""
+    default), in catalogue order; with ``space_values``, the design space of each of ``properties``
+    (:mod:`model.space`, sets of up to that many option values); and what verifying the designs cost."""
     profiles = list(profiles or catalogue.profiles)
     properties = list(properties or catalogue.properties)
-    costs = Costs()
-    if workers <= 1 or len(profiles) <= 1:
-        designs = Designs(catalogue, bounds)
-        cells = [cell for p in profiles for cell in profile_fixes(designs, p, properties, max_changes)]
-        return cells, designs.costs
-    context = multiprocessing.get_context("spawn")
-    results: multiprocessing.Queue[tuple[str, list[CellFixes], Costs]] = context.Queue()
-    count = min(workers, len(profiles))
-    processes = [
-        context.Process(
-            target=_worker,
-            args=(catalogue, (properties, max_changes, bounds), profiles[index::count], results),
-        )
-        for index in range(count)
-    ]
-    for process in processes:
-        process.start()
-    by_profile: dict[str, list[CellFixes]] = {}
-    try:
-        while len(by_profile) < len(profiles):
-            try:
-                profile, cells, spent = results.get(timeout=0.5)
-            except queue.Empty:
-                if any(p.exitcode not in (None, 0) for p in processes):
-                    raise RuntimeError("a fixes worker process failed") from None
-                continue
-            by_profile[profile] = cells
-            costs.add(spent)
-    finally:
+    spaces = properties if space_values else []
+    limits = (max_changes, space_values)
+    count = max(1, min(workers, len(profiles) + len(spaces)))
+    planned = shares(profiles, spaces, count)
+    found = _Found()
+    if count == 1:
+        for finding in _search_share(Designs(catalogue, bounds), planned[0], properties, limits):
+            found.add(finding)
+    else:
+        context = multiprocessing.get_context("spawn")
+        results: multiprocessing.Queue[Finding] = context.Queue()
+        processes = [
+            context.Process(target=_worker, args=(catalogue, (properties, limits, bounds), share, results))
+            for share in planned
+        ]
         for process in processes:
-            process.join(timeout=5)
-            if process.is_alive():
-                process.terminate()
-    return [cell for profile in profiles for cell in by_profile[profile]], costs
+            process.start()
+        try:
+            while len(found.cells) + len(found.spaces) < len(profiles) + len(spaces):
+                try:
+                    finding = results.get(timeout=0.5)
+                except queue.Empty:
+                    if any(p.exitcode not in (None, 0) for p in processes):
+                        raise RuntimeError("a fixes worker process failed") from None
+                    continue
+                found.add(finding)
+        finally:
+            for process in processes:
+                process.join(timeout=5)
+                if process.is_alive():
+                    process.terminate()
+    cells = [cell for profile in profiles for cell in found.cells[profile]]
+    return cells, [found.spaces[p] for p in spaces], found.costs
 
 
-def fixes_document(cells: Sequence[CellFixes], costs: Costs, seconds: float) -> dict[str, Any]:
-    """The ``capifsec fixes --json`` document: one entry per searched cell, and what the search cost."""
+class _Found:
+    """What the workers sent back so far."""
+
+    def __init__(self) -> None:
+        self.cells: dict[str, list[CellFixes]] = {}
+        self.spaces: dict[str, PropertySpace] = {}
+        self.costs = Costs()
+
+    def add(self, finding: Finding) -> None:
+        name, result, spent = finding
+        if isinstance(result, PropertySpace):
+            self.spaces[name] = result
+        else:
+            self.cells[name] = result
+        self.costs.add(spent)
+
+
+def fixes_document(
+    cells: Sequence[CellFixes], spaces: Sequence[PropertySpace], costs: Costs, seconds: float
+) -> dict[str, Any]:
+    """The ``capifsec fixes --json`` document: one entry per searched cell, the design space of each
+    property searched (member ``design_space``), and what the search cost."""
     return {
         "fixes": [cell.to_json() for cell in cells],
+        "design_space": [space.to_json() for space in spaces],
         "costs": {**asdict(costs), "seconds": round(seconds, 3)},
     }

@@ -125,6 +125,10 @@ class KnownRun:
         """The values ``options`` gives the options this run reads."""
         return {option: options[option] for option in self.read}
 
+    def places(self) -> list[dict[str, str]]:
+        """The values of the options it reads under which it was seen to run so far."""
+        return [dict(zip(self.read, values, strict=True)) for values, ran in self._by_values.items() if ran]
+
     def still(self, options: Mapping[str, str]) -> bool:
         """Whether the run executes under ``options`` and ends as it did (goal false, or goal true)."""
         values = tuple(options[o] for o in self.read)

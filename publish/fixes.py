@@ -1,5 +1,7 @@
 """Minimal fixes in words: the ``capifsec fixes --json`` document (``model.fixes.fixes_document``), read,
-checked against the catalogue, and each fix said as option changes.
+checked against the catalogue, and each fix said as option changes; its member ``design_space``
+(``model.space``): per property, the minimal sets of option values under which it holds whatever the
+other options are.
 
 A fix is what the model computed (:mod:`model.fixes`): a set of option changes under which the property
 is proved, none of whose proper subsets is. Nothing here chooses or words a fix by hand.
@@ -38,10 +40,29 @@ def _fixes_schema() -> dict[str, Any]:
             },
         },
     }
+    condition = {
+        "type": "object",
+        "required": ["values"],
+        "properties": {"values": changes, "certificate_clauses": {"type": "integer"}},
+    }
+    space = {
+        "type": "object",
+        "required": ["property", "minimal_conditions", "vacuous", "undecided", "searched_up_to"],
+        "properties": {
+            "property": text,
+            "minimal_conditions": {"type": "array", "items": condition},
+            "vacuous": {"type": "array", "items": changes},
+            "undecided": {"type": "array", "items": condition},
+            "searched_up_to": {"type": "integer"},
+        },
+    }
     return {
         "type": "object",
         "required": ["fixes"],
-        "properties": {"fixes": {"type": "array", "items": cell}},
+        "properties": {
+            "fixes": {"type": "array", "items": cell},
+            "design_space": {"type": "array", "items": space},
+        },
     }
 
 
@@ -63,10 +84,24 @@ def check_fixes(catalogue: Catalogue, document: Mapping[str, Any]) -> None:
                 "regenerate it with this catalogue"
             )
         for fix in cell["minimal_fixes"]:
-            for option, value in fix.items():
-                known = catalogue.options.get(option)
-                if known is None or value not in {v.id for v in known.values}:
-                    raise DocsError(f"{where}: unknown option value {option} = {value}")
+            _check_values(catalogue, where, fix)
+    for index, entry in enumerate(document.get("design_space", [])):
+        where = f"fixes document: design_space/{index}"
+        if entry["property"] not in catalogue.properties:
+            raise DocsError(
+                f"{where}: unknown property '{entry['property']}'; regenerate it with this catalogue"
+            )
+        for condition in entry["minimal_conditions"] + entry["undecided"]:
+            _check_values(catalogue, where, condition["values"])
+        for values in entry["vacuous"]:
+            _check_values(catalogue, where, values)
+
+
+def _check_values(catalogue: Catalogue, where: str, values: Mapping[str, str]) -> None:
+    for option, value in values.items():
+        known = catalogue.options.get(option)
+        if known is None or value not in {v.id for v in known.values}:
+            raise DocsError(f"{where}: unknown option value {option} = {value}")
 
 
 def fixes_of(document: Mapping[str, Any] | None, profile: str, property_id: str) -> Mapping[str, Any] | None:
@@ -86,6 +121,25 @@ def change_words(fix: Mapping[str, str]) -> str:
 def fixes_words(cell: Mapping[str, Any]) -> str:
     """Every minimal fix of a cell, as alternatives: ``a = x and b = y; or c = z``."""
     return "; or ".join(change_words(fix) for fix in cell["minimal_fixes"])
+
+
+def space_alternatives(entry: Mapping[str, Any]) -> list[str]:
+    """The minimal conditions of one property's design space in words (``any design`` for the empty
+    one, ``(vacuous)`` after one under which none of its witnesses applies)."""
+    vacuous = list(entry["vacuous"])
+    return [
+        (change_words(condition["values"]) or "any design")
+        + (" (vacuous: none of its witnesses applies)" if condition["values"] in vacuous else "")
+        for condition in entry["minimal_conditions"]
+    ]
+
+
+def space_words(entry: Mapping[str, Any]) -> str:
+    """Where a property holds across the design space, in one line."""
+    alternatives = space_alternatives(entry)
+    if not alternatives:
+        return f"under no set of up to {entry['searched_up_to']} option values"
+    return "under " + "; or ".join(alternatives)
 
 
 def fixes_sentence(catalogue: Catalogue, cell: Mapping[str, Any]) -> str:

@@ -4,13 +4,13 @@ and its witnesses."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from model.catalogue import Catalogue, Profile
 from publish.counterexamples import contribution_text, departures, legend
 from publish.figures import sequence_diagram
-from publish.fixes import fixes_of
+from publish.fixes import change_words, fixes_of, space_alternatives
 from publish.invariants import clause_words
 from publish.results import VERDICT_WORDS
 from publish.text import conditions_text, heading, link, md, page, plural, slug
@@ -165,7 +165,36 @@ def fixes_page(
         verdict = CELL_WORDS.get(cell["verdict"], md(cell["verdict"]))
         rows.append(f"| {where} | {verdict} | {choices or 'none found'} |")
     table = "| cell | verdict | minimal fixes |\n|---|---|---|\n" + "\n".join(rows) if rows else None
-    return page(*intro, table or "Every cell of the verified profiles is proved: nothing to fix.")
+    return page(
+        *intro,
+        table or "Every cell of the verified profiles is proved: nothing to fix.",
+        *design_space_section(fixes.get("design_space", [])),
+    )
+
+
+def design_space_section(spaces: Sequence[Mapping[str, Any]]) -> list[str]:
+    """Per property, the minimal sets of option values under which it holds whatever the other options
+    are (computed by ``capifsec fixes``, ``model.space``)."""
+    if not spaces:
+        return []
+    rows = []
+    for entry in spaces:
+        choices = "<br>or ".join(md(words) for words in space_alternatives(entry))
+        undecided = "<br>".join(md(change_words(c["values"]) or "any design") for c in entry["undecided"])
+        target = f"../catalogue/properties.md#{slug(entry['property'])}"
+        none = f"none of up to {entry['searched_up_to']} option values"
+        rows.append(f"| {link(entry['property'], target)} | {choices or none} | {undecided or '-'} |")
+    return [
+        "## Design space of each property",
+        "For every property: the minimal sets of option values under which the model proves it whatever "
+        "the other options are, as the minimal-assumption tables of the formal 5G AKA analyses. Each set "
+        "comes with one certificate (an inductive invariant) that the independent checker accepts for "
+        "every design that agrees with it, asking each design's own questions; every smaller set has a "
+        "design where a counterexample runs. *Vacuous*: none of the property's witnesses can apply under "
+        "it. *Undecided*: sets neither proved nor refuted, whose supersets were not searched.",
+        "| property | holds whatever the other options are, under | undecided |\n|---|---|---|\n"
+        + "\n".join(rows),
+    ]
 
 
 def profile_results_page(

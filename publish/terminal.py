@@ -13,7 +13,7 @@ from typing import Any
 from rich.table import Table
 
 from model.verify import Verdict
-from publish.fixes import fixes_words
+from publish.fixes import fixes_words, space_words
 
 SYMBOLS: Mapping[str, str] = {
     Verdict.PROVED: "proved",
@@ -70,6 +70,14 @@ def fixes_line(cell: Mapping[str, Any]) -> str:
     if not cell["minimal_fixes"]:
         return f"=> no set of up to {cell['searched_up_to']} option changes proves it"
     return f"=> proved after any one of these minimal option changes: {fixes_words(cell)}"
+
+
+def space_line(entry: Mapping[str, Any]) -> str:
+    """Where one property holds across the design space, and what was left undecided, on one line."""
+    line = f"{entry['property']} holds whatever the other options are {space_words(entry)}"
+    if entry["undecided"]:
+        line += f" ({len(entry['undecided'])} set(s) of option values left undecided)"
+    return line
 
 
 def _verdict_style(verdict: str) -> str:

@@ -11,19 +11,27 @@ from typing import Any
 import pytest
 
 from model.catalogue import load_catalogue
+from model.designs import Designs
 from model.fixes import fixes_document, minimal_fixes
+from model.space import design_space
 
 SPEC = Path(__file__).resolve().parents[1] / "spec"
 FIXES_MAX_CHANGES = 2
 """The session's search is bounded to keep the suite lean (the full one is benchmarks/bench_fixes.py)."""
+SPACE_PROPERTIES = ("token-scope", "revocation-origin")
+"""The properties whose design space the session searches (sets of one option value): one that needs
+an option value, one that holds in every design."""
 
 
 @pytest.fixture(scope="session")
 def catalogue_fixes() -> dict[str, Any]:
-    """``capifsec fixes --max-changes 2 --json`` of the shipped catalogue: every violated or unproved cell."""
+    """``capifsec fixes --max-changes 2 --json`` of the shipped catalogue: every violated or unproved cell,
+    and the design space of ``SPACE_PROPERTIES`` (sets of up to one option value)."""
     start = time.perf_counter()
-    cells, costs = minimal_fixes(load_catalogue(SPEC), max_changes=FIXES_MAX_CHANGES, workers=2)
-    return fixes_document(cells, costs, time.perf_counter() - start)
+    catalogue = load_catalogue(SPEC)
+    cells, _, costs = minimal_fixes(catalogue, max_changes=FIXES_MAX_CHANGES, workers=2)
+    spaces = design_space(Designs(catalogue), SPACE_PROPERTIES, max_values=1)
+    return fixes_document(cells, spaces, costs, time.perf_counter() - start)
 
 
 def fixes_of_profiles(document: dict[str, Any], profiles: Iterable[str]) -> dict[str, Any]:

@@ -11,7 +11,7 @@ from typing import Any
 from model.catalogue import Catalogue, Option, Profile
 from publish.counterexamples import contribution_text, legend
 from publish.figures import sequence_diagram
-from publish.fixes import change_words, fixes_of
+from publish.fixes import change_words, fixes_of, space_words
 
 OPEN_POINT_MARKERS = ("ffs", "editor's note", "normative work", "to be determined", "left for implementation")
 """How the contributions mark an open point (compared in lower case)."""
@@ -163,6 +163,7 @@ def report_content(
             *(Paragraph(text) for text in contribution_text(catalogue, trace, cell)[-1:] if cell is not None),
         ]
     blocks += [Heading(2, "4 Minimal fixes"), *_fixes_blocks(catalogue, profile_id, own, fixes)]
+    blocks += _space_blocks(profile, own, fixes)
     blocks += [
         Heading(2, "5 Proposed text for the open points"),
         *_open_point_blocks(catalogue, profile, fixes),
@@ -190,6 +191,33 @@ def _fixes_blocks(
             "are needed."
         ),
         Table(("property", "minimal fixes"), tuple(rows)),
+    ]
+
+
+def _space_blocks(
+    profile: Profile, own: Sequence[Mapping[str, Any]], fixes: Mapping[str, Any] | None
+) -> list[Block]:
+    """Per property of the profile: the minimal sets of option values under which it holds whatever the
+    other options are (the fixes document's design space), and whether the profile meets one."""
+    spaces = {entry["property"]: entry for entry in (fixes or {}).get("design_space", [])}
+    rows = []
+    for result in own:
+        entry = spaces.get(result["property"])
+        if entry is not None:
+            met = any(
+                all(profile.options[o] == v for o, v in condition["values"].items())
+                for condition in entry["minimal_conditions"]
+            )
+            rows.append((result["property"], space_words(entry), "yes" if met else "no"))
+    if not rows:
+        return []
+    return [
+        Paragraph(
+            "Across the whole design space: for each property, the minimal sets of option values under which "
+            "the model proves it whatever the other options are (each checked by a certificate for every "
+            "design that agrees with it; every smaller set has a design with a counterexample)."
+        ),
+        Table(("property", "holds whatever the other options are", "this profile meets one"), tuple(rows)),
     ]
 
 

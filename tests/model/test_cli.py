@@ -270,12 +270,27 @@ def _reduced_catalogue(folder: Path, kept: tuple[str, ...] = ("ts33122-rel18", "
     return spec
 
 
+def test_fixes_prints_and_writes_the_design_space_of_each_property(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``fixes --json`` has the member ``design_space``: per property, the minimal sets of option values
+    under which it holds whatever the other options are (token-expiry holds in every design)."""
+    document = tmp_path / "fixes.json"
+    argv = ["fixes", "--profile", "recommended", "--property", "token-expiry", "--space-values", "1"]
+    assert main([*argv, "--workers", "1", "--json", str(document)]) == 0
+    (entry,) = json.loads(document.read_text(encoding="utf-8"))["design_space"]
+    assert entry["property"] == "token-expiry" and entry["searched_up_to"] == 1
+    assert [condition["values"] for condition in entry["minimal_conditions"]] == [{}]
+    assert "token-expiry holds whatever the other options are under any design" in capsys.readouterr().out
+
+
 def test_docs_without_results_verifies_first(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     spec = _reduced_catalogue(tmp_path)
     monkeypatch.chdir(tmp_path)
-    assert main(["docs", "--spec-dir", str(spec), "--out", "generated", "--workers", "1"]) == 0
+    argv = ["docs", "--spec-dir", str(spec), "--out", "generated", "--workers", "1", "--space-values", "0"]
+    assert main(argv) == 0
     assert "verifying first" in capsys.readouterr().out
     index = (tmp_path / "generated" / "results" / "index.md").read_text(encoding="utf-8")
     assert "verdict-proved" in index and "without verification results" not in index
@@ -336,7 +351,7 @@ def test_check_writes_the_fixes_of_what_fails(tmp_path: Path, capsys: pytest.Cap
     spec = _reduced_catalogue(tmp_path, ("ts33122-rel18", "opencapif-observed", "recommended"))
     out = tmp_path / "check"
     argv = ["check", "--spec-dir", str(spec), "--out", str(out), "--workers", "1", "--max-changes", "1"]
-    assert main(argv) == 0
+    assert main([*argv, "--space-values", "0"]) == 0
     assert "minimal fixes: " in capsys.readouterr().out
     results = json.loads((out / "results.json").read_text(encoding="utf-8"))
     fixes = json.loads((out / "fixes.json").read_text(encoding="utf-8"))

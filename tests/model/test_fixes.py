@@ -135,10 +135,10 @@ def test_every_failing_cell_of_the_catalogue_has_its_fixes(
 def test_a_profile_searched_alone_in_two_workers_matches_the_catalogue(
     catalogue: Catalogue, catalogue_fixes: dict[str, Any]
 ) -> None:
-    cells, _ = minimal_fixes(
+    cells, _, _ = minimal_fixes(
         catalogue, ["opencapif-observed", "cr-method-update"], max_changes=FIXES_MAX_CHANGES, workers=2
     )
-    alone = fixes_document(cells, Costs(), 0.0)["fixes"]
+    alone = fixes_document(cells, [], Costs(), 0.0)["fixes"]
     assert alone == [c for c in catalogue_fixes["fixes"] if c["profile"] == "opencapif-observed"]
 
 

@@ -29,7 +29,7 @@ from publish import (
     write_site,
 )
 from publish.figures import HOSTILE_STROKE, FigureError, sequence_diagram
-from publish.fixes import check_fixes, fixes_of, fixes_sentence, fixes_words
+from publish.fixes import check_fixes, fixes_of, fixes_sentence, fixes_words, space_alternatives
 
 from .conftest import OWNED_ELSEWHERE, ROOT, SPEC, build_site
 
@@ -250,6 +250,18 @@ def test_every_counterexample_shows_its_computed_fixes(
         )
 
 
+def test_fixes_page_has_the_design_space_of_each_property_searched(
+    fixes: dict[str, Any], pages: dict[str, str]
+) -> None:
+    page = pages["results/fixes.md"]
+    section = page.split("## Design space of each property", 1)[1]
+    for entry in fixes["design_space"]:
+        row = next(line for line in section.splitlines() if line.startswith(f"| [{entry['property']}]"))
+        for words in space_alternatives(entry):
+            assert md(words) in row
+    assert "aef-scope-check = aef-and-api" in section.replace("\\", "")
+
+
 def test_fixes_sentence_names_every_fix_or_says_there_is_none(catalogue: Catalogue) -> None:
     cell = {
         "profile": "sol13-psk",
@@ -278,6 +290,13 @@ def test_malformed_fixes_are_refused(catalogue: Catalogue, fixes: dict[str, Any]
     broken["fixes"][0]["profile"] = "nope"
     with pytest.raises(DocsError, match="unknown profile or property"):
         site_pages(catalogue, None, broken)
+    broken = copy.deepcopy(fixes)
+    broken["design_space"][0]["minimal_conditions"][0]["values"] = {"aef-scope-check": "maybe"}
+    with pytest.raises(DocsError, match="design_space/0: unknown option value aef-scope-check = maybe"):
+        check_fixes(catalogue, broken)
+    broken["design_space"][0]["property"] = "nope"
+    with pytest.raises(DocsError, match="design_space/0: unknown property 'nope'"):
+        check_fixes(catalogue, broken)
 
 
 @pytest.mark.parametrize(

@@ -50,6 +50,7 @@ def test_report_has_every_counterexample_with_cited_steps_figure_and_fixes(
     text = path.read_text(encoding="utf-8")
     assert len(written) == 1 + len(figures) and all(p.exists() for p in written)
     assert "## 4 Minimal fixes" in text and "token-client-binding = bound" in text
+    assert "Across the whole design space" in text and "aef-scope-check = aef-and-api" in text
     for cell in fixes["fixes"]:
         if cell["profile"] == PROFILES[0]:
             assert cell["property"] in text
