@@ -11,8 +11,9 @@ Run as ``python benchmarks/bench_verify.py``; writes ``benchmarks/results/verify
    A baseline measured in the same run (a cold ``python -c "import z3"`` and a fixed Z3 workload)
    gives the machine's speed, so the figure can be compared across noisy, shared machines as a ratio.
 2. The proofs per profile without lemmas, in one process: the seconds Houdini and inference take, the
-   invariant's clauses, how many inference added, and the size of each property's minimised
-   certificate (target: under 30 clauses for every property of ``recommended``).
+   invariant's clauses, how many inference added, and for each property the clauses of its
+   certificate before minimising (what the unsat cores brought in) and after (target: under 30
+   clauses for every property of ``recommended``), with the load average at the start.
 3. Bounded search as the deployment grows: the universe gets N elements of each of the sorts
    ccf (= providers, one designated CCF each), aef and invoker, N from 2 to 5; we time the shortest
    counterexample of ``sol13-psk`` / ``invoker-authentication`` (its depth, then its canonical trace)
@@ -109,10 +110,11 @@ def z3_workload() -> float:
 def full_verification(rounds: int, extra: Sequence[str] = ()) -> dict[str, object]:
     """``capifsec verify`` (all profiles, 2 workers) cold, ``rounds`` times, with the same-run baselines;
     the verdicts of the last round per profile (from its ``--json``)."""
-    walls, peaks, statuses, cpus = [], [], [], []
+    walls, peaks, statuses, cpus, loads = [], [], [], [], []
     with tempfile.TemporaryDirectory() as folder:
         results = Path(folder) / "results.json"
         for _ in range(rounds):
+            loads.append(os.getloadavg()[0])
             wall, peak, status, cpu = run_cold([*CAPIFSEC, "verify", *extra, "--json", str(results)])
             walls.append(wall)
             peaks.append(peak)
@@ -134,6 +136,7 @@ def full_verification(rounds: int, extra: Sequence[str] = ()) -> dict[str, objec
         "wall_seconds": [round(w, 2) for w in walls],
         "wall_seconds_median": round(median, 2),
         "cpu_seconds_of_process_tree": [round(c, 2) for c in cpus],
+        "load_average_1min_before_rounds": [round(load, 1) for load in loads],
         "peak_tree_rss_mib": round(max(peaks) / 1024, 1),
         "exit_statuses": statuses,
         "verdicts_per_profile": verdicts,
@@ -159,10 +162,12 @@ def proofs_per_profile() -> list[dict[str, object]]:
     first = [p for p in EXPECTED_COST if p in catalogue.profiles]
     for profile in first + [p for p in catalogue.profiles if p not in first]:
         verifier = ProfileVerifier(catalogue, profile, hints=False)
+        load = os.getloadavg()[0]
         start = time.perf_counter()
         proofs = verifier.proofs()
         houdini_seconds = time.perf_counter() - start
         certificates: dict[str, int | None] = {}
+        unminimised: dict[str, int] = {}
         start = time.perf_counter()
         for property_id, prop in catalogue.properties.items():
             goal = verifier.system.expand(prop.formula)
@@ -172,13 +177,17 @@ def proofs_per_profile() -> list[dict[str, object]]:
                         break
             certificate = proofs.certificate(property_id, goal) if proofs.implied(goal) else None
             certificates[property_id] = None if certificate is None else len(certificate.clauses)
+            if certificate is not None:
+                unminimised[property_id] = certificate.unminimised
         rows.append(
             {
                 "profile": profile,
+                "load_average_1min_at_start": round(load, 1),
                 "houdini_seconds": round(houdini_seconds, 2),
                 "inference_and_certificates_seconds": round(time.perf_counter() - start, 2),
                 "invariant_clauses": len(proofs.clauses),
                 "inferred_clauses": len(proofs.inferred),
+                "certificate_clauses_before_minimising": unminimised,
                 "certificate_clauses": certificates,
             }
         )

@@ -4,9 +4,12 @@ The invariant a profile's proofs share has many clauses; the certificate of one 
 those its proof uses. Starting from the clauses that imply the property, it adds, for each clause it
 keeps, the clauses that keep that clause true across every action (one unsat core each, over all the
 invariant's clauses as switched hypotheses; :meth:`model.step.Step.support`), until nothing new is
-needed. The result holds initially (every clause of the invariant does), is preserved by every action
-(each clause with the support it brought in) and implies the property: an inductive invariant on its
-own, which :mod:`model.checker` verifies again from scratch before the property counts as proved.
+needed. Unsat cores are not minimal, so the clauses are then dropped one at a time, the last first,
+each for good when the others still make an inductive invariant that implies the property
+(:meth:`model.step.Step.entails`), until no clause can go: every clause of the certificate is
+needed. The result holds initially (every clause of the invariant does), is preserved by every
+action and implies the property, which :mod:`model.checker` verifies again from scratch before the
+property counts as proved. Its clauses keep the invariant's order.
 """
 
 from __future__ import annotations
@@ -26,6 +29,8 @@ class Certificate:
 
     property: str
     clauses: tuple[Formula, ...]
+    unminimised: int
+    """how many clauses the unsat cores brought in, before the clauses not needed were dropped"""
 
 
 class Minimiser:
@@ -40,6 +45,8 @@ class Minimiser:
         self.formula = dict(self.invariant)
         self._support: dict[z3.BoolRef, frozenset[z3.BoolRef]] = {}
         self._implying: dict[Formula, frozenset[z3.BoolRef]] = {}
+        self._failed: dict[tuple[Formula, bool], list[frozenset[z3.BoolRef]]] = {}
+        """for a formula, after a step or not, sets of clauses found not to imply it"""
 
     def extend(self, clauses: Sequence[tuple[z3.BoolRef, Formula]]) -> None:
         """More clauses of the (still inductive) invariant."""
@@ -56,14 +63,53 @@ class Minimiser:
             if core is None:
                 return None
             needed |= core
-        pending = list(needed)
+        pending = self._in_order(needed)
         while pending:
             literal = pending.pop()
-            for other in self._supporting(literal) - needed:
+            for other in self._in_order(self._supporting(literal) - needed):
                 needed.add(other)
                 pending.append(other)
-        clauses = tuple(formula for literal, formula in self.invariant if literal in needed)
-        return Certificate(property_id, clauses)
+        kept = [literal for literal in self.literals if literal in needed]
+        needed_with: dict[z3.BoolRef, frozenset[z3.BoolRef]] = {}
+        """the clauses with which a clause was last found needed (no need to ask again with them)"""
+        dropped = True
+        while dropped:
+            dropped = False
+            for literal in reversed(list(kept)):
+                others = [other for other in kept if other is not literal]
+                if not others or needed_with.get(literal) == frozenset(others):
+                    continue
+                if self._proves(others, literal, goal):
+                    kept, dropped = others, True
+                else:
+                    needed_with[literal] = frozenset(others)
+        return Certificate(property_id, tuple(self.formula[literal] for literal in kept), len(needed))
+
+    def _proves(self, clauses: list[z3.BoolRef], without: z3.BoolRef, goal: Sequence[Formula]) -> bool:
+        """Whether ``clauses`` (a certificate less the clause ``without``) are still an inductive
+        invariant that implies ``goal`` (every clause of the invariant holds initially). What most
+        likely fails is asked first: the goal when ``without`` was among the clauses implying it, then
+        the clauses whose support included ``without``. A formula that some clauses do not keep true
+        is not kept true by fewer either, so a failure is remembered and not asked again."""
+        hypotheses = frozenset(clauses)
+        implied = [(piece, False) for piece in goal]
+        relying = [c for c in clauses if without in self._support.get(c, frozenset())]
+        preserved = [(self.formula[c], True) for c in relying + [c for c in clauses if c not in relying]]
+        if any(without in self._implying.get(piece, frozenset()) for piece in goal):
+            questions = implied + preserved
+        else:
+            questions = preserved + implied
+        for formula, after in questions:
+            if any(hypotheses <= failed for failed in self._failed.get((formula, after), ())):
+                return False
+            if not self.step.entails(formula, clauses, after=after):
+                self._failed.setdefault((formula, after), []).append(hypotheses)
+                return False
+        return True
+
+    def _in_order(self, literals: frozenset[z3.BoolRef] | set[z3.BoolRef]) -> list[z3.BoolRef]:
+        """``literals`` in the invariant's order (a set's order is not the same on every run)."""
+        return [literal for literal in self.literals if literal in literals]
 
     def implying(self, piece: Formula) -> frozenset[z3.BoolRef] | None:
         """The clauses (activation literals) that imply the closed universal formula ``piece`` in the

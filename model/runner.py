@@ -1,9 +1,11 @@
 """Verify many profiles, in parallel worker processes.
 
-Profiles are handed out most expensive first to worker processes, which start at once and take the
-next profile from a queue when they finish one; each profile is verified on its own (nothing found
-for one profile changes another's result or trace). Results stream back per property through a
-queue so the command line can show progress.
+Profiles are dealt to worker processes in advance, most expensive first and back and forth (the
+first worker gets the first and the last of each round of deals), so that every worker verifies the
+same profiles in the same order on every run: Z3's answers to a query (which unsat core, which
+model) depend on what the process asked before, and a certificate must be the same on every run.
+Each profile is verified on its own (nothing found for one profile changes another's verdict or
+trace). Results stream back per property through a queue so the command line can show progress.
 """
 
 from __future__ import annotations
@@ -65,6 +67,16 @@ def _ordered(profiles: Sequence[str]) -> list[str]:
     return first + [p for p in profiles if p not in first]
 
 
+def shares(profiles: Sequence[str], workers: int) -> list[list[str]]:
+    """``profiles`` (most expensive first) dealt to ``workers`` back and forth: 0, 1, .., n-1, n-1,
+    .., 0, 0, 1, ..; the same shares on every run."""
+    dealt: list[list[str]] = [[] for _ in range(workers)]
+    for index, profile in enumerate(profiles):
+        turn, position = divmod(index, workers)
+        dealt[position if turn % 2 == 0 else workers - 1 - position].append(profile)
+    return dealt
+
+
 class _Schedule:
     """One verification: the profiles still to do and the reports done."""
 
@@ -88,17 +100,13 @@ class _Schedule:
             self.absorb(_verify_profile(self.catalogue, self.job, profile, self.on_result))
 
     def run_in(self, context: SpawnContext, workers: int) -> None:
-        """Verify the pending profiles in ``workers`` processes started from ``context``: each takes
-        the next profile from a shared queue (most expensive first) and sends back every property
-        result and the profile's report."""
-        tasks: multiprocessing.Queue[str | None] = context.Queue()
+        """Verify the pending profiles in ``workers`` processes started from ``context``, each its
+        share (:func:`shares`), sending back every property result and each profile's report."""
         results: multiprocessing.Queue[PropertyResult | ProfileReport | BaseException] = context.Queue()
         profiles = list(dict.fromkeys(self.pending))
-        for profile in [*profiles, *[None] * workers]:
-            tasks.put(profile)
         processes = [
-            context.Process(target=_work, args=(self.catalogue, self.job, tasks, results), daemon=True)
-            for _ in range(workers)
+            context.Process(target=_work, args=(self.catalogue, self.job, share, results), daemon=True)
+            for share in shares(profiles, workers)
         ]
         for process in processes:
             process.start()
@@ -142,12 +150,12 @@ def verify(
 def _work(
     catalogue: Catalogue,
     job: Job,
-    tasks: multiprocessing.Queue[str | None],
+    profiles: Sequence[str],
     results: multiprocessing.Queue[PropertyResult | ProfileReport | BaseException],
 ) -> None:
-    """A worker process: verify profiles from ``tasks`` until told to stop (None); a failure goes
-    back to the parent, which raises it."""
-    while (profile := tasks.get()) is not None:
+    """A worker process: verify ``profiles`` in order; a failure goes back to the parent, which
+    raises it."""
+    for profile in profiles:
         try:
             results.put(_verify_profile(catalogue, job, profile, results.put))
         except Exception as problem:  # handed to the parent, which raises it

@@ -8,7 +8,8 @@ as hypotheses switched by activation literals, so many questions share one solve
 * :meth:`Step.counterexample` — a pre-state satisfying the active hypotheses from which some action
   leads out of a formula (a counterexample to induction, CTI);
 * :meth:`Step.core` — which literals of a cube keep its negation inductive (one unsat core);
-* :meth:`Step.support` — which hypotheses a formula's preservation needs (one unsat core).
+* :meth:`Step.support` — which hypotheses a formula's preservation needs (one unsat core);
+* :meth:`Step.entails` — whether some hypotheses imply a formula, in the same state or after a step.
 """
 
 from __future__ import annotations
@@ -219,5 +220,22 @@ class Step:
                     break
                 chosen = smaller
             return frozenset(chosen)
+        finally:
+            self.solver.pop()
+
+    def entails(self, formula: Formula, hypotheses: Sequence[z3.BoolRef], after: bool) -> bool:
+        """Whether ``hypotheses`` (activation literals, about the pre-state) imply the closed
+        universal ``formula`` after every step (``after``) or in the same state."""
+        binders, body = strip_universal(formula)
+        actions = self.changing(formula) if after else []
+        if after and not actions:
+            return True
+        self.solver.push()
+        try:
+            if after:
+                self.solver.add(self._among(actions))
+            state = self.post if after else self.pre
+            self.solver.add(z3.Not(self.translator.formula(body, self._skolems(binders), state)))
+            return not is_sat(self.solver, list(hypotheses))
         finally:
             self.solver.pop()

@@ -1,6 +1,7 @@
 """Proof certificates: the independent checker accepts what the verifier proved and rejects a tampered
-certificate (a clause removed or weakened, a clause false initially); inference proves properties a
-user adds as data, with no lemma at all, in an ordinary verification of the profile."""
+certificate (a clause removed or weakened, a clause false initially); a certificate is minimal (the
+checker rejects it with any one clause removed); inference proves properties a user adds as data,
+with no lemma at all, in an ordinary verification of the profile."""
 
 from __future__ import annotations
 
@@ -9,7 +10,9 @@ import pytest
 from model.catalogue import Catalogue
 from model.checker import CertificateRejectedError, check
 from model.infer import Outcome
+from model.runner import shares
 from model.syntax import Atom, Formula, Name, Or, Quant, parse_formula, relations_used, strip_universal
+from model.system import compile_system
 from model.verify import ProfileReport, ProfileVerifier, Verdict
 
 PROFILE, PROPERTY = "recommended", "provider-policy"
@@ -78,6 +81,31 @@ def test_the_goal_must_follow(catalogue: Catalogue, proved: tuple[tuple[Formula,
     needed = _policy_clause(clauses)
     with pytest.raises(CertificateRejectedError, match="do not imply the property"):
         _check(catalogue, (needed,), goal)
+
+
+def test_every_clause_of_a_certificate_is_needed(
+    catalogue: Catalogue, full_run: dict[str, ProfileReport]
+) -> None:
+    """The largest certificate of ``recommended``, as the verifier reports it, is accepted whole and
+    rejected with any one of its clauses left out: the minimiser drops every clause it can."""
+    result = max(full_run[PROFILE].properties, key=lambda r: len(r.invariant))
+    assert len(result.invariant) >= 5
+    clauses = tuple(parse_formula(clause) for clause in result.invariant)
+    system = compile_system(catalogue, catalogue.profiles[PROFILE].options)
+    goal = system.expand(catalogue.properties[result.property].formula)
+    _check(catalogue, clauses, goal)
+    for left_out in clauses:
+        with pytest.raises(CertificateRejectedError):
+            _check(catalogue, tuple(c for c in clauses if c != left_out), goal)
+
+
+def test_workers_verify_the_same_profiles_in_the_same_order_on_every_run() -> None:
+    """Z3's cores and models depend on what its process asked before, so certificates are the same
+    on every run only if each worker's profiles are; they are dealt back and forth, most expensive
+    first, so the two heaviest do not meet in one worker."""
+    assert shares(list("abcdefgh"), 2) == [list("adeh"), list("bcfg")]
+    assert shares(list("abcde"), 3) == [["a"], ["b", "e"], ["c", "d"]]
+    assert shares(list("ab"), 2) == [["a"], ["b"]]
 
 
 ADDED = ("aefpsk-stays-with-its-aef", "contexts-for-onboarded-invokers")
