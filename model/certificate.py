@@ -45,14 +45,18 @@ class Minimiser:
         self.formula = dict(self.invariant)
         self._support: dict[z3.BoolRef, frozenset[z3.BoolRef]] = {}
         self._implying: dict[Formula, frozenset[z3.BoolRef]] = {}
+        self._literal = {formula: literal for literal, formula in self.invariant}
         self._failed: dict[tuple[Formula, bool], list[frozenset[z3.BoolRef]]] = {}
-        """for a formula, after a step or not, sets of clauses found not to imply it"""
+        """for a clause (after every step) or a piece of a goal, sets of clauses that do not imply it"""
+        self._known: dict[tuple[Formula, bool], frozenset[z3.BoolRef]] = {}
+        """for a clause or a piece of a goal, the last set of clauses found to imply it"""
 
     def extend(self, clauses: Sequence[tuple[z3.BoolRef, Formula]]) -> None:
         """More clauses of the (still inductive) invariant."""
         self.invariant.extend(clauses)
         self.literals.extend(literal for literal, _ in clauses)
         self.formula.update(clauses)
+        self._literal.update((formula, literal) for literal, formula in clauses)
 
     def certificate(self, property_id: str, goal: Sequence[Formula]) -> Certificate | None:
         """The clauses of the invariant needed to prove the closed universal formulas ``goal``; None
@@ -87,25 +91,34 @@ class Minimiser:
 
     def _proves(self, clauses: list[z3.BoolRef], without: z3.BoolRef, goal: Sequence[Formula]) -> bool:
         """Whether ``clauses`` (a certificate less the clause ``without``) are still an inductive
-        invariant that implies ``goal`` (every clause of the invariant holds initially). What most
-        likely fails is asked first: the goal when ``without`` was among the clauses implying it, then
-        the clauses whose support included ``without``. A formula that some clauses do not keep true
-        is not kept true by fewer either, so a failure is remembered and not asked again."""
+        invariant that implies ``goal`` (every clause of the invariant holds initially).
+
+        Only what relied on ``without`` is asked: a formula some of ``clauses`` are already known to
+        imply (its unsat core, or the clauses of a check that passed) needs no query. A formula that
+        some clauses do not imply is not implied by fewer either, so a failure is remembered and not
+        asked again."""
         hypotheses = frozenset(clauses)
-        implied = [(piece, False) for piece in goal]
-        relying = [c for c in clauses if without in self._support.get(c, frozenset())]
-        preserved = [(self.formula[c], True) for c in relying + [c for c in clauses if c not in relying]]
-        if any(without in self._implying.get(piece, frozenset()) for piece in goal):
-            questions = implied + preserved
-        else:
-            questions = preserved + implied
-        for formula, after in questions:
-            if any(hypotheses <= failed for failed in self._failed.get((formula, after), ())):
+        questions = [(self.formula[c], True) for c in clauses] + [(piece, False) for piece in goal]
+        for question in questions:
+            if self._implied_by(question) <= hypotheses:
+                continue
+            if any(hypotheses <= failed for failed in self._failed.get(question, ())):
                 return False
+            formula, after = question
             if not self.step.entails(formula, clauses, after=after):
-                self._failed.setdefault((formula, after), []).append(hypotheses)
+                self._failed.setdefault(question, []).append(hypotheses)
                 return False
+            self._known[question] = hypotheses
         return True
+
+    def _implied_by(self, question: tuple[Formula, bool]) -> frozenset[z3.BoolRef]:
+        """Clauses known to imply a clause of the invariant after every step (``(clause, True)``) or
+        a piece of a goal in the same state (``(piece, False)``)."""
+        if question in self._known:
+            return self._known[question]
+        formula, after = question
+        core = self._support.get(self._literal[formula]) if after else self._implying.get(formula)
+        return frozenset(self.literals) if core is None else core
 
     def _in_order(self, literals: frozenset[z3.BoolRef] | set[z3.BoolRef]) -> list[z3.BoolRef]:
         """``literals`` in the invariant's order (a set's order is not the same on every run)."""

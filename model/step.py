@@ -236,6 +236,6 @@ class Step:
                 self.solver.add(self._among(actions))
             state = self.post if after else self.pre
             self.solver.add(z3.Not(self.translator.formula(body, self._skolems(binders), state)))
-            return not is_sat(self.solver, list(hypotheses))
+            return not is_sat(self.solver, hypotheses)
         finally:
             self.solver.pop()
