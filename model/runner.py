@@ -1,7 +1,7 @@
 """Verify many profiles, in parallel worker processes.
 
-Profiles are dealt to worker processes in advance, most expensive first and back and forth (the
-first worker gets the first and the last of each round of deals), so that every worker verifies the
+Profiles are dealt to worker processes in advance, most expensive first and back and forth (with
+two workers: first, second, second, first, first, ...), so that every worker verifies the
 same profiles in the same order on every run: Z3's answers to a query (which unsat core, which
 model) depend on what the process asked before, and a certificate must be the same on every run.
 Each profile is verified on its own (nothing found for one profile changes another's verdict or
