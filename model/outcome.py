@@ -16,7 +16,9 @@ subject a token carries. So a request is
   does not hold, a fetch for an invoker the CCF never heard of): :func:`outcome` gives None.
 
 The same rules make the bounded-search goals of the generated test suite (:func:`acceptance_goal`,
-:func:`refusal_goal`), so that a state the solver reaches is one where the step really has that outcome.
+:func:`refusal_goal`), so that a state the solver reaches is one where the step really has that outcome
+(and, for a request that happens only inside another, :data:`SEEN_THROUGH`, one where that other can be
+made).
 """
 
 from __future__ import annotations
@@ -72,6 +74,15 @@ ASKED_FOR_AN_INVOKER: Mapping[str, str] = {
 }
 """An AEF asks its CCF about an invoker when the invoker comes to it (the Authentication Initiation
 Request, TS 33.122 clause 6.5.2.1): a refusal of such a fetch is one about an onboarded invoker."""
+
+
+SEEN_THROUGH: Mapping[str, str] = {
+    "fetch-from-attacker": "supports(a, m)",
+}
+"""Requests that happen only as part of another: the AEF's CCF asks the home CCF (here one the
+attacker controls) for an invoker's security information when the invoker comes to the AEF at an
+interface of that method (TS 33.122 clause 6.5.2; contribution 001 6.X.3.1), so a goal of such a
+request asks for the AEF to offer the method too."""
 
 
 def fresh_parameters(action: CompiledAction) -> frozenset[str]:
@@ -155,8 +166,15 @@ class Goal:
 
 
 def acceptance_goal(action: CompiledAction) -> Goal:
-    """A state where some request of the action is accepted."""
-    return Goal(action, _exists(choice_parameters(action), action.guard_formula()))
+    """A state where some request of the action is accepted (and, for a request in
+    :data:`SEEN_THROUGH`, the one it happens in can be made)."""
+    accepted = _exists(choice_parameters(action), action.guard_formula())
+    seen = _seen_through(action)
+    return Goal(action, And((accepted, *seen)) if seen else accepted)
+
+
+def _seen_through(action: CompiledAction) -> list[Formula]:
+    return [parse_formula(SEEN_THROUGH[action.id])] if action.id in SEEN_THROUGH else []
 
 
 def refusal_goal(action: CompiledAction, check: str) -> Goal:
@@ -169,7 +187,8 @@ def refusal_goal(action: CompiledAction, check: str) -> Goal:
         [guard.formula for guard in action.guards if guard.check != check] + settled + asked
     )
     choices = choice_parameters(action)
-    return Goal(action, And((_forall(choices, Not(everything)), _exists(choices, others))), check)
+    refused = [_forall(choices, Not(everything)), _exists(choices, others), *_seen_through(action)]
+    return Goal(action, And(tuple(refused)), check)
 
 
 @dataclass(frozen=True)

@@ -55,6 +55,7 @@ PARAMETERS: Mapping[str, Mapping[str, str]] = {
     "token-at-skew-limit": {"t": TOKEN},
     "oauth-invoke": {"a": AEF, "j": INVOKER, "t": TOKEN, "x": API, "c": CCF, "i": INVOKER},
     "oauth-invoke-attacker": {"a": AEF, "j": INVOKER, "t": TOKEN, "x": API, "c": CCF, "i": INVOKER},
+    "oauth-invoke-dishonest-aef": {"a": AEF, "j": INVOKER, "t": TOKEN, "x": API},
     "method-enable": {"a": AEF, "c": CCF, "m": METHOD},
     "method-disable": {"a": AEF, "c": CCF, "m": METHOD},
     "aef-method-enable": {"a": AEF, "c": CCF, "m": METHOD},
@@ -72,6 +73,15 @@ PARAMETERS: Mapping[str, Mapping[str, str]] = {
     "negotiate-relayed-tampered": {"i": INVOKER, "h": CCF, "c": CCF, "a": AEF, "m": METHOD, "k": KEY},
     "token-relay-spoofed": {"h": CCF, "c": CCF, "s": INVOKER, "a": AEF, "x": API, "t": TOKEN},
     "offboard-notice-dropped": {"i": INVOKER, "c": CCF},
+    "token-relayed-to-attacker": {
+        "j": INVOKER,
+        "h": CCF,
+        "d": CCF,
+        "s": INVOKER,
+        "a": AEF,
+        "x": API,
+        "t": TOKEN,
+    },
     "token-relayed-by-attacker": {
         "d": CCF,
         "j": INVOKER,

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 
 from impl.apitypes.enums import SecurityMethod
 from impl.tls import CertificateClientTls, PskClientTls
-from replay.observation import Observation, accepted, failed, then
+from replay.observation import HANDSHAKE_REFUSED, Observation, accepted, failed, then
 from replay.wire.actors import Actors, check_authentication_observed
 from replay.wire.attacker import token_posing_as_trusted
 from replay.wire.connection import Session, attempt, one_request
@@ -135,6 +135,17 @@ def oauth_invoke_unsigned(actors: Actors, args: Args) -> Observation:
     trace has it when the target does not name that key id."""
     posing = token_posing_as_trusted(actors, args)
     return oauth_invoke(actors, args, attacker=True, token=posing)
+
+
+def oauth_invoke_dishonest_aef(actors: Actors, args: Args) -> Observation:
+    """``oauth-invoke-dishonest-aef``: the honest invoker ``j`` invokes ``x`` with its token ``t`` at
+    the AEF ``a`` the attacker controls, as :func:`oauth_invoke` does at an honest one. That AEF's keys
+    are the attacker's, so the step is the token reaching it over TLS (an answer over HTTP, whatever
+    the attacker's AEF says); the token is the attacker's from then on."""
+    answer = oauth_invoke(actors, {**args, "i": args["j"]}, attacker=False)
+    if answer.accepted or answer.refusal not in (None, HANDSHAKE_REFUSED):
+        return accepted(f"the token reached {args['a']}, which the attacker controls: {answer.summary}")
+    return answer
 
 
 def mismatch_failure(actors: Actors, args: Args) -> Observation:

@@ -11,15 +11,17 @@ from model.catalogue import Catalogue
 from model.concrete import Structure, apply, initialise
 from model.outcome import (
     ASKED_FOR_AN_INVOKER,
+    SEEN_THROUGH,
     SETTLED,
     Outcome,
+    acceptance_goal,
     checks_of,
     choice_parameters,
     outcome,
     refusal_goal,
     request_parameters,
 )
-from model.syntax import parse_formula
+from model.syntax import conjuncts, parse_formula
 from model.system import CompiledAction, System, compile_system
 from model.typecheck import typecheck
 
@@ -112,13 +114,27 @@ def test_the_refusal_goal_holds_where_the_check_alone_refuses(
 
 
 def test_the_extra_conditions_are_well_sorted_for_every_action_they_apply_to(catalogue: Catalogue) -> None:
-    """What a refusal by a fetched-information check also needs (:data:`SETTLED`) and what a fetch
-    refusal is about (:data:`ASKED_FOR_AN_INVOKER`) type-check against every action they apply to, so
-    that a changed relation in ``spec/state.yaml`` fails here rather than in the solver."""
+    """What a refusal by a fetched-information check also needs (:data:`SETTLED`), what a fetch
+    refusal is about (:data:`ASKED_FOR_AN_INVOKER`) and what a request made inside another needs
+    (:data:`SEEN_THROUGH`) type-check against every action they apply to, so that a changed relation in
+    ``spec/state.yaml`` fails here rather than in the solver."""
     for profile in ("recommended", "ts33122-rel18"):
         for action in compile_system(catalogue, catalogue.profiles[profile].options).actions:
             scope = dict(action.action.params)
             applying = [SETTLED[check] for check in checks_of(action) if check in SETTLED]
             applying += [ASKED_FOR_AN_INVOKER[action.id]] if action.id in ASKED_FOR_AN_INVOKER else []
+            applying += [SEEN_THROUGH[action.id]] if action.id in SEEN_THROUGH else []
             for text in applying:
                 typecheck(parse_formula(text), scope, catalogue.vocabulary)
+
+
+def test_a_fetch_from_the_attackers_ccf_is_sought_where_the_aef_offers_the_method(
+    catalogue: Catalogue,
+) -> None:
+    """The AEF's CCF asks the home CCF when the invoker comes to the AEF at an interface of the method,
+    so both goals of ``fetch-from-attacker`` ask for the AEF to offer it (:data:`SEEN_THROUGH`)."""
+    recommended = compile_system(catalogue, catalogue.profiles["recommended"].options)
+    action = _action(recommended, "fetch-from-attacker")
+    wanted = parse_formula(SEEN_THROUGH["fetch-from-attacker"])
+    for goal in (acceptance_goal(action), refusal_goal(action, "agreement-peer")):
+        assert wanted in conjuncts(goal.body)
