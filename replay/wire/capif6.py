@@ -87,7 +87,8 @@ def token_relayed_by_attacker_certified_by_another(actors: Actors, args: Args) -
     """As :func:`token_relayed_by_attacker`, where ``d`` has no agreement with ``c``: ``d`` presents a
     CCF certificate naming it from the CA of another CCF the attacker controls that ``c`` is
     interconnected with, so that ``c``'s TLS accepts it and only the agreement check refuses
-    (contribution 000 7.2.1: a CCF acts on CAPIF-6/6e only for a CCF it has an agreement with)."""
+    (contribution 000 7.2.1: a CCF acts on CAPIF-6/6e only for a CCF it has an agreement with); with
+    no such CCF, its own certificate (which ``c``'s TLS refuses)."""
     plan, receiver = actors.plan, actors.plan.providers[args["c"]]
     sender = plan.attacker_ccfs[args["d"]]
     accomplice = next(
@@ -98,8 +99,8 @@ def token_relayed_by_attacker_certified_by_another(actors: Actors, args: Args) -
         ),
         None,
     )
-    if accomplice is None:
-        return failed(f"no CCF the attacker controls is interconnected with {args['c']}")
+    if accomplice is None:  # no CA the receiver trusts is the attacker's: its own certificate, then
+        return token_relayed_by_attacker(actors, args)
     client = sender.peer_presenting(receiver.ccf_id, accomplice.certify_ccf(sender.provider.ccf_id))
     if client is None:
         return failed(f"{args['d']} does not know where the CAPIF-6/6e endpoint of {args['c']} is")

@@ -4,6 +4,7 @@ attacker's CCF issues is made when it is first used, so that it may name an invo
 
 from __future__ import annotations
 
+import copy
 import json
 from pathlib import Path
 
@@ -11,9 +12,11 @@ import pytest
 
 from model.boundaries import BOUNDARIES
 from model.catalogue import Catalogue
-from model.suite import INDEX, SUITE_FORMAT, boundary_trace
+from model.suite import INDEX, SUITE_FORMAT, SuiteTrace, boundary_trace
+from replay import Mode, Status, replay_trace
 from replay.errors import NotReplayableError
 from replay.mutants import MUTANTS, run
+from replay.observation import HANDSHAKE_REFUSED
 from replay.plan import _check_ids_exist
 from tests.suite.conftest import PROFILE, read
 
@@ -51,15 +54,21 @@ def test_a_certificate_used_before_its_invoker_onboards_names_no_id() -> None:
         _check_ids_exist(_steps(ISSUE, USE, ONBOARD))
 
 
+@pytest.fixture(scope="module")
+def relayed_without_agreement(catalogue: Catalogue) -> SuiteTrace:
+    found = boundary_trace(catalogue, "recommended", "agreement-peer", "certified-by-an-agreed-ccf")
+    assert found is not None
+    return found
+
+
 def test_a_ccf_without_an_agreement_is_refused_by_that_check_alone(
-    catalogue: Catalogue, tmp_path: Path
+    relayed_without_agreement: SuiteTrace, tmp_path: Path
 ) -> None:
     """Under ``recommended`` a CCF the attacker controls relays a token request to a CCF it has no
     agreement with, presenting a certificate from the CA of another CCF the attacker controls that has
     one: the receiver's TLS accepts it, the implementation refuses it for want of an agreement, and
     without that check it signs the token (the ``agreement`` mutant is killed by a refusal)."""
-    found = boundary_trace(catalogue, "recommended", "agreement-peer", "certified-by-an-agreed-ccf")
-    assert found is not None
+    found = relayed_without_agreement
     path = tmp_path / found.path
     path.parent.mkdir(parents=True)
     path.write_text(json.dumps(found.trace), "utf-8")
@@ -73,3 +82,16 @@ def test_a_ccf_without_an_agreement_is_refused_by_that_check_alone(
     assert outcome.reason == (
         "step 1 (token-relayed-by-attacker): expected a refusal by agreement-peer, the target accepted"
     )
+
+
+def test_without_another_ccf_of_the_attacker_the_sender_presents_its_own_certificate(
+    relayed_without_agreement: SuiteTrace, tmp_path: Path
+) -> None:
+    """The same trace with the other CCF's agreement taken out of the topology on purpose (the model's
+    expectation is the same: no agreement with the sender): no CA the receiver trusts is the
+    attacker's, so the sender's own certificate goes, and the receiver's TLS refuses it."""
+    trace = copy.deepcopy(relayed_without_agreement.trace)
+    trace["topology"]["interconnections"] = []
+    replayed = replay_trace(trace, mode=Mode.AS_PROFILE, workdir=tmp_path)
+    assert replayed.status is Status.REPLAYED, replayed.lines()
+    assert replayed.steps[0].observed.startswith(HANDSHAKE_REFUSED)
