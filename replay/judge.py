@@ -53,7 +53,7 @@ DOCUMENTED_REFUSALS: Mapping[str, frozenset[str]] = {
     "aef-authorizes-acl": frozenset({_NOT_AUTHORIZED}),
     "token-client-binding": frozenset({"401 invalid_client"}),
     "ccf-policy-allows": frozenset({"400 invalid_scope"}),
-    "oauth-negotiated": frozenset({"400 unauthorized_client", "401 invalid_client"}),
+    "oauth-negotiated": frozenset({"400 unauthorized_client"}),
     "aef-checks-signature": frozenset({_INVALID}),
     "aef-checks-expiry": frozenset({_INVALID}),
     "aef-checks-scope": frozenset({_INVALID}),

@@ -171,8 +171,8 @@ MUTANTS: tuple[Mutant, ...] = (
         "                if entry.method is SecurityMethod.PSK and entry.psk:\n",
         "the AEF's look-up of the AEFPSK the PSK identity negotiated for this AEF and interface",
         equivalent="the AEF holds only the entries its CCF releases for it (ccf-releases-to-that-aef, "
-        "a check of every profile), and the model's AEF has one interface per method: no entry of "
-        "another AEF or interface ever reaches the look-up",
+        "a check of every profile), and the model has no interfaces: a key is presented at the "
+        "interface it was negotiated for, so no entry of another AEF or interface reaches the look-up",
     ),
     Mutant(
         "certificate-chain",
