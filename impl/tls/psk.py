@@ -34,6 +34,9 @@ if sys.version_info >= (3, 13):
     def install_psk_callbacks(tls_socket: ssl.SSLSocket) -> None:
         """Nothing to do: native callbacks live on the context."""
 
+    def release_psk_callbacks(tls_socket: ssl.SSLSocket) -> None:
+        """Nothing to do: native callbacks live on the context."""
+
 else:
     import sslpsk3
 
@@ -47,9 +50,31 @@ else:
         """Attach the context's PSK callbacks to the socket's SSL object, once, before the handshake."""
         tls_socket.context.setup_psk_callbacks(tls_socket)  # type: ignore[attr-defined]
 
+    def release_psk_callbacks(tls_socket: ssl.SSLSocket) -> None:
+        """Forget the socket in ``sslpsk3``'s table, once its handshake has ended or been given up.
+
+        ``sslpsk3`` finds a socket's context through a module-level dict keyed by the address of the
+        socket's OpenSSL object, and never removes an entry: without this the dict grows with every
+        connection and keeps each context alive. Call it while the socket is not yet closed (its
+        OpenSSL object alive, so the address names no other connection). The callbacks are not
+        needed afterwards: our contexts refuse renegotiation (:func:`configure_tls12_psk`).
+        """
+        ssl_object = sslpsk3.sslpsk3.get_ssl_socket(tls_socket)
+        if ssl_object is None:
+            return
+        native = sslpsk3.sslpsk3._sslpsk3
+        # Setting the socket's C callback again changes nothing and answers the socket's key.
+        if tls_socket.server_side:
+            key = native.sslpsk3_set_psk_server_callback(ssl_object)
+        else:
+            key = native.sslpsk3_set_psk_client_callback(ssl_object)
+        sslpsk3.sslpsk3.psk_contexts.pop(key, None)
+
 
 def configure_tls12_psk(context: ssl.SSLContext) -> None:
-    """TLS 1.2 exactly, the (EC)DHE-PSK AEAD suites, and the ffdhe3072 group for DHE-PSK."""
+    """TLS 1.2 exactly, the (EC)DHE-PSK AEAD suites, the ffdhe3072 group for DHE-PSK, and no
+    renegotiation (a PSK socket's callbacks are released once its handshake is over)."""
+    context.options |= ssl.OP_NO_RENEGOTIATION
     context.minimum_version = ssl.TLSVersion.TLSv1_2
     context.maximum_version = ssl.TLSVersion.TLSv1_2
     context.set_ciphers(PSK_CIPHERS_TLS12)

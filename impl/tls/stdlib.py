@@ -50,6 +50,7 @@ from impl.tls.psk import (
     load_ffdhe_parameters,
     new_psk_context,
     psk_client_callback,
+    release_psk_callbacks,
 )
 from impl.tls.stdlib_lowlevel import disable_session_cache
 
@@ -115,12 +116,17 @@ def _negotiated(tls_socket: ssl.SSLSocket) -> tuple[TlsVersion, str]:
     return _VERSIONS[version], cipher[0]
 
 
-def _run_handshake(tls_socket: ssl.SSLSocket, deadline: float) -> None:
+def _run_handshake(tls_socket: ssl.SSLSocket, deadline: float, *, psk: bool = False) -> None:
+    """A client handshake; ``psk``: the socket's PSK callbacks are installed, and released at its end."""
     try:
         stdlib_handshake(tls_socket, deadline=deadline)
     except TlsHandshakeError:
+        if psk:
+            release_psk_callbacks(tls_socket)
         close_after_refusal(socket.socket(fileno=tls_socket.detach()))
         raise
+    if psk:
+        release_psk_callbacks(tls_socket)
 
 
 def _wrap(context: ssl.SSLContext, sock: socket.socket, server_name: str | None) -> ssl.SSLSocket:
@@ -182,6 +188,7 @@ class StdlibServerHandshake:
         finally:
             if self._psk_callback is not None:
                 self._psk_callback.bind(None)
+        self._release_psk_callbacks()
         return StdlibChannel(self._socket, self._peer_of(self._socket, self.psk_identity), client_side=False)
 
     def _refused(self, reason: str) -> TlsHandshakeError:
@@ -192,7 +199,12 @@ class StdlibServerHandshake:
         """See :meth:`impl.tls.channel.ServerHandshake.abort`: the peer reads our alert, if any, and
         an orderly close."""
         if self._socket.fileno() >= 0:
+            self._release_psk_callbacks()
             close_after_refusal(socket.socket(fileno=self._socket.detach()))
+
+    def _release_psk_callbacks(self) -> None:
+        if self._psk_callback is not None:
+            release_psk_callbacks(self._socket)
 
 
 def _start(
@@ -351,7 +363,7 @@ class PskClientTls:
         deadline = time.monotonic() + timeout
         tls_socket = _wrap(self._context, sock, None)
         install_psk_callbacks(tls_socket)
-        _run_handshake(tls_socket, deadline)
+        _run_handshake(tls_socket, deadline, psk=True)
         version, cipher = _negotiated(tls_socket)
         if not is_psk_cipher(cipher):
             tls_socket.close()
