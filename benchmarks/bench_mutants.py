@@ -51,7 +51,7 @@ def main() -> int:
     mean = sum(per_mutant) / len(per_mutant)
     report = {
         "machine": {"cpus": 2, "python": platform.python_version(), "platform": platform.platform()},
-        "note": "measured while other engineers' test runs shared the 2 cores: figures are depressed",
+        "note": "the load averages say how busy the 2 cores were; on a busy machine the times are depressed",
         "load_average_1_5_15_before": [round(value, 2) for value in load_before],
         "load_average_1_5_15_after": [round(value, 2) for value in load_after],
         "command": "capifsec mutants SUITE_DIR --json FILE (the whole generated suite)",

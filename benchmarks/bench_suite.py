@@ -127,8 +127,8 @@ def main() -> int:
         replayed = replay(suite, results, work)
     report = {
         "machine": {"cpus": 2, "python": platform.python_version(), "platform": platform.platform()},
-        "note": "measured while other engineers' test runs shared the 2 cores (load averages beside "
-        "each part): figures are depressed; the baselines were measured in the same run",
+        "note": "the load averages beside each part say how busy the 2 cores were (a busy machine "
+        "depresses the times); the baselines were measured in the same run",
         "generation": generated,
         "replay": replayed,
         "meets_target": bool(generated["meets_target"] and replayed["meets_target"]),
