@@ -60,8 +60,6 @@ else:
         needed afterwards: our contexts refuse renegotiation (:func:`configure_tls12_psk`).
         """
         ssl_object = sslpsk3.sslpsk3.get_ssl_socket(tls_socket)
-        if ssl_object is None:
-            return
         native = sslpsk3.sslpsk3._sslpsk3
         # Setting the socket's C callback again changes nothing and answers the socket's key.
         if tls_socket.server_side:
