@@ -31,16 +31,20 @@ HOST = "127.0.0.1"
 COMMAND = [sys.executable, "-c", "import sys; from impl.serve import main; sys.exit(main(sys.argv[1:]))"]
 
 
-def _free_port() -> int:
-    """A port free now, below the kernel's ephemeral range (32768 and up on Linux), so that the
-    outgoing connections of other processes do not take it before the server binds it."""
+def _free_port(taken: set[int]) -> int:
+    """A port free now and not in ``taken`` (the ports this test already chose, which are free until
+    their servers bind them), below the kernel's ephemeral range (32768 and up on Linux), so that
+    the outgoing connections of other processes do not take it before the server binds it."""
     while True:
         port = secrets.randbelow(12000) + 20000
+        if port in taken:
+            continue
         with socket.socket() as sock:
             try:
                 sock.bind((HOST, port))
             except OSError:
                 continue
+        taken.add(port)
         return port
 
 
@@ -63,12 +67,14 @@ def _serving(arguments: list[str], ready: Path) -> Iterator[None]:
         assert "capifsec serve: stopped" in out and "Traceback" not in err
 
 
-def _provider(tmp_path: Path, name: str) -> dict[str, object]:
+def _provider(tmp_path: Path, name: str, taken: set[int]) -> dict[str, object]:
     """An operator's CA, the ports its provider will use, and its side of the agreement."""
     ca = pki.CertificateAuthority.create(f"operator {name} CA", now=datetime.now(UTC) - timedelta(hours=1))
     directory = tmp_path / f"operator-{name}"
     ca.save(directory)
-    ports = {key: _free_port() for key in ("ccf", "provider", "capif6", "aef-capif3", "psk", "pki", "oauth")}
+    ports = {
+        key: _free_port(taken) for key in ("ccf", "provider", "capif6", "aef-capif3", "psk", "pki", "oauth")
+    }
     agreement = {
         "ccfId": f"ccf-{name}",
         "providerDomain": f"provider-{name}",
@@ -103,7 +109,8 @@ def _arguments(tmp_path: Path, name: str, peer: str, provider: dict[str, object]
 def test_two_serve_processes_interconnect_with_the_operators_own_cas(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    a, b = _provider(tmp_path, "a"), _provider(tmp_path, "b")
+    taken: set[int] = set()
+    a, b = _provider(tmp_path, "a", taken), _provider(tmp_path, "b", taken)
     with (
         _serving(_arguments(tmp_path, "a", "b", a), tmp_path / "data-a" / "endpoints.json"),
         _serving(_arguments(tmp_path, "b", "a", b), tmp_path / "data-b" / "endpoints.json"),
