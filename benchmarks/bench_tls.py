@@ -84,9 +84,10 @@ def our_stack(
     router = Router()
     router.add("GET", PATH, _ok)
     with HttpsServer(router, server_tls) as server:
+        port = server.port  # once, as the bare loop takes its address once
 
         def connection() -> None:
-            with HttpsClient(client_tls, "127.0.0.1", server.port, persistent=persistent) as client:
+            with HttpsClient(client_tls, "127.0.0.1", port, persistent=persistent) as client:
                 if client.get(PATH).status != 200:
                     raise RuntimeError("the benchmark request failed")
 

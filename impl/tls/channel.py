@@ -154,6 +154,16 @@ def ssl_error_reason(error: ssl.SSLError) -> str:
     return text.removeprefix("[SSL] ").split(" (_ssl.c")[0]
 
 
+def handshake_step(tls_socket: ssl.SSLSocket) -> None:
+    """One call into the TLS library's handshake, as ``SSLSocket.do_handshake`` makes it, without what
+    that method adds: with ``sslpsk3`` it installs the PSK callbacks again (resetting a handshake in
+    progress; ours are installed once, see psk.py), and it sets the socket's timeout again afterwards,
+    a system call during which another thread takes the interpreter lock (profiled under
+    ``benchmarks/bench_tls.py``: one more lock hand-over per step). Our sockets' timeouts are already
+    what the handshake needs."""
+    tls_socket._sslobj.do_handshake()  # type: ignore[attr-defined]
+
+
 def stdlib_handshake(tls_socket: ssl.SSLSocket, *, deadline: float) -> None:
     """Run a client handshake to completion or raise :class:`TlsHandshakeError`: the library waits
     for the server itself, each wait bounded by the time left until ``deadline``."""
@@ -162,9 +172,7 @@ def stdlib_handshake(tls_socket: ssl.SSLSocket, *, deadline: float) -> None:
         if remaining <= 0:
             raise TimeoutError("no time left for the handshake")
         tls_socket.settimeout(remaining)
-        # The unbound call skips sslpsk3's per-call re-setup (its callbacks were installed once,
-        # see psk.py).
-        ssl.SSLSocket.do_handshake(tls_socket)
+        handshake_step(tls_socket)
         if time.monotonic() > deadline:
             raise TimeoutError("the handshake ended after its deadline")
     except ssl.SSLError as error:

@@ -28,6 +28,7 @@ from impl.tls.channel import (
     StdlibChannel,
     close_after_refusal,
     complete_handshake,
+    handshake_step,
     peer_certificate,
     ssl_error_reason,
     stdlib_handshake,
@@ -130,12 +131,15 @@ def _run_handshake(tls_socket: ssl.SSLSocket, deadline: float, *, psk: bool = Fa
 
 
 def _wrap(context: ssl.SSLContext, sock: socket.socket, server_name: str | None) -> ssl.SSLSocket:
-    """Wrap a connected socket for a non-blocking handshake (``server_name`` only on the client)."""
-    sock.setblocking(False)
+    """Wrap a connected socket for the handshake (``server_name`` only on the client): a server's in
+    steps on a non-blocking socket; a client's keeps the socket's timeout (it sets its own)."""
+    server_side = context.protocol == ssl.PROTOCOL_TLS_SERVER
+    if server_side:
+        sock.setblocking(False)
     try:
         return context.wrap_socket(
             sock,
-            server_side=context.protocol == ssl.PROTOCOL_TLS_SERVER,
+            server_side=server_side,
             server_hostname=server_name,
             do_handshake_on_connect=False,
         )
@@ -170,9 +174,7 @@ class StdlibServerHandshake:
         try:
             while True:
                 try:
-                    # The unbound call skips sslpsk3's per-call re-setup, which would reset a
-                    # handshake in progress; its callbacks were installed once (see psk.py).
-                    ssl.SSLSocket.do_handshake(self._socket)
+                    handshake_step(self._socket)
                     break
                 except ssl.SSLWantReadError:
                     return None
