@@ -258,6 +258,12 @@ class HomeCcf:
     def _relay_negotiation(
         self, peer: str, api_invoker_id: str, request: ServiceSecurity
     ) -> tuple[SecurityInformation, ...]:
+        """The AEF's CCF's selection, passed on as it answers (contribution 001 6.X.2: "The CCF-A shall
+        send Security Method Response message to the API invoker via CCF-B"; the AEF's CCF selects,
+        "considering the information received from CCF-B", and the home CCF checks nothing of it but
+        that it answers the request's entries, and, under ``interconnect-methods=psk-only``, that the
+        method is PSK). A selection outside the invoker's preferences is the AEF's CCF's to prevent:
+        the model's ``method-selection`` shows what an unprotected CAPIF-6/6e then allows."""
         client = self._peers.require_client(peer)
         forwarded = SecurityMethodRequest(api_invoker_id, request.security_info)
         try:
@@ -269,14 +275,15 @@ class HomeCcf:
         selected = []
         for asked, given in zip(request.security_info, answer.security_info, strict=True):
             method = given.sel_security_method
-            if (
-                given.target_key() != asked.target_key()
-                or method is None
-                or method not in asked.pref_security_methods
-                or method not in self._offered([method])
-            ):
+            if given.target_key() != asked.target_key() or method is None:
                 raise peer_failure(
-                    PeerUnavailableError(peer, "it selected a method the invoker did not prefer")
+                    PeerUnavailableError(peer, "its answer does not match the request's entries")
+                )
+            if method not in self._offered([method]):
+                raise peer_failure(
+                    PeerUnavailableError(
+                        peer, f"it selected {method}, which interconnect-methods does not offer"
+                    )
                 )
             selected.append(asked.selected(method))
         return tuple(selected)

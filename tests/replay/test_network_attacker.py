@@ -82,20 +82,22 @@ def test_the_attacker_reads_an_aefpsk_a_ccf_releases_in_another_ccfs_name(
     assert "by capif6-protection = mutual-tls: TLS handshake refused" in replay.reason
 
 
-def test_a_changed_negotiation_answer_reaches_the_home_ccf_which_checks_it(
+def test_a_changed_negotiation_answer_is_passed_on_by_the_home_ccf(
     counterexample: Callable[..., Trace], targets: LocalTargets, recommended: Recommended
 ) -> None:
     """method-selection: the wiretap replaces the AEF's CCF's answer to the relayed negotiation with a
-    method the invoker does not prefer. The home CCF checks a relayed selection against the invoker's
-    preferences, which the model's home CCF does not (``docs/replay.md``, What replay found): the
-    replay diverges there, with the home CCF's refusal of the changed answer."""
+    method the invoker does not prefer, and the home CCF passes it on as contribution 001 6.X.2 has it
+    (the invoker gets the changed method)."""
     trace = counterexample("recommended", "method-selection", overrides=UNPROTECTED)
     assert _actions(trace)[-1] == "negotiate-relayed-tampered"
-    replay = replay_locally(trace, Mode.AS_PROFILE, targets, recommended)
-    assert replay.status is Status.DIVERGED
-    assert "it selected a method the invoker did not prefer" in replay.steps[-1].observed
-    changed = _read_on(_as_profile_target(trace, targets), paths.SECURITY_METHOD_REQUESTS)
     method = trace["steps"][-1]["args"]["m"]
+    invoker = trace["steps"][-1]["args"]["i"]
+    assert method not in next(
+        entry["prefers"] for entry in trace["topology"]["invokers"] if entry["id"] == invoker
+    )
+    replay = replay_locally(trace, Mode.AS_PROFILE, targets, recommended)
+    assert replay.status is Status.REPLAYED, _explain(replay)
+    changed = _read_on(_as_profile_target(trace, targets), paths.SECURITY_METHOD_REQUESTS)
     assert [json.loads(message.answer.partition(b"\r\n\r\n")[2]) for message in changed] == [
         {
             "securityInfo": [
