@@ -189,3 +189,19 @@ def test_001_home_ccf_relays_negotiation_to_the_ccf_the_invoker_names(catalogue:
         SimulationError, match="negotiate-relayed-to-attacker: guard 'aef_at\\(a, d\\)' is false"
     ):
         simulate(without.system, run.states[0], run.steps)
+
+
+def test_an_invoker_is_named_only_once_its_id_exists_or_never_onboards(catalogue: Catalogue) -> None:
+    """The CCF assigns the API invoker ID at onboarding (TS 29.222 clauses 5.4 and 8.4): a token the
+    attacker's CCF signs naming an invoker, and that invoker onboarded, are reached by the onboarding
+    first; the other order names an ID no CCF has assigned, and its onboarding then stops, refused by
+    the procedure (the CCF does not assign an ID that was already named)."""
+    goal = "exists t:token, s:invoker. tok_att(t) & tok_sub(t, s) & onboarded(s)"
+    verifier = ProfileVerifier(catalogue, "recommended")
+    run = _canonical_run(verifier, goal, "attack", 3)
+    n, signed = _first_step(run, "attacker-ccf-signs-token")
+    m, onboard = _first_step(run, "onboard")
+    assert m < n and onboard.arguments["i"] == signed.arguments["s"]
+    swapped = (*(step for step in run.steps if step is not onboard), onboard)
+    with pytest.raises(SimulationError, match="onboard: guard '!named_unissued\\(i\\)' is false"):
+        simulate(verifier.system, run.states[0], swapped)
