@@ -1,8 +1,10 @@
 """Designs: full option assignments, verified as :mod:`model.verify` verifies a profile, each at most
 once, and what they teach about their neighbours.
 
-A :class:`Design` is verified lazily (an inductive invariant once for all properties; a counterexample
-or the witnesses of one property when asked). :class:`Designs` keeps one design per distinct compiled
+A :class:`Design` is verified lazily with :mod:`model.verify`'s prover (:class:`model.proof.Proofs`:
+Houdini's invariant once for all properties; for a property it does not imply, short counterexamples
+searched, then inference, then the longer ones; the witnesses of one property when asked).
+:class:`Designs` keeps one design per distinct compiled
 system (option values that compile to the same system share it), and reuses what it has learnt:
 
 * every counterexample as a :class:`~model.regions.KnownRun`, a refutation of every design it still
@@ -15,8 +17,10 @@ system (option values that compile to the same system share it), and reuses what
   whole invariant, and proves the property when that part implies it.
 
 The verdicts are those of :mod:`model.verify`: a reused certificate is made of the design's own
-candidates, so what it proves the design's own invariant proves too. A proof that makes a fix counts
-only once the independent checker accepts its certificate in the fix's design.
+candidates, so what it proves the design's own invariant proves too. (Inference keeps what it learns for
+the properties after it, so a proof by inference can depend on which properties were asked of the design
+before, as in :mod:`model.verify`; the search asks them in the same order on every run.) A proof that
+makes a fix counts only once the independent checker accepts its certificate in the fix's design.
 """
 
 from __future__ import annotations
@@ -26,25 +30,25 @@ from dataclasses import dataclass
 from typing import Any
 
 from model.catalogue import Catalogue, holds
-from model.certificate import Minimiser
 from model.checker import CertificateRejectedError, check
 from model.concrete import ConcreteRun
-from model.houdini import Invariant, Prover, houdini
+from model.houdini import Prover, houdini
+from model.infer import Outcome as Inferred
+from model.proof import Proofs
 from model.regions import Forms, KnownRun, action_form
 from model.solver import SolverError, SolverSettings
-from model.step import Step
 from model.syntax import Formula, Not
-from model.system import System, compile_system, split_universal
+from model.system import System, compile_system
 from model.templates import Candidate, candidates
-from model.verify import Bounds, ProfileVerifier, Verdict
+from model.verify import Bounds, ProfileVerifier, Verdict, positive_atoms
 
 SETTINGS = SolverSettings(timeout_ms=2**32 - 1, rlimit=50_000_000)
 """How the solver decides designs: no timeout, but a limit on Z3's own count of work per query, so that
 where a search gives up (an open end of the fixes) is the same on a busy machine as on a quiet one. In
-the fixes of the whole catalogue the largest query that ends takes 36 million units; the two that
-reach the limit (counterexample searches on interconnection designs no invariant proves) leave their
-design undecided, as a search with nothing found does. At a limit of 100 million those two took 154 s
-of the 394 s spent in solver queries (a busy machine)."""
+the fixes of the whole catalogue the largest query that ends takes 36 million units. Two
+counterexample searches on interconnection designs (runs of 7 steps and more) used to reach the limit
+when only Houdini's invariant was tried; inference now proves those designs first, as
+:mod:`model.verify` does, and no query of the default catalogue reaches it."""
 
 
 @dataclass(frozen=True)
@@ -122,13 +126,12 @@ class Design:
         self.verifier = ProfileVerifier(
             designs.catalogue, profile, overrides=options, bounds=designs.bounds, settings=designs.settings
         )
-        self._invariant: Invariant | None = None
-        self._prover: Prover | None = None
-        self._minimiser: Minimiser | None = None
+        self._proofs: Proofs | None = None
         self._proved: dict[str, bool] = {}
         self._certificates: dict[str, tuple[Formula, ...]] = {}
         self._rejected: dict[str, str | None] = {}
         self._counterexamples: dict[str, ConcreteRun | None] = {}
+        self._searched: dict[str, int] = {}
         self._gave_up: dict[str, str] = {}
         self._missing: dict[str, tuple[str, ...]] = {}
         self._reached: dict[str, bool] = {}
@@ -140,15 +143,37 @@ class Design:
     def proves(self, property_id: str) -> bool:
         """Whether an inductive invariant implies the property: the part of a certificate of it from
         another design that stays inductive here (:meth:`Designs.reused_certificate`), else this
-        design's own invariant."""
+        design's own proofs as :mod:`model.verify` finds them (:meth:`_prove`)."""
         if property_id not in self._proved:
-            reused = None if self._prover else self.designs.reused_certificate(self, property_id)
+            reused = None if self._proofs else self.designs.reused_certificate(self, property_id)
             if reused is not None:
                 self._certificates[property_id] = reused
                 self._proved[property_id] = True
             else:
-                self._proved[property_id] = self._own_prover().implies(self.goal(property_id))
+                self._proved[property_id] = self._prove(property_id)
         return self._proved[property_id]
+
+    def _prove(self, property_id: str) -> bool:
+        """The design's own invariant implies the property, or, as :mod:`model.verify` takes turns,
+        no counterexample of each length in ``Bounds.inference`` runs and inference then proves it
+        (far cheaper than searching the longest runs, where the solver may give up). A counterexample
+        found on the way is kept for :meth:`counterexample`."""
+        proofs = self.proofs()
+        goal = self.goal(property_id)
+        if proofs.implied(goal):
+            return True
+        for length, queries in self.verifier.bounds.inference:
+            if self._search(property_id, length) is not None:
+                return False
+            try:
+                outcome = proofs.strengthen(goal, queries)
+            except SolverError:
+                return False
+            if outcome == Inferred.PROVED:
+                return True
+            if outcome != Inferred.PAUSED:
+                return False
+        return False
 
     def goal(self, property_id: str) -> Formula:
         return self.system.expand(self.designs.catalogue.properties[property_id].formula)
@@ -157,18 +182,13 @@ class Design:
         """This design's own candidate invariants (those its Houdini starts from), by formula."""
         return {candidate.formula: candidate for candidate in candidates(self.system)}
 
-    def _own_invariant(self) -> Invariant:
-        if self._invariant is None:
+    def proofs(self) -> Proofs:
+        """This design's own proofs (:class:`model.proof.Proofs`: Houdini's invariant, strengthened by
+        inference where a property needs it), made on first use."""
+        if self._proofs is None:
             self.designs.costs.invariants += 1
-            self._invariant = self.verifier.invariant()
-        return self._invariant
-
-    def _own_prover(self) -> Prover:
-        if self._prover is None:
-            verifier = self.verifier
-            invariant = self._own_invariant()
-            self._prover = Prover(verifier.system, verifier.translator, invariant, verifier.settings)
-        return self._prover
+            self._proofs = self.verifier.proofs()
+        return self._proofs
 
     def certificate(self, property_id: str) -> tuple[Formula, ...]:
         """The clauses that prove the property here (after :meth:`rejected_certificate`)."""
@@ -181,7 +201,8 @@ class Design:
         if property_id not in self._rejected:
             clauses = self._certificates.get(property_id)
             if clauses is None:
-                clauses = self._minimised(property_id)
+                certificate = self.proofs().certificate(property_id, self.goal(property_id))
+                clauses = () if certificate is None else certificate.clauses
                 self._certificates[property_id] = clauses
             self.designs.costs.certificates += 1
             verifier = self.verifier
@@ -194,33 +215,34 @@ class Design:
                 self._rejected[property_id] = str(problem)
         return self._rejected[property_id]
 
-    def _minimised(self, property_id: str) -> tuple[Formula, ...]:
-        """The clauses of this design's own invariant that the property's proof needs
-        (:mod:`model.certificate`)."""
-        if self._minimiser is None:
-            verifier = self.verifier
-            step = Step(self.system, verifier.translator, (), verifier.settings)
-            kept = self._own_invariant().kept
-            self._minimiser = Minimiser(step, [(step.hypothesis(c.formula), c.formula) for c in kept])
-        certificate = self._minimiser.certificate(property_id, list(split_universal(self.goal(property_id))))
-        return () if certificate is None else certificate.clauses
-
     def counterexample(self, property_id: str) -> ConcreteRun | None:
         """A shortest counterexample run within the bound, or None (see :meth:`gave_up`)."""
-        if property_id not in self._counterexamples:
+        return self._search(property_id, self.verifier.bounds.counterexample_depth)
+
+    def _search(self, property_id: str, upto: int) -> ConcreteRun | None:
+        """The canonical shortest counterexample of at most ``upto`` steps, searched from the length
+        the last search stopped at; None when there is none, or when the solver gave up on a length
+        (then no longer one is searched)."""
+        searched = self._searched.get(property_id, -1)
+        if property_id in self._counterexamples or property_id in self._gave_up or searched >= upto:
+            return self._counterexamples.get(property_id)
+        if searched < 0:
             self.designs.costs.searches += 1
-            goal = self.system.expand(self.designs.catalogue.properties[property_id].formula)
-            searcher = self.verifier.searcher()
+        goal = Not(self.goal(property_id))
+        searcher = self.verifier.searcher()
+        for depth in range(searched + 1, upto + 1):
             try:
-                depth = searcher.shortest(Not(goal), self.verifier.bounds.counterexample_depth)
-                run = None if depth is None else searcher.canonical(Not(goal), depth)
+                found = searcher.reaches(goal, depth)
+                self._searched[property_id] = depth
+                if found:
+                    self._counterexamples[property_id] = searcher.canonical(goal, depth)
+                    break
             except SolverError as problem:
                 limit = self.verifier.settings.rlimit
                 within = f" (within {limit:,} units of Z3's work per query)" if limit else ""
                 self._gave_up[property_id] = f"{problem}{within}"
-                run = None
-            self._counterexamples[property_id] = run
-        return self._counterexamples[property_id]
+                break
+        return self._counterexamples.get(property_id)
 
     def gave_up(self, property_id: str) -> str | None:
         """Why the solver gave up searching a counterexample to the property (None if it did not)."""
@@ -253,9 +275,12 @@ class Design:
     def _reachable(self, witness_id: str) -> bool:
         """Whether an honest run of at most the witness bound reaches the witness, on the small witness
         deployment or the full one (one query each; :meth:`ProfileVerifier.witness` then finds the
-        canonical run)."""
-        self.designs.costs.reachability_queries += 1
+        canonical run). None is asked when a relation the goal needs can never hold (as
+        :meth:`ProfileVerifier.witness` decides first)."""
         goal = self.system.expand(self.designs.catalogue.witnesses[witness_id].goal)
+        if not positive_atoms(goal) <= self.system.can_become_true():
+            return False
+        self.designs.costs.reachability_queries += 1
         depth = self.verifier.bounds.witness_depth
         return any(self.verifier.searcher(d).reaches_within(goal, depth) for d in ("witness", "honest"))
 

@@ -9,16 +9,16 @@ offers: every witness that applies under P still applies (switching interconnect
 not a fix). A fix is *minimal* when no proper subset of it is a fix.
 
 The search is Reiter's hitting-set tree over option changes, breadth first so that smaller fixes come
-first and their supersets are never verified. A node (a set of changes) that a counterexample refutes
-is extended only by the minimal sets of further changes under which that counterexample no longer runs
-(:mod:`model.regions` decides this by replaying the run, without a solver); every fix that contains
-the node contains one of them, so no fix is lost. A node is verified (invariant, then counterexample,
-then witnesses: :mod:`model.designs`, cached per compiled system and shared by every cell) only when
-no counterexample known so far runs under it, and a new counterexample found there refutes a region
-of the design space at once. A node that proves X but loses a witness is extended by the minimal
-changes under which a known honest run of that witness reaches it again (a fix needing an honest run
-never seen is not searched for); a node neither proved nor refuted within the bound is reported as
-undecided and not extended. The search stops at ``max_changes`` changes.
+first and their supersets are never verified. A node (a set of changes) that a counterexample refutes is
+extended only by the minimal sets of further changes under which that counterexample no longer runs
+(:mod:`model.regions` decides this by replaying the run, without a solver); every fix that contains the
+node contains one of them, so no fix is lost. A node is verified (invariant, short counterexamples,
+inference, longer counterexamples, then witnesses: :mod:`model.designs`, cached per compiled system and
+shared by every cell) only when no counterexample known so far runs under it, and a new counterexample
+found there refutes a region of the design space at once. A node that proves X but loses a witness is
+extended by the minimal changes under which a known honest run of that witness reaches it again (a fix
+needing an honest run never seen is not searched for); a node neither proved nor refuted within the bound
+is reported as undecided and not extended. The search stops at ``max_changes`` changes.
 """
 
 from __future__ import annotations

@@ -214,7 +214,7 @@ class ProfileVerifier:
         if not holds(witness.when, self.options):
             return WitnessResult(witness_id, False, False, 0.0, None)
         goal = self.system.expand(witness.goal)
-        if not _positive_atoms(goal) <= self.system.can_become_true():
+        if not positive_atoms(goal) <= self.system.can_become_true():
             return WitnessResult(witness_id, True, False, time.perf_counter() - start, None)
         run = None
         for deployment in ("witness", "honest"):
@@ -375,7 +375,7 @@ class ProfileVerifier:
             return result(Verdict.ERROR, str(problem))
 
 
-def _positive_atoms(goal: Formula) -> frozenset[str]:
+def positive_atoms(goal: Formula) -> frozenset[str]:
     """Relations the goal needs to hold of some tuple (top-level atoms under its existentials)."""
     while isinstance(goal, Quant) and not goal.universal:
         goal = goal.body
