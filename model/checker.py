@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
 
 import z3
 
@@ -119,26 +120,40 @@ def check(
     Checker(catalogue, options, removals, settings=settings).check(clauses, goal)
 
 
+Compiled = dict[tuple[str, tuple[str, ...]], tuple[CompiledAction, Any] | None]
+"""Actions compiled so far, by action and the values of the options it reads, each with its form."""
+
+
 def region_forms(
-    catalogue: Catalogue, condition: Mapping[str, str], reads: OptionReads
+    catalogue: Catalogue, condition: Mapping[str, str], reads: OptionReads, compiled: Compiled | None = None
 ) -> Iterator[tuple[CompiledAction, dict[str, str]]]:
     """Every form of every action in the designs that agree with ``condition``, each once, with values
-    of the options the action reads that the condition leaves open, under which it takes that form."""
+    of the options the action reads that the condition leaves open, under which it takes that form.
+    ``compiled``: where compiled actions are kept between calls (an action's form depends only on the
+    values of the options it reads)."""
+    compiled = {} if compiled is None else compiled
     domains = {option.id: [value.id for value in option.values] for option in catalogue.options.values()}
     base = {option: values[0] for option, values in domains.items()} | dict(condition)
     for action in catalogue.actions.values():
-        free = [option for option in catalogue.options if option in reads.actions[action.id]]
-        free = [option for option in free if option not in condition]
+        read = [option for option in catalogue.options if option in reads.actions[action.id]]
+        free = [option for option in read if option not in condition]
         seen = set()
         for values in itertools.product(*(domains[option] for option in free)):
             chosen = dict(zip(free, values, strict=True))
-            compiled = compile_action(catalogue, action, {**base, **chosen})
-            if compiled is None:
-                continue
-            form = (tuple(guard.formula for guard in compiled.guards), tuple(compiled.updates.items()))
-            if form not in seen:
-                seen.add(form)
-                yield compiled, chosen
+            options = {**base, **chosen}
+            key = (action.id, tuple(options[option] for option in read))
+            if key not in compiled:
+                made = compile_action(catalogue, action, options)
+                form = (
+                    None
+                    if made is None
+                    else (tuple(g.formula for g in made.guards), tuple(made.updates.items()))
+                )
+                compiled[key] = None if made is None else (made, form)
+            entry = compiled[key]
+            if entry is not None and entry[1] not in seen:
+                seen.add(entry[1])
+                yield entry[0], chosen
 
 
 def check_region(
@@ -153,13 +168,14 @@ def check_region(
     design that agrees with ``condition`` (module docstring): for each combination of values of the
     open options the axioms and the goal read, with every form each action takes there."""
     reads = OptionReads(catalogue)
+    compiled: Compiled = {}
     domains = {option.id: [value.id for value in option.values] for option in catalogue.options.values()}
     base = {option: values[0] for option, values in domains.items()} | dict(condition)
     shared = [o for o in catalogue.options if o in reads.axioms | reads.formula(goal) and o not in condition]
     for values in itertools.product(*(domains[option] for option in shared)):
         fixed = {**condition, **dict(zip(shared, values, strict=True))}
         options = {**base, **fixed}
-        actions = tuple(action for action, _ in region_forms(catalogue, fixed, reads))
+        actions = tuple(action for action, _ in region_forms(catalogue, fixed, reads, compiled))
         axioms = tuple(expand_definitions(a.formula, catalogue, options) for a in catalogue.axioms.values())
         system = System(catalogue, options, actions, axioms)
         checker = Checker(catalogue, options, (), settings=settings, system=system)

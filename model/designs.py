@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from model.catalogue import Catalogue, holds
-from model.checker import CertificateRejectedError, check
+from model.checker import CertificateRejectedError, Compiled, check
 from model.concrete import ConcreteRun
 from model.houdini import Prover, houdini
 from model.infer import Outcome as Inferred
@@ -299,6 +299,8 @@ class Designs:
         self.refutations: dict[str, list[KnownRun]] = {}
         self.witness_runs: dict[str, list[KnownRun]] = {}
         self.proofs: list[KnownProof] = []
+        self.region_actions: Compiled = {}
+        """actions compiled for the design space's :func:`~model.checker.region_forms`"""
         self._by_system: dict[Any, Design] = {}
         self._by_options: dict[tuple[str, ...], Design] = {}
 

@@ -214,7 +214,9 @@ class SpaceSearch:
     def _union(self, condition: Mapping[str, str]) -> tuple[System, list[dict[str, str]]]:
         """Every form of every action in the designs that agree with ``condition``, and the values of
         the open options each is compiled under."""
-        forms = list(region_forms(self.catalogue, condition, self.designs.forms.reads))
+        forms = list(
+            region_forms(self.catalogue, condition, self.designs.forms.reads, self.designs.region_actions)
+        )
         options = {**self.reference, **condition}
         axioms = tuple(
             expand_definitions(a.formula, self.catalogue, options) for a in self.catalogue.axioms.values()
