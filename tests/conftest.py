@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from model.catalogue import load_catalogue
 from model.designs import Designs
@@ -21,6 +22,15 @@ FIXES_MAX_CHANGES = 2
 SPACE_PROPERTIES = ("token-scope", "revocation-origin")
 """The properties whose design space the session searches (sets of one option value): one that needs
 an option value, one that holds in every design."""
+
+# Every Hypothesis test tries the same examples on every run (a rare input found by chance would fail one
+# CI run and not the next; no database of failing examples is kept between runs), and none is timed:
+# Hypothesis's default 200 ms deadline per example and its health check on slow data generation fail by
+# the machine's load, not by the code.
+settings.register_profile(
+    "suite", derandomize=True, database=None, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.load_profile("suite")
 
 
 @pytest.fixture(scope="session")
