@@ -5,6 +5,11 @@ thread, socket or descriptor.
 
 The home CCF (b) relays a negotiation to "ccf-a", whose address in b's agreement is a faulty server
 this test runs; and the AEF's CCF (a) asks "ccf-b" for security information at a faulty server.
+
+The bound on the time is the invoker's own timeout (10 s, against the CCFs' peer timeout of 0.5 s
+here): a CCF that waited on the peer longer would leave the invoker without an answer
+(``ConnectionFailedError``), never with the 503 these tests expect. No duration is asserted beyond
+that, since the shared machine's load stretches every step.
 """
 
 from __future__ import annotations
@@ -35,8 +40,8 @@ from tests.interconnect.conftest import Visitor, visitor
 
 HOST = "127.0.0.1"
 PEER_TIMEOUT = 0.5
-BOUND = 8 * PEER_TIMEOUT + 1.0
-"""Connect, handshake, send and answer each within the timeout, plus the wait for a slot and slack."""
+SETTLE = 30.0
+"""Seconds the leak test waits for the threads and descriptors of the faults to be gone."""
 
 
 class SocketPeer:
@@ -109,17 +114,29 @@ def https_peer(
         yield server.port
 
 
+@contextlib.contextmanager
+def slow_peer(credential: pki.CertifiedKey, ca: pki.CertificateAuthority) -> Iterator[int]:
+    """A peer that completes the handshake and reads the request, then answers only once the test is
+    done with it (well after the invoker's timeout, had the CCF waited for the answer)."""
+    done = threading.Event()
+
+    def answer(request: Request) -> Response:
+        done.wait(60)
+        return Response.json({"securityInfo": []})
+
+    with https_peer(credential, ca, answer) as port:
+        try:
+            yield port
+        finally:
+            done.set()
+
+
 def _garbage(request: Request) -> Response:
     return Response(200, b"\x00not json at all", {"Content-Type": "application/json"})
 
 
 def _wrong_shape(request: Request) -> Response:
     return Response.json({"securityInfo": "everything"})
-
-
-def _slow(request: Request) -> Response:
-    time.sleep(3 * PEER_TIMEOUT)
-    return Response.json({"securityInfo": []})
 
 
 @pytest.fixture(scope="module")
@@ -144,11 +161,19 @@ def _open_descriptors() -> int:
     return len(os.listdir("/proc/self/fd"))
 
 
-def _negotiation_refused(guest: Visitor) -> tuple[RefusedError, float]:
-    started = time.monotonic()
+def _negotiation_refused(guest: Visitor) -> RefusedError:
     with pytest.raises(RefusedError) as refusal:
         guest.negotiate("/psk")
-    return refusal.value, time.monotonic() - started
+    return refusal.value
+
+
+def _settled(count: Callable[[], int], at_most: int) -> int:
+    """``count()`` once it is at most ``at_most`` or ``SETTLE`` seconds have passed: the threads and
+    sockets of a connection the CCF gave up end a little after the refusal reaches the invoker."""
+    deadline = time.monotonic() + SETTLE
+    while count() > at_most and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return count()
 
 
 def _faults(
@@ -160,10 +185,12 @@ def _faults(
 
     @contextlib.contextmanager
     def down() -> Iterator[int]:
+        """A port bound and not listening: connections are refused, and no other process can take it
+        while the test runs (a port released after the probe could be)."""
         with socket.socket() as probe:
             probe.bind((HOST, 0))
             port: int = probe.getsockname()[1]
-        yield port
+            yield port
 
     @contextlib.contextmanager
     def with_socket(behave: Callable[[socket.socket], None]) -> Iterator[int]:
@@ -179,7 +206,7 @@ def _faults(
         "reset": lambda: with_socket(_reset),
         "garbage": lambda: https_peer(own, providers["b"].ca, _garbage),
         "wrong-shape": lambda: https_peer(own, providers["b"].ca, _wrong_shape),
-        "slow": lambda: https_peer(own, providers["b"].ca, _slow),
+        "slow": lambda: slow_peer(own, providers["b"].ca),
         "impostor": lambda: https_peer(impostor, providers["b"].ca, _garbage),
     }
 
@@ -195,12 +222,11 @@ def test_the_home_ccf_fails_closed_when_the_aef_ccf_is_faulty(
     with _faults(providers)[fault]() as port:
         _point(providers, "b", "a", port)
         try:
-            refusal, elapsed = _negotiation_refused(guest)
+            refusal = _negotiation_refused(guest)
         finally:
             _restore(providers)
     assert refusal.status == 503 and refusal.cause == "PEER_CCF_UNAVAILABLE", refusal
     assert "ccf-a" in (refusal.detail or "")
-    assert elapsed < BOUND, f"{fault}: {elapsed:.2f} s"
     assert guest.negotiate("/psk").aefpsk is not None  # nothing half-written: the context is still new
 
 
@@ -214,14 +240,12 @@ def test_the_aef_answers_503_when_the_home_ccf_is_faulty(
     negotiated = guest.negotiate("/pki")
     with _faults(providers)[fault]() as port:
         _point(providers, "a", "b", port)
-        started = time.monotonic()
         try:
             with pytest.raises(RefusedError) as refusal:
                 guest.invoker.check_authentication(negotiated.target)
         finally:
             _restore(providers)
     assert refusal.value.status == 503
-    assert time.monotonic() - started < BOUND + 5.0  # the AEF's own CAPIF-3 deadline is 5 s
     guest.invoke(negotiated)
 
 
@@ -243,8 +267,7 @@ def test_faults_leak_no_thread_socket_or_descriptor(providers: InterconnectedDep
     threads, descriptors = threading.active_count(), _open_descriptors()
     for _ in range(3):
         round_of_faults()
-    time.sleep(0.5)
-    assert threading.active_count() <= threads
-    assert _open_descriptors() <= descriptors
+    assert _settled(threading.active_count, threads) <= threads
+    assert _settled(_open_descriptors, descriptors) <= descriptors
     with contextlib.suppress(ConnectionFailedError):
         guest.invoker.close()
