@@ -16,6 +16,7 @@ from replay import LocalTarget, LocalTargets, Mode, Status, StepOutcome, replay_
 from replay.deadline import NoAnswerError, within
 
 Trace = dict[str, Any]
+STEP_SECONDS = 20.0
 
 
 class _Stalled(LocalTarget):
@@ -43,15 +44,17 @@ def stalled(tmp_path: Path) -> Iterator[_Stalled]:
 def test_a_step_without_an_answer_is_a_divergence_at_that_step(
     witness: Callable[[str, str], Trace], stalled: _Stalled
 ) -> None:
+    """The deadline also covers bringing the target to the trace's start (about 1 s of TLS work on a quiet
+    machine), so it is generous: at 1 s a loaded machine hung the replay there instead of at step 1."""
     trace = witness("ts33122-rel18", "psk-one-provider")
     start = time.perf_counter()
-    replay = replay_on(trace, stalled, Mode.AS_PROFILE, step_seconds=1.0)
-    assert time.perf_counter() - start < 30
+    replay = replay_on(trace, stalled, Mode.AS_PROFILE, step_seconds=STEP_SECONDS)
+    assert time.perf_counter() - start < 10 * STEP_SECONDS  # cut off, not waiting for the release
     assert replay.status is Status.DIVERGED
     assert replay.hung
     first = trace["steps"][0]
     assert first["action"] == "onboard"
-    assert replay.reason == "the target gave no answer within 1 s at step 1; it hangs there"
+    assert replay.reason == "the target gave no answer within 20 s at step 1; it hangs there"
     assert [step.outcome for step in replay.steps] == [StepOutcome.NO_ANSWER] + [StepOutcome.NOT_RUN] * (
         len(trace["steps"]) - 1
     )
