@@ -438,11 +438,12 @@ def test_psk_refusals_surface_as_handshake_errors(pki: TestPki) -> None:
 
 
 def test_connection_refused_is_a_connection_error(pki: TestPki) -> None:
-    with socket.create_server(("127.0.0.1", 0)) as placeholder:
+    with socket.socket() as placeholder:  # bound, not listening: refused, and no other process takes it
+        placeholder.bind(("127.0.0.1", 0))
         port = placeholder.getsockname()[1]
-    client = HttpsClient(CertificateClientTls(pki.ca.certificate), "127.0.0.1", port, timeout=2)
-    with pytest.raises(HttpConnectionError):
-        client.get("/")
+        client = HttpsClient(CertificateClientTls(pki.ca.certificate), "127.0.0.1", port, timeout=2)
+        with pytest.raises(HttpConnectionError):
+            client.get("/")
 
 
 def test_client_refuses_to_build_bad_requests(pki: TestPki) -> None:
@@ -469,13 +470,13 @@ def test_stop_closes_everything(pki: TestPki) -> None:
     assert idle_client.get(ONBOARDED + "/a").status == 200  # an open keep-alive connection
     stalled = socket.create_connection(("127.0.0.1", port))  # a client that never handshakes
     server.stop()
-    assert set(threading.enumerate()) == threads_before
+    assert set(threading.enumerate()) <= threads_before  # another test's thread may have ended since
     # Closed by stop() once accepted; reset by the kernel if still in the listen backlog.
     with contextlib.suppress(ConnectionResetError):
         assert stalled.recv(1) == b""
     stalled.close()
     idle_client.close()
-    assert _open_descriptors() == descriptors_before
+    assert _open_descriptors() <= descriptors_before  # another test's socket may have been collected
     with pytest.raises(OSError):
         socket.create_connection(("127.0.0.1", port), timeout=1).close()
     server.stop()  # idempotent

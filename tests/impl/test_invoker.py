@@ -28,15 +28,16 @@ def test_a_ccf_with_a_certificate_from_another_ca_is_refused(deployment: Deploym
 
 
 def test_an_unreachable_ccf_is_a_connection_failure(deployment: Deployment) -> None:
-    with socket.create_server(("127.0.0.1", 0)) as placeholder:
+    with socket.socket() as placeholder:  # bound, not listening: refused, and no other process takes it
+        placeholder.bind(("127.0.0.1", 0))
         port = placeholder.getsockname()[1]
-    invoker = ApiInvoker(
-        CcfEndpoint("127.0.0.1", port, "127.0.0.1"),
-        deployment.ca.certificate,
-        notification_destination=NOTIFY,
-    )
-    with pytest.raises(ConnectionFailedError) as failure:
-        invoker.onboard("secret")
+        invoker = ApiInvoker(
+            CcfEndpoint("127.0.0.1", port, "127.0.0.1"),
+            deployment.ca.certificate,
+            notification_destination=NOTIFY,
+        )
+        with pytest.raises(ConnectionFailedError) as failure:
+            invoker.onboard("secret")
     assert not failure.value.handshake_refused
 
 
