@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import math
 import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 
@@ -76,12 +78,18 @@ def test_the_aef_asks_its_ccf_as_the_setting_says(caching: SecurityInfoCaching, 
     assert source.asked == asked + 1
 
 
-def _home_unreachable(providers: InterconnectedDeployment) -> None:
-    """a's agreement with b names a port nobody listens on."""
+@contextmanager
+def _home_unreachable(providers: InterconnectedDeployment) -> Iterator[None]:
+    """a's agreement with b names a port nobody listens on (bound, not listening, for the block: no
+    other process can take it meanwhile); the agreement is restored after the block."""
     with socket.socket() as probe:
         probe.bind((HOST, 0))
         port: int = probe.getsockname()[1]
-    providers["a"].agree(replace(providers.agreement_with("b"), address=PeerAddress(HOST, port, HOST)))
+        providers["a"].agree(replace(providers.agreement_with("b"), address=PeerAddress(HOST, port, HOST)))
+        try:
+            yield
+        finally:
+            providers["a"].agree(providers.agreement_with("b"))
 
 
 @pytest.mark.parametrize(
@@ -101,15 +109,14 @@ def test_the_aefs_ccf_keeps_the_home_ccfs_answer_as_the_setting_says(
         guest = visitor(providers["b"], providers["a"])
         negotiated = guest.negotiate("/pki")
         guest.invoker.check_authentication(negotiated.target)
-        _home_unreachable(providers)
-        if held:
-            guest.invoker.check_authentication(negotiated.target)
-            assert isinstance(guest.invoker.invoke(negotiated, "/greeting"), dict)
-        else:
-            with pytest.raises(RefusedError) as refusal:
+        with _home_unreachable(providers):
+            if held:
                 guest.invoker.check_authentication(negotiated.target)
-            assert refusal.value.status == 503
-        providers["a"].agree(providers.agreement_with("b"))
+                assert isinstance(guest.invoker.invoke(negotiated, "/greeting"), dict)
+            else:
+                with pytest.raises(RefusedError) as refusal:
+                    guest.invoker.check_authentication(negotiated.target)
+                assert refusal.value.status == 503
         guest.invoker.close()
 
 
@@ -121,11 +128,9 @@ def test_a_revocation_notice_drops_what_the_aefs_ccf_keeps(tmp_path: Path) -> No
         negotiated = guest.negotiate("/pki", (SecurityMethod.PKI,))
         guest.invoker.check_authentication(negotiated.target)
         guest.invoker.offboard()
-        _home_unreachable(providers)
-        with pytest.raises(RefusedError) as refusal:
+        with _home_unreachable(providers), pytest.raises(RefusedError) as refusal:
             guest.invoker.check_authentication(negotiated.target)
         assert refusal.value.status == 503
-        providers["a"].agree(providers.agreement_with("b"))
 
 
 @pytest.mark.parametrize(
@@ -147,12 +152,11 @@ def test_a_new_selection_by_the_home_ccf_drops_what_the_aefs_ccf_keeps_only_when
         old = guest.negotiate("/psk", (SecurityMethod.PSK,))
         assert isinstance(guest.invoke(old), dict)
         guest.negotiate("/psk", (SecurityMethod.PSK,))  # a new AEFPSK at b, not yet asked for at a
-        _home_unreachable(providers)
-        if old_kept:
-            guest.invoker.check_authentication(old.target)
-        else:
-            with pytest.raises(RefusedError) as refusal:
+        with _home_unreachable(providers):
+            if old_kept:
                 guest.invoker.check_authentication(old.target)
-            assert refusal.value.status == 503
-        providers["a"].agree(providers.agreement_with("b"))
+            else:
+                with pytest.raises(RefusedError) as refusal:
+                    guest.invoker.check_authentication(old.target)
+                assert refusal.value.status == 503
         guest.invoker.close()

@@ -155,18 +155,18 @@ def test_a_bad_description_exits_2_with_one_line(
 def test_a_ccf_that_gives_no_tls_session_is_found_before_anything_runs(
     local: LocalTarget, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    with socket.socket() as unused:
+    with socket.socket() as unused:  # bound, not listening: refused, and no other process takes it
         unused.bind(("127.0.0.1", 0))
         port = unused.getsockname()[1]
-    path = _describe(local, tmp_path, [])
-    document = json.loads(path.read_text("utf-8"))
-    document["providers"][0]["capif1e"] = f"https://127.0.0.1:{port}"
-    path.write_text(json.dumps(document), "utf-8")
-    trace = _trace_file(tmp_path, {"results": []})
-    assert main([str(trace), "--target", str(path), "--mode", "recommended"]) == 2
-    assert f"its CCF at https://127.0.0.1:{port} gave no TLS session" in capsys.readouterr().err
-    with pytest.raises(TraceError, match="gave no TLS session"):
-        ExternalTarget.from_file(path).check_reachable(timeout=2.0)
+        path = _describe(local, tmp_path, [])
+        document = json.loads(path.read_text("utf-8"))
+        document["providers"][0]["capif1e"] = f"https://127.0.0.1:{port}"
+        path.write_text(json.dumps(document), "utf-8")
+        trace = _trace_file(tmp_path, {"results": []})
+        assert main([str(trace), "--target", str(path), "--mode", "recommended"]) == 2
+        assert f"its CCF at https://127.0.0.1:{port} gave no TLS session" in capsys.readouterr().err
+        with pytest.raises(TraceError, match="gave no TLS session"):
+            ExternalTarget.from_file(path).check_reachable(timeout=2.0)
 
 
 def test_the_documented_description_is_one() -> None:
