@@ -26,6 +26,9 @@ FLAGS = (
     "--no-first-run",
     "--remote-debugging-pipe",
 )
+ANSWER_LIMIT = 120.0
+"""Seconds Chromium may take to answer a command or load a page: only a guard against a hang (its start
+and a page take a second or two on a quiet machine, many times that under the shared machine's load)."""
 
 
 def chromium_path() -> str | None:
@@ -103,7 +106,7 @@ class Browser:
         if session:
             message["sessionId"] = self.session
         self._send(message)
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + ANSWER_LIMIT
         while True:
             answer = self._receive(deadline)
             if answer.get("id") == number:
@@ -112,7 +115,7 @@ class Browser:
                 return answer.get("result", {})
             self._events.append(answer)
 
-    def visit(self, url: str, timeout: float = 30) -> PageVisit:
+    def visit(self, url: str, timeout: float = ANSWER_LIMIT) -> PageVisit:
         """Load ``url`` and wait for its load event and a quiet network; what failed on the way."""
         self._events.clear()
         self.call("Page.navigate", {"url": url}, session=True)

@@ -62,7 +62,7 @@ def build_site(
     environment = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
     command = [sys.executable, "-m", "mkdocs", "build", "--strict", "-f", str(tmp_path / "mkdocs.yml")]
     done = subprocess.run(
-        [*command, "-d", str(site)], capture_output=True, text=True, env=environment, check=False, timeout=120
+        [*command, "-d", str(site)], capture_output=True, text=True, env=environment, check=False, timeout=600
     )
     assert done.returncode == 0, done.stdout + done.stderr
     return site
