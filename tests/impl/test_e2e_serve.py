@@ -30,6 +30,18 @@ def _wait_for(path: Path, process: subprocess.Popen[str]) -> None:
         time.sleep(0.1)
 
 
+def _stopped(process: subprocess.Popen[str]) -> tuple[str, str]:
+    """SIGTERM, then what the process wrote; killed if it has not stopped within a minute (a test
+    never leaves a server running)."""
+    process.send_signal(signal.SIGTERM)
+    try:
+        return process.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.communicate()
+        raise
+
+
 def test_serve_runs_until_sigterm_and_an_invoker_uses_it(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -70,8 +82,7 @@ def test_serve_runs_until_sigterm_and_an_invoker_uses_it(
         assert cli.main(["--state-dir", state, "offboard"]) == 0
         assert cli.main(["--state-dir", state, "invoke", "--api-name", "hello"]) == 1
     finally:
-        process.send_signal(signal.SIGTERM)
-        out, err = process.communicate(timeout=30)
+        out, err = _stopped(process)
     assert process.returncode == 0, err
     assert "capifsec serve: stopped" in out
     assert "Traceback" not in err

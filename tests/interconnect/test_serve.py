@@ -62,7 +62,12 @@ def _serving(arguments: list[str], ready: Path) -> Iterator[None]:
         yield
     finally:
         process.send_signal(signal.SIGTERM)
-        out, err = process.communicate(timeout=30)
+        try:
+            out, err = process.communicate(timeout=60)
+        except subprocess.TimeoutExpired:  # never leave a server running
+            process.kill()
+            process.communicate()
+            raise
         assert process.returncode == 0, err
         assert "capifsec serve: stopped" in out and "Traceback" not in err
 
