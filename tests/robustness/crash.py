@@ -128,7 +128,7 @@ def _invoker(endpoints: dict[str, object], ca: x509.Certificate) -> ApiInvoker:
         CcfEndpoint(host, port, host),
         ca,
         notification_destination="https://127.0.0.1:9/notifications",
-        timeout=5.0,
+        timeout=30.0,  # generous: a request the loaded machine slows is no refusal (a kill fails at once)
     )
 
 
@@ -306,6 +306,7 @@ def crash_cycles(data_dir: Path, log: Path, *, kills: int, seed: int, workers: i
             secrets = [minting.mint_onboarding_secret() for _ in range(12 * workers)]
             ledger = Ledger()
             with load(serve.endpoints, ca, secrets, ledger, workers) as killing:
+                _first_write(ledger)
                 time.sleep(chooser.uniform(0.3, 2.0))
                 killing.set()  # from now on a failed request is the kill's doing
                 serve.kill()
@@ -318,6 +319,14 @@ def crash_cycles(data_dir: Path, log: Path, *, kills: int, seed: int, workers: i
     finally:
         serve.stop()
     return results
+
+
+def _first_write(ledger: Ledger) -> None:
+    """Wait until the CCF has acknowledged a write (the random moment of the kill counts from then), so
+    that every cycle has a write to check however slowly the loaded machine starts the load."""
+    deadline = time.monotonic() + STARTUP_LIMIT
+    while not ledger.count() and not ledger.refusals and time.monotonic() < deadline:
+        time.sleep(0.05)
 
 
 def _served(endpoints: dict[str, object], ca: x509.Certificate, ledger: Ledger) -> bool:

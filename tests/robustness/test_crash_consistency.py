@@ -20,7 +20,7 @@ def test_sigkill_under_load_loses_no_acknowledged_write(tmp_path: Path) -> None:
         assert not result.half_written, (number, result.half_written)
         assert not result.refusals, (number, result.refusals)
         assert result.served_after_restart, number
-    assert sum(result.acknowledged for result in results) > 0
+    assert all(result.acknowledged > 0 for result in results)  # each kill came after a write to check
 
 
 def test_the_checks_see_a_lost_write_and_a_half_written_one(tmp_path: Path) -> None:
