@@ -199,7 +199,7 @@ def fuzz_operation(
             base_url=route.base_url,
             session=session,
             headers=dict(route.headers),
-            timeout=10,
+            timeout=60,  # a hang guard (a request takes milliseconds; the shared machine stretches that)
             verify=session.verify,
             cert=session.cert,
         )
