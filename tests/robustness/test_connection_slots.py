@@ -22,8 +22,8 @@ from tests.impl.test_e2e_world import RESOURCE, Ready, capif1e_client, server_on
 IDLE = 200
 LEGITIMATE = 20
 PROMPT = 5.0
-"""Seconds a legitimate request may take here (the code this replaced made them wait for the idle
-connections' 10 s handshake deadline)."""
+"""The clients' timeout for each read here (the code this replaced made legitimate requests wait for the
+idle connections' 10 s handshake deadline)."""
 SETTLE = 30.0
 """Seconds to wait for the server to park the connections it was given (generous: a loaded machine)."""
 
