@@ -17,6 +17,10 @@ LEGACY_VERSIONS = {"SSL 3.0": 0x0300, "TLS 1.0": 0x0301, "TLS 1.1": 0x0302}
 _LEGACY_SUITES = (0xC013, 0xC014, 0xC009, 0xC00A, 0x002F, 0x0035, 0x000A)
 _HANDSHAKE_RECORD = 0x16
 
+READ_LIMIT = 30.0
+"""Seconds a probe waits for each answer: a time-out reads as a refusal, so it is generous (an accepted
+request slowed by the shared machine's load must not read as refused; refusals come at once)."""
+
 
 def legacy_client_hello(version: int) -> bytes:
     """A ClientHello offering only ``version`` (no ``supported_versions`` extension) and CBC suites."""
@@ -30,7 +34,7 @@ def legacy_client_hello(version: int) -> bytes:
 def server_answers_legacy_hello(host: str, port: int, version: int) -> bool:
     """Whether the server goes on with a handshake (a handshake record back) for ``version``; an alert
     or a closed connection is a refusal."""
-    with socket.create_connection((host, port), timeout=5) as sock:
+    with socket.create_connection((host, port), timeout=READ_LIMIT) as sock:
         sock.sendall(legacy_client_hello(version))
         try:
             first = sock.recv(1)
@@ -67,7 +71,7 @@ class Probe:
 
     def send(self, tls: ClientTls, headers: Mapping[str, str] | None = None) -> Outcome:
         try:
-            with HttpsClient(tls, self.host, self.port, timeout=5) as client:
+            with HttpsClient(tls, self.host, self.port, timeout=READ_LIMIT) as client:
                 if self.body is None:
                     response = client.request(self.method, self.path, headers=headers)
                 else:
