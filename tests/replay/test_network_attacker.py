@@ -143,3 +143,23 @@ def test_a_dropped_revocation_notice_leaves_the_aef_s_ccf_relaying_tokens_for_an
     replay = replay_locally(trace, Mode.RECOMMENDED, targets, recommended)
     assert replay.status is Status.REPLAYED, _explain(replay)
     assert "TLS handshake refused" in replay.reason
+
+
+def test_a_spoofed_answer_is_asked_for_by_a_check_authentication_the_aef_accepts(
+    counterexample: Callable[..., Trace], targets: LocalTargets, recommended: Recommended
+) -> None:
+    """interconnect-channel and home-ccf-binding: what makes the AEF's CCF ask for security information
+    is check-authentication as the invoker (TS 33.122 clause 6.5.2.1), with a certificate naming it from
+    a CA the AEF trusts. Where the invoker is not onboarded the certificate comes from a CCF the attacker
+    controls that has an agreement with the AEF's CCF, and the counterexamples replay (they diverged when
+    the model let the fetch start with no certificate, or with one from a CA the AEF does not trust)."""
+    for profile, property_id in (("sol13-psk", "interconnect-channel"), ("recommended", "home-ccf-binding")):
+        trace = counterexample(profile, property_id, overrides=UNPROTECTED)
+        step = trace["steps"][-1]
+        assert step["action"] == "fetch-spoofed"
+        args = step["args"]
+        honest = {entry["id"]: entry["honest"] for entry in trace["topology"]["ccfs"]}
+        agreements = [set(pair) for pair in trace["topology"]["interconnections"]]
+        assert not honest[args["d"]] and {args["c"], args["d"]} in agreements
+        replay = replay_locally(trace, Mode.AS_PROFILE, targets, recommended)
+        assert replay.status is Status.REPLAYED, _explain(replay)
