@@ -1,17 +1,15 @@
 """Verify many profiles, in parallel worker processes.
 
-Profiles are dealt to worker processes in advance so that every worker verifies the same profiles in
-the same order on every run: Z3's answers to a query (which unsat core, which model) can depend on
-what the process asked before, and a certificate must be the same on every run. The deal balances
-the workers by what each profile is expected to cost (:data:`EXPECTED_SECONDS`): the split whose
-busiest worker has least to do. Each profile is verified on its own (nothing found for one profile
-changes another's verdict or trace). Results stream back per property through a queue so the
-command line can show progress.
+Profiles are dealt to worker processes in advance, most expensive first and back and forth (with
+two workers: first, second, second, first, first, ...), so that every worker verifies the
+same profiles in the same order on every run: Z3's answers to a query (which unsat core, which
+model) depend on what the process asked before, and a certificate must be the same on every run.
+Each profile is verified on its own (nothing found for one profile changes another's verdict or
+trace). Results stream back per property through a queue so the command line can show progress.
 """
 
 from __future__ import annotations
 
-import itertools
 import multiprocessing
 import queue
 from collections.abc import Callable, Mapping, Sequence
@@ -32,24 +30,6 @@ EXPECTED_COST = (
     "sol2-capif8",
 )
 """Profiles known to take longest, started first (the others follow in catalogue order)."""
-
-EXPECTED_SECONDS: Mapping[str, float] = {
-    "ki2-conclusion": 5.3,
-    "recommended": 3.4,
-    "cr-interconnect": 3.25,
-    "sol13-psk": 3.1,
-    "opencapif-observed": 2.2,
-    "sol2-capif8": 1.85,
-    "cr-method-update": 1.85,
-    "ts33122-rel18": 1.75,
-}
-"""CPU seconds each profile of the catalogue takes in the default verification, measured in one
-process (on a busy machine, the mean of three runs), for dealing profiles to workers; a profile not
-listed counts as :data:`UNLISTED_SECONDS`."""
-
-UNLISTED_SECONDS = 2.0
-EXACT_DEALS = 4096
-"""the most deals tried one by one; beyond that, each profile goes to the least loaded worker"""
 
 
 @dataclass(frozen=True)
@@ -87,31 +67,14 @@ def _ordered(profiles: Sequence[str]) -> list[str]:
     return first + [p for p in profiles if p not in first]
 
 
-def shares(
-    profiles: Sequence[str], workers: int, seconds: Mapping[str, float] = EXPECTED_SECONDS
-) -> list[list[str]]:
-    """``profiles`` dealt to ``workers`` so that the busiest has the fewest expected ``seconds``
-    (every deal is tried when there are few, the first best kept; else, most expensive first, each
-    goes to the least loaded worker); each worker's profiles keep the order of ``profiles``. The
-    same shares on every run."""
-    cost = [seconds.get(profile, UNLISTED_SECONDS) for profile in profiles]
-    if workers ** len(profiles) <= EXACT_DEALS:
-        deals = itertools.product(range(workers), repeat=len(profiles))
-        best = min(deals, key=lambda deal: max(_loads(deal, cost, workers)))
-    else:
-        loads, dealt = [0.0] * workers, [0] * len(profiles)
-        for index in sorted(range(len(profiles)), key=lambda i: -cost[i]):
-            dealt[index] = loads.index(min(loads))
-            loads[dealt[index]] += cost[index]
-        best = tuple(dealt)
-    return [[p for p, worker in zip(profiles, best, strict=True) if worker == w] for w in range(workers)]
-
-
-def _loads(deal: Sequence[int], cost: Sequence[float], workers: int) -> list[float]:
-    loads = [0.0] * workers
-    for worker, seconds in zip(deal, cost, strict=True):
-        loads[worker] += seconds
-    return loads
+def shares(profiles: Sequence[str], workers: int) -> list[list[str]]:
+    """``profiles`` (most expensive first) dealt to ``workers`` back and forth: 0, 1, .., n-1, n-1,
+    .., 0, 0, 1, ..; the same shares on every run."""
+    dealt: list[list[str]] = [[] for _ in range(workers)]
+    for index, profile in enumerate(profiles):
+        turn, position = divmod(index, workers)
+        dealt[position if turn % 2 == 0 else workers - 1 - position].append(profile)
+    return dealt
 
 
 class _Schedule:
