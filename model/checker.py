@@ -12,18 +12,14 @@ proving a property:
 * implication: the clauses and the axioms imply the property.
 
 Each question is one solver query that must answer unsat; an answer of sat names the clause and the
-action that fail, "unknown" raises :class:`~model.solver.SolverError`. Consecution is asked for all
-actions at once, as one disjunction of each action's own question (its guard, and a clause false
-after it); it is unsat exactly when every action's question is, and costs half as much as asking
-them one by one. Only when it is sat are the actions asked one by one, to name those that fail.
+action that fail, "unknown" raises :class:`~model.solver.SolverError`.
 
 :func:`check_region` checks one certificate for every design that agrees with a set of option values
 (a *condition*) at once, and still each design on its own: a design's consecution questions are one
 per action, about the form its options compile that action to, so the checker asks them for every
 form that the designs agreeing with the condition give each action (every combination of values of the
-options the action reads and the condition leaves open). Every question is one design's own question
-(in the disjunction, each disjunct is one form's guard and update); no question mixes the guard of
-one form with the update of another.
+options the action reads and the condition leaves open). Every question is one design's own question;
+no question mixes the forms of two designs.
 """
 
 from __future__ import annotations
@@ -95,25 +91,18 @@ class Checker:
             failing = [show(c) for c in clauses if refuted([z3.Not(holds(c, self.initial))])]
             raise CertificateRejectedError(f"does not hold initially: {'; '.join(failing)}")
         hypotheses = [holds(clause, self.pre) for clause in clauses]
-        steps = []
         for action, guard, post in self._steps:
             touched = [clause for clause in clauses if relations_used(clause) & action.updates.keys()]
-            if touched:
-                steps.append((action, guard, post, touched))
-        leaving = [
-            z3.And(guard, z3.Or([z3.Not(holds(c, post)) for c in touched]))
-            for _, guard, post, touched in steps
-        ]
-        if leaving and refuted([*hypotheses, z3.Or(leaving)]):
-            for action, guard, post, touched in steps:
+            if not touched:
+                continue
+            broken = z3.Or([z3.Not(holds(clause, post)) for clause in touched])
+            if refuted([*hypotheses, guard, broken]):
                 failing = [
                     show(clause)
                     for clause in touched
                     if refuted([*hypotheses, guard, z3.Not(holds(clause, post))])
                 ]
-                if failing:
-                    raise CertificateRejectedError(f"{action.id} does not preserve: {'; '.join(failing)}")
-            raise CertificateRejectedError("some action does not preserve the clauses")
+                raise CertificateRejectedError(f"{action.id} does not preserve: {'; '.join(failing)}")
         if refuted([*hypotheses, z3.Not(self.translator.formula(goal, {}, self.pre))]):
             raise CertificateRejectedError("the clauses do not imply the property")
 
