@@ -6,7 +6,7 @@ keeps, the clauses that keep that clause true across every action (one unsat cor
 invariant's clauses as switched hypotheses; :meth:`model.step.Step.support`), until nothing new is
 needed. Unsat cores are not minimal, so the clauses are then dropped one at a time, the last first,
 each for good when the others still make an inductive invariant that implies the property
-(:meth:`model.step.Step.support`), until no clause can go: every clause of the certificate is
+(:meth:`model.step.Step.entails`), until no clause can go: every clause of the certificate is
 needed. The result holds initially (every clause of the invariant does), is preserved by every
 action and implies the property, which :mod:`model.checker` verifies again from scratch before the
 property counts as proved. Its clauses keep the invariant's order.
@@ -49,7 +49,7 @@ class Minimiser:
         self._failed: dict[tuple[Formula, bool], list[frozenset[z3.BoolRef]]] = {}
         """for a clause (after every step) or a piece of a goal, sets of clauses that do not imply it"""
         self._known: dict[tuple[Formula, bool], frozenset[z3.BoolRef]] = {}
-        """for a clause or a piece of a goal, the clauses last found to imply it (an unsat core)"""
+        """for a clause or a piece of a goal, the last set of clauses found to imply it"""
 
     def extend(self, clauses: Sequence[tuple[z3.BoolRef, Formula]]) -> None:
         """More clauses of the (still inductive) invariant."""
@@ -94,8 +94,9 @@ class Minimiser:
         invariant that implies ``goal`` (every clause of the invariant holds initially).
 
         Only what relied on ``without`` is asked: a formula some of ``clauses`` are already known to
-        imply (the unsat core of an earlier check) needs no query. A formula that some clauses do
-        not imply is not implied by fewer either, so a failure is remembered and not asked again."""
+        imply (its unsat core, or the clauses of a check that passed) needs no query. A formula that
+        some clauses do not imply is not implied by fewer either, so a failure is remembered and not
+        asked again."""
         hypotheses = frozenset(clauses)
         questions = [(self.formula[c], True) for c in clauses] + [(piece, False) for piece in goal]
         for question in questions:
@@ -104,11 +105,10 @@ class Minimiser:
             if any(hypotheses <= failed for failed in self._failed.get(question, ())):
                 return False
             formula, after = question
-            core = self.step.support(formula, clauses, after=after, shrink=0)
-            if core is None:
+            if not self.step.entails(formula, clauses, after=after):
                 self._failed.setdefault(question, []).append(hypotheses)
                 return False
-            self._known[question] = core
+            self._known[question] = hypotheses
         return True
 
     def _implied_by(self, question: tuple[Formula, bool]) -> frozenset[z3.BoolRef]:

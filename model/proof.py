@@ -58,7 +58,9 @@ class Proofs:
         While the invariant is Houdini's alone, a piece of ``goal`` that Houdini dropped is not
         implied, with no solver asked: Houdini keeps the largest inductive subset of its candidates,
         and a candidate the kept ones imply would be inductive with them (it holds initially, as they
-        do, and after every step from a state where they hold), so it would have been kept."""
+        do, and after every step from a state where they hold), so it would have been kept. (The
+        minimiser's check, in the step solver, also assumes some action enabled; a proof resting on
+        that, the independent checker, which does not assume it, would reject anyway.)"""
         pieces = tuple(split_universal(goal))
         if len(self.clauses) == len(self.houdini.kept) and any(p in self.dropped for p in pieces):
             return False

@@ -3,19 +3,13 @@
 The solver holds the axioms, a base invariant taken as given, and one step of any action: an integer
 selector picks the action, whose guard must hold over the pre-state; each relation an action updates
 gets a post-state symbol defined from the pre-state (a macro Z3 inlines). Candidate clauses are added
-as hypotheses switched by activation literals, so many questions share one solver. A question names
-the hypotheses it assumes and switches every other one off: an activation literal only ever implies
-its clause, so that changes no answer, but Z3 no longer has to satisfy clauses nobody asked for when
-it builds a model (a refuted question costs about half as much). Questions about one state (does a
-property follow from some clauses?) go to a second solver without the step: the axioms and the same
-hypotheses over the pre-state, so they do not assume that some action is enabled either, as the
-independent checker does not.
+as hypotheses switched by activation literals, so many questions share one solver:
 
 * :meth:`Step.counterexample` — a pre-state satisfying the active hypotheses from which some action
   leads out of a formula (a counterexample to induction, CTI);
 * :meth:`Step.core` — which literals of a cube keep its negation inductive (one unsat core);
-* :meth:`Step.support` — whether some hypotheses imply a formula, in the same state or after a step,
-  and which of them it needs (one unsat core, shrunk if asked).
+* :meth:`Step.support` — which hypotheses a formula's preservation needs (one unsat core);
+* :meth:`Step.entails` — whether some hypotheses imply a formula, in the same state or after a step.
 """
 
 from __future__ import annotations
@@ -61,9 +55,6 @@ class Step:
         self.initial = translator.initial_state(system, static, "@init")
         self.init_solver = new_solver(settings, translator.context)
         self.init_solver.add(*axioms)
-        self.state_solver = new_solver(settings, translator.context)
-        assert_all(self.state_solver, [*axioms, *(translator.formula(f, {}, self.pre) for f in base)])
-        self._hypotheses: list[z3.BoolRef] = []
         self.solver = new_solver(settings, translator.context)
         assert_all(self.solver, [*axioms, *(translator.formula(f, {}, self.pre) for f in base)])
         self.selector = z3.Int("action", translator.context)
@@ -112,16 +103,8 @@ class Step:
     def hypothesis(self, formula: Formula) -> z3.BoolRef:
         """Add ``formula`` (about the pre-state) under a new activation literal, which is returned."""
         literal = self.translator.boolean(f"hypothesis[{next(self._fresh)}]")
-        switched = z3.Implies(literal, self.translator.formula(formula, {}, self.pre))
-        self.solver.add(switched)
-        self.state_solver.add(switched)
-        self._hypotheses.append(literal)
+        self.solver.add(z3.Implies(literal, self.translator.formula(formula, {}, self.pre)))
         return literal
-
-    def _off(self, hypotheses: Sequence[z3.BoolRef]) -> list[z3.BoolRef]:
-        """Assumptions that switch off every hypothesis but ``hypotheses``."""
-        on = {literal.get_id() for literal in hypotheses}
-        return [z3.Not(h) for h in self._hypotheses if h.get_id() not in on]
 
     def _skolems(self, binders: Sequence[tuple[str, str]]) -> dict[str, z3.ExprRef]:
         n = next(self._fresh)
@@ -213,41 +196,47 @@ class Step:
             self.solver.pop()
 
     def support(
-        self, formula: Formula, hypotheses: Sequence[z3.BoolRef], after: bool, shrink: int = 3
+        self, formula: Formula, hypotheses: Sequence[z3.BoolRef], after: bool
     ) -> frozenset[z3.BoolRef] | None:
         """Which of ``hypotheses`` (activation literals, about the pre-state) imply the closed
-        universal ``formula`` after every step (``after``) or in the same state: an unsat core,
-        shrunk by taking cores of cores up to ``shrink`` times; None when all of them together do
-        not imply it. (A core may name switched-off hypotheses too; leaving those out keeps it a
-        core, since an activation literal only ever implies its clause.)"""
+        universal ``formula`` after every step (``after``) or in the same state; None when all of them
+        together do not."""
         binders, body = strip_universal(formula)
         skolems = self._skolems(binders)
         actions = self.changing(formula) if after else []
         if after and not actions:
             return frozenset()
-        solver = self.solver if after else self.state_solver
-        solver.push()
+        self.solver.push()
         try:
             if after:
-                solver.add(self._among(actions))
-            solver.add(z3.Not(self.translator.formula(body, skolems, self.post if after else self.pre)))
-            off = self._off(hypotheses)
-            if is_sat(solver, [*hypotheses, *off]):
+                self.solver.add(self._among(actions))
+            self.solver.add(z3.Not(self.translator.formula(body, skolems, self.post if after else self.pre)))
+            if is_sat(self.solver, list(hypotheses)):
                 return None
-            chosen = _in_core(solver, hypotheses)
-            for _ in range(shrink):
-                if not chosen or is_sat(solver, [*chosen, *off]):
-                    break
-                smaller = _in_core(solver, chosen)
-                if len(smaller) == len(chosen):
+            chosen = list(hypotheses)
+            for _ in range(3):
+                named = {t.get_id() for t in self.solver.unsat_core()}
+                smaller = [t for t in chosen if t.get_id() in named]
+                if len(smaller) == len(chosen) or is_sat(self.solver, smaller):
                     break
                 chosen = smaller
             return frozenset(chosen)
         finally:
-            solver.pop()
+            self.solver.pop()
 
-
-def _in_core(solver: z3.Solver, hypotheses: Sequence[z3.BoolRef]) -> list[z3.BoolRef]:
-    """Those of ``hypotheses`` in the unsat core of the last check of ``solver``."""
-    named = {literal.get_id() for literal in solver.unsat_core()}
-    return [literal for literal in hypotheses if literal.get_id() in named]
+    def entails(self, formula: Formula, hypotheses: Sequence[z3.BoolRef], after: bool) -> bool:
+        """Whether ``hypotheses`` (activation literals, about the pre-state) imply the closed
+        universal ``formula`` after every step (``after``) or in the same state."""
+        binders, body = strip_universal(formula)
+        actions = self.changing(formula) if after else []
+        if after and not actions:
+            return True
+        self.solver.push()
+        try:
+            if after:
+                self.solver.add(self._among(actions))
+            state = self.post if after else self.pre
+            self.solver.add(z3.Not(self.translator.formula(body, self._skolems(binders), state)))
+            return not is_sat(self.solver, hypotheses)
+        finally:
+            self.solver.pop()
