@@ -1,7 +1,6 @@
 """Benchmark of the model: the full default ``capifsec verify`` and the cost of bounded search.
 
-Run as ``python benchmarks/bench_verify.py``; writes ``benchmarks/results/verify.json``
-(``--lemma-free``: only the run without lemmas, written beside the sections recorded before).
+Run as ``python benchmarks/bench_verify.py``; writes ``benchmarks/results/verify.json``.
 
 1. The full default verification (every property on every profile), in a cold process as a user runs
    it, three times: wall time, CPU time and the peak memory of the whole process tree (the command
@@ -25,7 +24,6 @@ Run as ``python benchmarks/bench_verify.py``; writes ``benchmarks/results/verify
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import platform
@@ -238,38 +236,7 @@ def scaling(sizes: range) -> list[dict[str, object]]:
     return rows
 
 
-def lemma_free_only(per_profile: bool) -> int:
-    """Only the run without lemmas (and, with ``per_profile``, the proofs per profile), written into
-    the results beside the sections recorded before; the cells are compared with the verdicts of the
-    recorded run with lemmas."""
-    document = json.loads(RESULTS.read_text(encoding="utf-8"))
-    without_lemmas = full_verification(1, ["--no-hints"])
-    recorded = document["full_verification"]["verdict_of_each_cell"]
-    lemma_free = without_lemmas["verdict_of_each_cell"]
-    assert isinstance(lemma_free, dict)
-    document["full_verification_without_lemmas"] = without_lemmas
-    document["cells_whose_verdict_depends_on_lemmas"] = sorted(
-        cell for cell, verdict in recorded.items() if lemma_free.get(cell) != verdict
-    )
-    if per_profile:
-        document["proofs_without_lemmas"] = proofs_per_profile()
-    print(json.dumps({k: v for k, v in without_lemmas.items() if k != "verdict_of_each_cell"}, indent=2))
-    print("cells whose verdict depends on lemmas:", document["cells_whose_verdict_depends_on_lemmas"])
-    RESULTS.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
-    return 0
-
-
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument(
-        "--lemma-free", action="store_true", help="only the run without lemmas (section 1's second half)"
-    )
-    parser.add_argument(
-        "--per-profile", action="store_true", help="with --lemma-free: also section 2 (minutes)"
-    )
-    arguments = parser.parse_args()
-    if arguments.lemma_free:
-        return lemma_free_only(arguments.per_profile)
     with_lemmas = full_verification(3)
     without_lemmas = full_verification(1, ["--no-hints"])
     verdicts, lemma_free = with_lemmas["verdict_of_each_cell"], without_lemmas["verdict_of_each_cell"]

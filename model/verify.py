@@ -241,10 +241,10 @@ class ProfileVerifier:
         ``depths`` (searched in order; every length up to the bound by default)."""
         lengths = depths if depths is not None else range(self.bounds.counterexample_depth + 1)
         formula = self.system.expand(self.catalogue.properties[property_id].formula)
-        depth, _ = self.first_violation(formula, lengths)
+        depth, _ = self._violation(formula, lengths)
         return None if depth is None else self._counterexample_trace(property_id, depth)
 
-    def first_violation(self, formula: Formula, depths: range, work: int = 0) -> tuple[int | None, int]:
+    def _violation(self, formula: Formula, depths: range, work: int = 0) -> tuple[int | None, int]:
         """The least of ``depths`` at which a run violates ``formula`` (None when none does), and the
         last depth searched: with ``work``, the search stops before a depth whose query costs more
         (see :attr:`Bounds.search_work`)."""
@@ -318,7 +318,7 @@ class ProfileVerifier:
         for length, queries in (*self.bounds.inference, (self.bounds.counterexample_depth, 0)):
             upto = min(length, self.bounds.counterexample_depth)
             work = self.bounds.search_work if outcome == Outcome.PAUSED and queries else 0
-            depth, last = self.first_violation(goal, range(searched + 1, upto + 1), work)
+            depth, last = self._violation(goal, range(searched + 1, upto + 1), work)
             searched = max(searched, last)
             if depth is not None:
                 return self._counterexample_trace(property_id, depth)
