@@ -33,7 +33,7 @@ import z3
 from z3 import z3core, z3types
 
 from model.concrete import ConcreteRun, Step, Structure, evaluate, initialise, simulate
-from model.solver import SolverSettings, is_sat, is_sat_within, new_finite_domain_solver
+from model.solver import SolverSettings, is_sat, new_finite_domain_solver
 from model.syntax import And, Atom, Const, Eq, Formula, Iff, Implies, Not, Or, Quant, relations_used
 from model.system import System, update_variables
 
@@ -461,14 +461,6 @@ class GroundUnrolling:
         """Whether a run of exactly ``depth`` steps ends where ``goal`` holds."""
         assumptions = self._goal(goal, depth, honest_only)
         found = is_sat(self.solver, assumptions)
-        self._last = (assumptions, self.solver.model()) if found else None
-        return found
-
-    def reaches_with_work(self, goal: Formula, depth: int, work: int) -> bool | None:
-        """As :meth:`reaches` (with every action), or None when the query needs more than ``work`` of
-        the solver's own count of work (see :func:`model.solver.is_sat_within`)."""
-        assumptions = self._goal(goal, depth, False)
-        found = is_sat_within(self.solver, assumptions, work, self.settings)
         self._last = (assumptions, self.solver.model()) if found else None
         return found
 

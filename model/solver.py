@@ -64,23 +64,6 @@ def assert_all(solver: z3.Solver, terms: Iterable[z3.BoolRef]) -> None:
         z3core.Z3_solver_assert(context, solver.solver, term.as_ast())
 
 
-def is_sat_within(
-    solver: z3.Solver, assumptions: Sequence[z3.BoolRef], work: int, settings: SolverSettings
-) -> bool | None:
-    """As :func:`is_sat`, but giving up (None) once the query has cost ``work`` of Z3's own count of
-    work (its rlimit), which does not depend on the machine's load; ``solver`` was made with
-    ``settings``, whose limits hold again afterwards. Any "unknown" here is None: the caller asks again
-    without the limit before it concludes anything, and that query raises as usual."""
-    limit = min(work, settings.rlimit) if settings.rlimit else work
-    solver.set("rlimit", limit)
-    try:
-        return is_sat(solver, assumptions)
-    except SolverError:
-        return None
-    finally:
-        solver.set("rlimit", settings.rlimit)
-
-
 def is_sat(solver: z3.Solver, assumptions: Sequence[z3.BoolRef] = ()) -> bool:
     """Check ``solver`` under ``assumptions``: True when sat, False when unsat, else :class:`SolverError`."""
     # The assumptions go to Z3's C API as they are: z3.Solver.check casts each one in Python first,

@@ -185,12 +185,11 @@ class Step:
                     break
                 chosen = smaller
             for t in list(chosen):
-                if t not in chosen or tracked[t] in keep or len(chosen) == 1:
+                if tracked[t] in keep or len(chosen) == 1:
                     continue
                 trial = [u for u in chosen if u is not t]
                 if not is_sat(self.solver, [*active, *trial]):
-                    named = {u.get_id() for u in self.solver.unsat_core()}
-                    chosen = [u for u in trial if u.get_id() in named or tracked[u] in keep] or trial
+                    chosen = trial
             return frozenset(tracked[t] for t in chosen)
         finally:
             self.solver.pop()

@@ -59,13 +59,6 @@ class Bounds:
     (counterexample length searched up to, then inference queries granted), in order; the search
     goes on to ``counterexample_depth`` when inference fails"""
     universe: Mapping[str, int] | None = None
-    search_work: int = 8_000_000
-    """while inference may still prove a property, the most work (Z3's own count, the same on every
-    run) one query of the bounded search for its counterexample may cost; a dearer depth waits until
-    inference has had its turn. A run that reaches a violation is found cheaply (the dearest query
-    of any counterexample of the catalogue, a depth-5 search that finds nothing under
-    ki2-conclusion, costs 6.2 M); showing that no run of 6 steps violates a property that holds costs
-    10 to 30 M and seconds (0 lifts the limit)"""
 
     def sizes(self, catalogue: Catalogue) -> dict[str, int]:
         sizes = {sort.id: sort.bound for sort in catalogue.sorts.values()}
@@ -239,33 +232,15 @@ class ProfileVerifier:
     def counterexample(self, property_id: str, depths: range | None = None) -> dict[str, Any] | None:
         """The canonical shortest counterexample to ``property_id`` as a trace, if there is one at
         ``depths`` (searched in order; every length up to the bound by default)."""
-        lengths = depths if depths is not None else range(self.bounds.counterexample_depth + 1)
-        formula = self.system.expand(self.catalogue.properties[property_id].formula)
-        depth, _ = self._violation(formula, lengths)
-        return None if depth is None else self._counterexample_trace(property_id, depth)
-
-    def _violation(self, formula: Formula, depths: range, work: int = 0) -> tuple[int | None, int]:
-        """The least of ``depths`` at which a run violates ``formula`` (None when none does), and the
-        last depth searched: with ``work``, the search stops before a depth whose query costs more
-        (see :attr:`Bounds.search_work`)."""
-        searcher = self.searcher()
-        for depth in depths:
-            if work:
-                found = searcher.reaches_with_work(Not(formula), depth, work)
-                if found is None:
-                    return None, depth - 1
-            else:
-                found = searcher.reaches(Not(formula), depth)
-            if found:
-                return depth, depth
-        return None, depths.stop - 1 if depths else depths.start - 1
-
-    def _counterexample_trace(self, property_id: str, depth: int) -> dict[str, Any]:
-        """The canonical counterexample of ``depth`` steps to ``property_id``, as a trace."""
         prop = self.catalogue.properties[property_id]
         formula = self.system.expand(prop.formula)
+        searcher = self.searcher()
+        lengths = depths if depths is not None else range(self.bounds.counterexample_depth + 1)
+        depth = next((d for d in lengths if searcher.reaches(Not(formula), d)), None)
+        if depth is None:
+            return None
         return self.traces.build(
-            self.searcher().canonical(Not(formula), depth),
+            searcher.canonical(Not(formula), depth),
             profile=self.profile,
             kind="counterexample",
             subject=property_id,
@@ -310,18 +285,15 @@ class ProfileVerifier:
 
     def _search_or_infer(self, property_id: str, goal: Formula, proofs: Proofs) -> dict[str, Any] | None:
         """Bounded search for a counterexample and inference of an invariant, taking turns (short
-        counterexamples are cheap to rule out, long ones dear: while inference may still prove the
-        property, a depth whose search would cost more than :attr:`Bounds.search_work` waits until
-        inference has had its turn); a counterexample, or None once the property is proved or both are
-        exhausted."""
+        counterexamples are cheap to rule out, long ones dear); a counterexample, or None once the
+        property is proved or both are exhausted."""
         searched, outcome = -1, Outcome.PAUSED
         for length, queries in (*self.bounds.inference, (self.bounds.counterexample_depth, 0)):
             upto = min(length, self.bounds.counterexample_depth)
-            work = self.bounds.search_work if outcome == Outcome.PAUSED and queries else 0
-            depth, last = self._violation(goal, range(searched + 1, upto + 1), work)
-            searched = max(searched, last)
-            if depth is not None:
-                return self._counterexample_trace(property_id, depth)
+            trace = self.counterexample(property_id, range(searched + 1, upto + 1))
+            searched = max(searched, upto)
+            if trace is not None:
+                return trace
             if outcome == Outcome.PAUSED and queries:
                 outcome = proofs.strengthen(goal, queries)
                 if outcome == Outcome.PROVED:
