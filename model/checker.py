@@ -144,12 +144,11 @@ def region_forms(
             key = (action.id, tuple(options[option] for option in read))
             if key not in compiled:
                 made = compile_action(catalogue, action, options)
-                form = (
+                compiled[key] = (
                     None
                     if made is None
-                    else (tuple(g.formula for g in made.guards), tuple(made.updates.items()))
+                    else (made, (tuple(g.formula for g in made.guards), tuple(made.updates.items())))
                 )
-                compiled[key] = None if made is None else (made, form)
             entry = compiled[key]
             if entry is not None and entry[1] not in seen:
                 seen.add(entry[1])
