@@ -37,11 +37,10 @@ from impl.invoker import ConnectionFailedError, RefusedError
 from impl.settings import Settings
 from impl.tls import CertificateServerTls, ClientAuth
 from tests.interconnect.conftest import Visitor, visitor
+from tests.robustness.settling import settled
 
 HOST = "127.0.0.1"
 PEER_TIMEOUT = 0.5
-SETTLE = 30.0
-"""Seconds the leak test waits for the threads and descriptors of the faults to be gone."""
 
 
 class SocketPeer:
@@ -167,15 +166,6 @@ def _negotiation_refused(guest: Visitor) -> RefusedError:
     return refusal.value
 
 
-def _settled(count: Callable[[], int], at_most: int) -> int:
-    """``count()`` once it is at most ``at_most`` or ``SETTLE`` seconds have passed: the threads and
-    sockets of a connection the CCF gave up end a little after the refusal reaches the invoker."""
-    deadline = time.monotonic() + SETTLE
-    while count() > at_most and time.monotonic() < deadline:
-        time.sleep(0.05)
-    return count()
-
-
 def _faults(
     providers: InterconnectedDeployment,
 ) -> dict[str, Callable[[], contextlib.AbstractContextManager[int]]]:
@@ -267,7 +257,7 @@ def test_faults_leak_no_thread_socket_or_descriptor(providers: InterconnectedDep
     threads, descriptors = threading.active_count(), _open_descriptors()
     for _ in range(3):
         round_of_faults()
-    assert _settled(threading.active_count, threads) <= threads
-    assert _settled(_open_descriptors, descriptors) <= descriptors
+    assert settled(threading.active_count, threads) <= threads
+    assert settled(_open_descriptors, descriptors) <= descriptors
     with contextlib.suppress(ConnectionFailedError):
         guest.invoker.close()

@@ -7,7 +7,6 @@ entry left behind per connection shows as growth."""
 
 import socket
 import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -15,6 +14,7 @@ import pytest
 
 from impl.http import HttpLimits, HttpsServer, Router
 from impl.tls import PskClientTls, PskServerTls, TlsChannel, TlsHandshakeError
+from tests.robustness.settling import settled
 
 if sys.version_info < (3, 13):
     import sslpsk3.sslpsk3
@@ -27,18 +27,11 @@ CONNECTIONS = 20
 
 
 def _table_size() -> int:
+    """The table's size, read through :func:`settled` after connections: a server thread releases
+    its socket's entry when its own handshake returns, which can be just after the client's has (in
+    TLS 1.2 the server sends the last Finished; a refusal or a give-up closes the connection before
+    the entry goes)."""
     return len(sslpsk3.sslpsk3.psk_contexts)
-
-
-def _table_size_once_settled(expected: int, within: float = 30.0) -> int:
-    """The table's size once it equals ``expected`` or ``within`` seconds have passed. A server
-    thread releases its socket's entry when its own handshake returns, which can be just after the
-    client's has (in TLS 1.2 the server sends the last Finished; a refusal or a give-up closes the
-    connection before the entry goes), so the size is read until then."""
-    deadline = time.monotonic() + within
-    while _table_size() != expected and time.monotonic() < deadline:
-        time.sleep(0.01)
-    return _table_size()
 
 
 @contextmanager
@@ -59,7 +52,7 @@ def test_completed_handshakes_leave_no_entry() -> None:
         channels = [_connect(server, IDENTITY, AEFPSK) for _ in range(CONNECTIONS)]
         try:
             assert all(channel.peer.psk_identity == IDENTITY for channel in channels)
-            assert _table_size_once_settled(before) == before
+            assert settled(_table_size, before) == before
         finally:
             for channel in channels:
                 channel.close()
@@ -79,7 +72,7 @@ def test_refused_and_abandoned_handshakes_leave_no_entry() -> None:
         try:
             for sock in silent:  # the server gives each up at its handshake deadline and closes it
                 assert sock.recv(1) == b""
-            assert _table_size_once_settled(before) == before
+            assert settled(_table_size, before) == before
         finally:
             for sock in silent:
                 sock.close()
