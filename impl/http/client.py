@@ -30,6 +30,7 @@ from impl.lifecycle import Closable
 from impl.tls import ClientTls, TlsChannel, TlsError, TlsPeer
 
 MERGE_PATCH_JSON = "application/merge-patch+json"
+_DEFAULT_LIMITS = HttpLimits()
 _TARGET = re.compile(r"/[\x21-\x7e]*")
 
 
@@ -120,8 +121,15 @@ class HttpsClient(Closable):
         self._family = _address_family(host)
         self._server_name = server_name or host
         self._timeout = timeout
-        self._limits = limits or HttpLimits()
+        self._limits = limits or _DEFAULT_LIMITS
         self._persistent = persistent
+        self._fixed_fields = [
+            ("Host", _host_field(host, port)),
+            ("User-Agent", "capifsec"),
+            ("Accept", "application/json, application/problem+json"),
+            *([] if persistent else [("Connection", "close")]),
+        ]
+        """The fields every request carries, built once per client."""
         self._lock = threading.Lock()
         self._channel: TlsChannel | None = None
         self._reader: MessageReader | None = None
@@ -190,13 +198,7 @@ class HttpsClient(Closable):
         target = path + (f"?{urllib.parse.urlencode(query)}" if query else "")
         if not _TARGET.fullmatch(target) or "#" in target:
             raise ValueError(f"{path!r} is not a percent-encoded absolute path")
-        fields = [
-            ("Host", _host_field(self._host, self._port)),
-            ("User-Agent", "capifsec"),
-            ("Accept", "application/json, application/problem+json"),
-        ]
-        if not self._persistent:
-            fields.append(("Connection", "close"))
+        fields = self._fixed_fields.copy()
         for name, value in (headers or {}).items():
             if not FIELD_NAME.fullmatch(name) or not FIELD_VALUE.fullmatch(value):
                 raise ValueError(f"invalid header field {name!r}")

@@ -2,26 +2,49 @@
 
 import re
 from collections.abc import Iterable, Iterator, Mapping
+from typing import TypeVar, overload
 
 FIELD_NAME = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 """A field name, or a method: an RFC 9110 clause 5.6.2 token."""
 FIELD_VALUE = re.compile(r"[\t\x20-\x7e\x80-\xff]*")
 """A field value (RFC 9110 clause 5.5) as Latin-1 text: no CR, LF, NUL or other controls."""
+_Default = TypeVar("_Default")
 
 
 class Headers(Mapping[str, str]):
     """Read-only header fields. ``headers[name]`` joins repeated fields with ``", "``
-    (RFC 9110 clause 5.3); :meth:`get_all` returns them one by one."""
+    (RFC 9110 clause 5.3); :meth:`get_all` returns them one by one.
+
+    Each name is lowered once, when the fields are read: a request's head is looked up several
+    times (``Host``, framing, ``Connection``, ``Expect``) on every request a server answers."""
 
     def __init__(self, fields: Iterable[tuple[str, str]] = ()) -> None:
-        self._fields = [(name, value) for name, value in fields]
-        self._lowered = [(name.lower(), value) for name, value in self._fields]
+        self._fields = list(fields)
         self._joined: dict[str, str] = {}
-        for key, value in self._lowered:
-            self._joined[key] = f"{self._joined[key]}, {value}" if key in self._joined else value
+        self._values: dict[str, list[str]] = {}
+        for name, value in self._fields:
+            key = name.lower()
+            values = self._values.get(key)
+            if values is None:
+                self._values[key] = [value]
+                self._joined[key] = value
+            else:
+                values.append(value)
+                self._joined[key] = f"{self._joined[key]}, {value}"
 
     def __getitem__(self, name: str) -> str:
         return self._joined[name.lower()]
+
+    @overload
+    def get(self, name: str, /) -> str | None: ...
+
+    @overload
+    def get(self, name: str, /, default: str | _Default) -> str | _Default: ...
+
+    def get(self, name: str, /, default: object = None) -> object:
+        """The value of ``name`` (repeated fields joined), or ``default``: a lookup, where
+        ``Mapping.get`` raises and catches a ``KeyError`` for every absent field."""
+        return self._joined.get(name.lower(), default)
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._joined)
@@ -34,10 +57,7 @@ class Headers(Mapping[str, str]):
 
     def get_all(self, name: str) -> list[str]:
         """Every value of ``name``, in the order received."""
-        key = name.lower()
-        if key not in self._joined:
-            return []
-        return [value for field, value in self._lowered if field == key]
+        return list(self._values.get(name.lower(), ()))
 
     def __repr__(self) -> str:
         return f"Headers({self._fields!r})"

@@ -67,6 +67,8 @@ def _compile(template: str) -> tuple[tuple[str | None, ...], tuple[str, ...]]:
 
 
 def _decode_segments(path: str) -> list[str]:
+    if "%" not in path:  # nothing to decode (the common case)
+        return path[1:].split("/")
     try:
         return [urllib.parse.unquote(segment, errors="strict") for segment in path[1:].split("/")]
     except UnicodeDecodeError as error:
@@ -80,6 +82,8 @@ class Router:
 
     def __init__(self) -> None:
         self._routes: list[_Route] = []
+        self._by_length: dict[int, list[_Route]] = {}
+        """The routes by their count of segments, the only ones a path of that count can match."""
 
     def add(self, method: str, template: str, handler: Handler) -> None:
         """Register ``handler`` for ``method`` (upper case) on ``template``. Raises ``ValueError`` for
@@ -90,13 +94,18 @@ class Router:
         for route in self._routes:
             if route.method == method and route.segments == segments:
                 raise ValueError(f"{method} {template} duplicates {route.method} {route.template}")
-        self._routes.append(_Route(method, template, segments, names, handler))
+        route = _Route(method, template, segments, names, handler)
+        self._routes.append(route)
+        self._by_length.setdefault(len(segments), []).append(route)
 
     def resolve(self, method: str, path: str) -> tuple[Handler, dict[str, str]]:
         """The handler and path parameters for a request; :class:`ProblemDetails` 404 or 405."""
         segments = _decode_segments(path)
-        matches = [(route, params) for route in self._routes if (params := route.match(segments)) is not None]
+        candidates = self._by_length.get(len(segments), ())
+        matches = [(route, params) for route in candidates if (params := route.match(segments)) is not None]
         for_method = [(route, params) for route, params in matches if route.method == method]
+        if len(for_method) == 1:
+            return for_method[0][0].handler, for_method[0][1]
         if for_method:
             route, params = max(for_method, key=lambda match: match[0].specificity())
             return route.handler, params

@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from impl.http import HttpLimits, HttpsServer, ProblemDetails, Request, Response, Router
+from impl.http.headers import Headers
 from impl.http.message import MessageError, MessageReader, PeerClosedError
 from impl.pki import certificate_pem
 from impl.tls import CertificateServerTls, TlsPeer, TlsVersion
@@ -297,3 +298,24 @@ def test_router_refuses_bad_or_duplicate_templates() -> None:
     ]:
         with pytest.raises(ValueError):
             router.add(method, template, lambda request: Response.no_content())
+
+
+def test_header_lookups_ignore_case_and_keep_repeated_fields() -> None:
+    headers = Headers([("Accept", "a"), ("Host", "h"), ("accept", "b")])
+    assert headers["ACCEPT"] == headers.get("accept") == "a, b"
+    assert headers.get_all("Accept") == ["a", "b"]
+    assert headers.get("Expect") is None and headers.get("expect", "none") == "none"
+    assert headers.get_all("expect") == []
+    headers.get_all("accept").append("c")  # a copy: the fields stay as received
+    assert headers.get_all("accept") == ["a", "b"] and len(headers) == 2 and "HOST" in headers
+
+
+def test_accepted_connections_keep_nagle_off_from_the_listener(server: HttpsServer) -> None:
+    """The server turns Nagle off once, on its listener, and the platform hands that to every
+    accepted connection (a response and its close_notify would otherwise wait for the client's ACK)."""
+    assert server._listener is not None
+    assert server._listener.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY)
+    with socket.create_server(("127.0.0.1", 0)) as listener:
+        listener.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        with socket.create_connection(listener.getsockname()), listener.accept()[0] as accepted:
+            assert accepted.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY)
