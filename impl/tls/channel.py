@@ -155,25 +155,78 @@ def ssl_error_reason(error: ssl.SSLError) -> str:
     return text.removeprefix("[SSL] ").split(" (_ssl.c")[0]
 
 
-def handshake_step(tls_socket: ssl.SSLSocket) -> None:
-    """One call into the TLS library's handshake, as ``SSLSocket.do_handshake`` makes it, without what
-    that method adds: with ``sslpsk3`` it installs the PSK callbacks again (resetting a handshake in
-    progress; ours are installed once, see psk.py), and it sets the socket's timeout again afterwards,
-    a system call during which another thread takes the interpreter lock (profiled under
-    ``benchmarks/bench_tls.py``: one more lock hand-over per step). Our sockets' timeouts are already
-    what the handshake needs."""
-    tls_socket._sslobj.do_handshake()  # type: ignore[attr-defined]
+class TlsObject(Protocol):
+    """The TLS library's object for one connection: ``ssl``'s ``_ssl._SSLSocket``, created by
+    :func:`tls_object` on a plain socket that it reads and writes itself (``ssl.SSLSocket`` wraps the
+    same object as ``_sslobj``)."""
+
+    @property
+    def server_side(self) -> bool:
+        """Whether this end is the server."""
+        ...
+
+    def do_handshake(self) -> None:
+        """Go on with the handshake as far as the socket allows (its timeout decides how long)."""
+        ...
+
+    def read(self, size: int, buffer: bytearray | memoryview) -> int:
+        """Decrypt up to ``size`` octets into ``buffer``."""
+        ...
+
+    def write(self, data: bytes | memoryview) -> int:
+        """Encrypt and send ``data`` (or a part of it); the octets taken."""
+        ...
+
+    def pending(self) -> int:
+        """Octets decrypted and not yet read."""
+        ...
+
+    def shutdown(self) -> socket.socket:
+        """Send close_notify (and read the peer's if it is there)."""
+        ...
+
+    def version(self) -> str | None:
+        """The negotiated protocol version."""
+        ...
+
+    def cipher(self) -> tuple[str, str, int] | None:
+        """The negotiated cipher suite."""
+        ...
+
+    def getpeercert(self, binary_form: bool) -> bytes | None:
+        """The peer's verified certificate (DER with ``binary_form``)."""
+        ...
 
 
-def stdlib_handshake(tls_socket: ssl.SSLSocket, *, deadline: float) -> None:
+def tls_object(context: ssl.SSLContext, sock: socket.socket, server_name: str | None) -> TlsObject:
+    """The TLS library's object for a connected ``sock`` (``server_name`` only on a client).
+
+    What ``SSLContext.wrap_socket`` makes is an ``ssl.SSLSocket``: a second socket object on the same
+    descriptor that asks the kernel for its type, name, peer and mode on creation (four system calls,
+    each handing the interpreter lock to another thread that waits for it) and puts a layer of Python
+    in front of every read, write and handshake step (with ``sslpsk3`` the step even installs the PSK
+    callbacks again, which resets a handshake in progress). Our endpoints keep the plain socket and
+    call this object, which is the one ``SSLSocket`` itself calls. ``wrap_socket``'s checks that
+    apply are made here: a name to verify when the context checks names, encoded as it would be."""
+    if context.check_hostname and not server_name:
+        raise ValueError("check_hostname requires server_hostname")
+    server_side = context.protocol == ssl.PROTOCOL_TLS_SERVER
+    hostname = context._encode_hostname(server_name)  # type: ignore[attr-defined]
+    created: TlsObject = context._wrap_socket(  # type: ignore[attr-defined]
+        sock, server_side, hostname, owner=None, session=None
+    )
+    return created
+
+
+def stdlib_handshake(tls: TlsObject, sock: socket.socket, *, deadline: float) -> None:
     """Run a client handshake to completion or raise :class:`TlsHandshakeError`: the library waits
     for the server itself, each wait bounded by the time left until ``deadline``."""
     try:
         remaining = deadline - time.monotonic()
         if remaining <= 0:
             raise TimeoutError("no time left for the handshake")
-        tls_socket.settimeout(remaining)
-        handshake_step(tls_socket)
+        sock.settimeout(remaining)
+        tls.do_handshake()
         if time.monotonic() > deadline:
             raise TimeoutError("the handshake ended after its deadline")
     except ssl.SSLError as error:
@@ -192,29 +245,27 @@ def unconfirmed_reset(error: ConnectionError, *, confirmed: bool) -> Exception:
     return TlsHandshakeError(f"the server closed the connection before confirming the handshake: {error}")
 
 
-def peer_certificate(tls_socket: ssl.SSLSocket) -> x509.Certificate | None:
+def peer_certificate(tls: TlsObject) -> x509.Certificate | None:
     """The verified peer certificate of a stdlib connection, if the peer sent one."""
-    der = tls_socket.getpeercert(binary_form=True)
+    der = tls.getpeercert(True)
     return x509.load_der_x509_certificate(der) if der else None
 
 
 class StdlibChannel:
-    """:class:`TlsChannel` over an ``ssl.SSLSocket`` (certificate and PSK modes).
+    """:class:`TlsChannel` over a socket and its TLS object (:func:`tls_object`; certificate and PSK
+    modes).
 
     The socket stays non-blocking and the channel waits for it itself (``poll``) only when the TLS
     library wants more, so a read or write costs no change of socket mode and no wait beforehand.
-    Reads and writes call the socket's TLS object (``SSLSocket._sslobj``, as :func:`handshake_step`)
-    directly: ``SSLSocket``'s methods around it only check what the channel already knows (open, no
-    flags) and turn a ragged EOF into 0 as the channel does, and cost about as much as the read.
     On the client side, a TLS error before the first octet from the server is a
     :class:`TlsHandshakeError`: under TLS 1.3 that is how a refused client certificate arrives.
     """
 
-    def __init__(self, tls_socket: ssl.SSLSocket, peer: TlsPeer, *, client_side: bool) -> None:
-        if tls_socket.gettimeout() != 0.0:
-            tls_socket.setblocking(False)
-        self._socket = tls_socket
-        self._tls = tls_socket._sslobj  # type: ignore[attr-defined]
+    def __init__(self, sock: socket.socket, tls: TlsObject, peer: TlsPeer, *, client_side: bool) -> None:
+        if sock.gettimeout() != 0.0:
+            sock.setblocking(False)
+        self._socket = sock
+        self._tls = tls
         self._peer = peer
         self._handshake_confirmed = not client_side
         self._closed = False
@@ -238,7 +289,7 @@ class StdlibChannel:
             wait_until_ready(self._socket, for_write=False, deadline=deadline)
         while True:
             try:
-                received: int = self._tls.read(len(buffer), buffer)
+                received = self._tls.read(len(buffer), buffer)
                 break
             except (ssl.SSLZeroReturnError, ssl.SSLEOFError):
                 return 0
@@ -288,7 +339,7 @@ class StdlibChannel:
             return
         self._closed = True
         try:
-            self._socket.unwrap()
+            self._tls.shutdown()
         except (OSError, ValueError):
             pass
         finally:

@@ -13,9 +13,11 @@ import sys
 import tempfile
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
+from impl.tls.channel import TlsObject
 from impl.tls.errors import TlsConfigurationError
 from impl.tls.ffdhe import ffdhe3072_pem
 from impl.tls.profile import MAX_PSK_IDENTITY_LENGTH, MAX_PSK_LENGTH, PSK_CIPHERS_TLS12
@@ -31,10 +33,10 @@ if sys.version_info >= (3, 13):
         """An ``SSLContext`` that accepts PSK callbacks (native since Python 3.13)."""
         return ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER if server_side else ssl.PROTOCOL_TLS_CLIENT)
 
-    def install_psk_callbacks(tls_socket: ssl.SSLSocket) -> None:
+    def install_psk_callbacks(tls: TlsObject, context: ssl.SSLContext) -> None:
         """Nothing to do: native callbacks live on the context."""
 
-    def release_psk_callbacks(tls_socket: ssl.SSLSocket) -> None:
+    def release_psk_callbacks(tls: TlsObject) -> None:
         """Nothing to do: native callbacks live on the context."""
 
 else:
@@ -46,11 +48,19 @@ else:
         context: ssl.SSLContext = sslpsk3.SSLPSKContext(protocol)
         return context
 
-    def install_psk_callbacks(tls_socket: ssl.SSLSocket) -> None:
-        """Attach the context's PSK callbacks to the socket's SSL object, once, before the handshake."""
-        tls_socket.context.setup_psk_callbacks(tls_socket)  # type: ignore[attr-defined]
+    @dataclass(frozen=True)
+    class _Wrapped:
+        """What ``sslpsk3`` reads from an ``SSLSocket``: its TLS object and its side."""
 
-    def release_psk_callbacks(tls_socket: ssl.SSLSocket) -> None:
+        _sslobj: TlsObject
+        server_side: bool
+
+    def install_psk_callbacks(tls: TlsObject, context: ssl.SSLContext) -> None:
+        """Attach the PSK callbacks of ``context`` (the one ``tls`` was made from) to the connection's
+        OpenSSL object, once, before the handshake."""
+        context.setup_psk_callbacks(_Wrapped(tls, tls.server_side))  # type: ignore[attr-defined]
+
+    def release_psk_callbacks(tls: TlsObject) -> None:
         """Forget the socket in ``sslpsk3``'s table, once its handshake has ended or been given up.
 
         ``sslpsk3`` finds a socket's context through a module-level dict keyed by the address of the
@@ -59,13 +69,12 @@ else:
         OpenSSL object alive, so the address names no other connection). The callbacks are not
         needed afterwards: our contexts refuse renegotiation (:func:`configure_tls12_psk`).
         """
-        ssl_object = sslpsk3.sslpsk3.get_ssl_socket(tls_socket)
         native = sslpsk3.sslpsk3._sslpsk3
         # Setting the socket's C callback again changes nothing and answers the socket's key.
-        if tls_socket.server_side:
-            key = native.sslpsk3_set_psk_server_callback(ssl_object)
+        if tls.server_side:
+            key = native.sslpsk3_set_psk_server_callback(tls)
         else:
-            key = native.sslpsk3_set_psk_client_callback(ssl_object)
+            key = native.sslpsk3_set_psk_client_callback(tls)
         sslpsk3.sslpsk3.psk_contexts.pop(key, None)
 
 

@@ -26,12 +26,13 @@ from impl.pki import CertifiedKey
 from impl.tls.channel import (
     HANDSHAKE_WRITE_WAIT,
     StdlibChannel,
+    TlsObject,
     close_after_refusal,
     complete_handshake,
-    handshake_step,
     peer_certificate,
     ssl_error_reason,
     stdlib_handshake,
+    tls_object,
     wait_until_ready,
 )
 from impl.tls.errors import TlsConfigurationError, TlsHandshakeError
@@ -110,55 +111,54 @@ def _harden_server(context: ssl.SSLContext) -> None:
 _VERSIONS = {version.value: version for version in TlsVersion}
 
 
-def _negotiated(tls_socket: ssl.SSLSocket) -> tuple[TlsVersion, str]:
-    version, cipher = tls_socket.version(), tls_socket.cipher()
+def _negotiated(tls: TlsObject) -> tuple[TlsVersion, str]:
+    version, cipher = tls.version(), tls.cipher()
     if version not in _VERSIONS or cipher is None:
         raise TlsHandshakeError(f"no TLS 1.2 or 1.3 session after the handshake ({version})")
     return _VERSIONS[version], cipher[0]
 
 
-def _run_handshake(tls_socket: ssl.SSLSocket, deadline: float, *, psk: bool = False) -> None:
-    """A client handshake; ``psk``: the socket's PSK callbacks are installed, and released at its end."""
+def _run_handshake(tls: TlsObject, sock: socket.socket, deadline: float, *, psk: bool = False) -> None:
+    """A client handshake; ``psk``: the connection's PSK callbacks are installed, and released at its
+    end."""
     try:
-        stdlib_handshake(tls_socket, deadline=deadline)
+        stdlib_handshake(tls, sock, deadline=deadline)
     except TlsHandshakeError:
         if psk:
-            release_psk_callbacks(tls_socket)
-        close_after_refusal(socket.socket(fileno=tls_socket.detach()))
+            release_psk_callbacks(tls)
+        close_after_refusal(sock)
         raise
     if psk:
-        release_psk_callbacks(tls_socket)
+        release_psk_callbacks(tls)
 
 
-def _wrap(context: ssl.SSLContext, sock: socket.socket, server_name: str | None) -> ssl.SSLSocket:
-    """Wrap a connected socket for the handshake (``server_name`` only on the client): a server's in
-    steps on a non-blocking socket; a client's keeps the socket's timeout (it sets its own)."""
-    server_side = context.protocol == ssl.PROTOCOL_TLS_SERVER
-    if server_side:
-        sock.setblocking(False)
+def _wrap(context: ssl.SSLContext, sock: socket.socket, server_name: str | None) -> TlsObject:
+    """The TLS object for a connected socket's handshake (``server_name`` only on the client): a
+    server's runs in steps on a non-blocking socket; a client's keeps the socket's timeout (it sets
+    its own)."""
     try:
-        return context.wrap_socket(
-            sock,
-            server_side=server_side,
-            server_hostname=server_name,
-            do_handshake_on_connect=False,
-        )
+        if context.protocol == ssl.PROTOCOL_TLS_SERVER:
+            sock.setblocking(False)
+        return tls_object(context, sock, server_name)
     except (OSError, ValueError) as error:
         sock.close()
         raise TlsHandshakeError(f"cannot start TLS: {error}") from error
 
 
-PeerOf = Callable[[ssl.SSLSocket, str | None], TlsPeer]
-"""What a completed server handshake yields: the peer, from the socket and the PSK identity asked for
-(or a :class:`TlsHandshakeError`, the socket then closed)."""
+PeerOf = Callable[[TlsObject, str | None], TlsPeer]
+"""What a completed server handshake yields: the peer, from the TLS object and the PSK identity asked
+for (or a :class:`TlsHandshakeError`, the connection then closed)."""
 
 
 class StdlibServerHandshake:
-    """:class:`~impl.tls.channel.ServerHandshake` over an ``ssl.SSLSocket``."""
+    """:class:`~impl.tls.channel.ServerHandshake` over a socket and its TLS object."""
 
-    def __init__(self, tls_socket: ssl.SSLSocket, peer_of: PeerOf, psk_callback: PskServerCallback | None):
-        self._socket = tls_socket
-        self._descriptor = tls_socket.fileno()
+    def __init__(
+        self, sock: socket.socket, tls: TlsObject, peer_of: PeerOf, psk_callback: PskServerCallback | None
+    ):
+        self._socket = sock
+        self._tls = tls
+        self._descriptor = sock.fileno()
         self._peer_of = peer_of
         self._psk_callback = psk_callback
         self.psk_identity: str | None = None
@@ -174,7 +174,7 @@ class StdlibServerHandshake:
         try:
             while True:
                 try:
-                    handshake_step(self._socket)
+                    self._tls.do_handshake()
                     break
                 except ssl.SSLWantReadError:
                     return None
@@ -191,7 +191,12 @@ class StdlibServerHandshake:
             if self._psk_callback is not None:
                 self._psk_callback.bind(None)
         self._release_psk_callbacks()
-        return StdlibChannel(self._socket, self._peer_of(self._socket, self.psk_identity), client_side=False)
+        try:
+            peer = self._peer_of(self._tls, self.psk_identity)
+        except TlsHandshakeError:
+            self._socket.close()
+            raise
+        return StdlibChannel(self._socket, self._tls, peer, client_side=False)
 
     def _refused(self, reason: str) -> TlsHandshakeError:
         self.abort()
@@ -202,20 +207,20 @@ class StdlibServerHandshake:
         an orderly close."""
         if self._socket.fileno() >= 0:
             self._release_psk_callbacks()
-            close_after_refusal(socket.socket(fileno=self._socket.detach()))
+            close_after_refusal(self._socket)
 
     def _release_psk_callbacks(self) -> None:
         if self._psk_callback is not None:
-            release_psk_callbacks(self._socket)
+            release_psk_callbacks(self._tls)
 
 
 def _start(
     context: ssl.SSLContext, sock: socket.socket, peer_of: PeerOf, psk: PskServerCallback | None
 ) -> StdlibServerHandshake:
-    tls_socket = _wrap(context, sock, None)
+    tls = _wrap(context, sock, None)
     if psk is not None:
-        install_psk_callbacks(tls_socket)
-    return StdlibServerHandshake(tls_socket, peer_of, psk)
+        install_psk_callbacks(tls, context)
+    return StdlibServerHandshake(sock, tls, peer_of, psk)
 
 
 class CertificateServerTls:
@@ -259,11 +264,11 @@ class CertificateServerTls:
         assert isinstance(channel, StdlibChannel)
         return channel
 
-    def _peer(self, tls_socket: ssl.SSLSocket, psk_identity: str | None) -> TlsPeer:
-        version, cipher = _negotiated(tls_socket)
+    def _peer(self, tls: TlsObject, psk_identity: str | None) -> TlsPeer:
+        version, cipher = _negotiated(tls)
         if self._psk_callback and is_psk_cipher(cipher):
             return TlsPeer(version, cipher, psk_identity=psk_identity)
-        return TlsPeer(version, cipher, certificate=peer_certificate(tls_socket))
+        return TlsPeer(version, cipher, certificate=peer_certificate(tls))
 
 
 class PskServerTls:
@@ -288,10 +293,9 @@ class PskServerTls:
         return channel
 
 
-def _psk_peer(tls_socket: ssl.SSLSocket, psk_identity: str | None) -> TlsPeer:
-    version, cipher = _negotiated(tls_socket)
+def _psk_peer(tls: TlsObject, psk_identity: str | None) -> TlsPeer:
+    version, cipher = _negotiated(tls)
     if not is_psk_cipher(cipher) or psk_identity is None:
-        tls_socket.close()
         raise TlsHandshakeError(f"negotiated {cipher} without a PSK")
     return TlsPeer(version, cipher, psk_identity=psk_identity)
 
@@ -318,11 +322,11 @@ class CertificateClientTls:
     def connect(self, sock: socket.socket, *, server_name: str, timeout: float) -> StdlibChannel:
         """See :meth:`impl.tls.channel.ClientTls.connect`."""
         deadline = time.monotonic() + timeout
-        tls_socket = _wrap(self._context, sock, server_name)
-        _run_handshake(tls_socket, deadline)
-        version, cipher = _negotiated(tls_socket)
-        peer = TlsPeer(version, cipher, certificate=peer_certificate(tls_socket))
-        return StdlibChannel(tls_socket, peer, client_side=True)
+        tls = _wrap(self._context, sock, server_name)
+        _run_handshake(tls, sock, deadline)
+        version, cipher = _negotiated(tls)
+        peer = TlsPeer(version, cipher, certificate=peer_certificate(tls))
+        return StdlibChannel(sock, tls, peer, client_side=True)
 
 
 class UnauthenticatedServerClientTls:
@@ -342,10 +346,10 @@ class UnauthenticatedServerClientTls:
     def connect(self, sock: socket.socket, *, server_name: str, timeout: float) -> StdlibChannel:
         """See :meth:`impl.tls.channel.ClientTls.connect`."""
         deadline = time.monotonic() + timeout
-        tls_socket = _wrap(self._context, sock, server_name)
-        _run_handshake(tls_socket, deadline)
-        version, cipher = _negotiated(tls_socket)
-        return StdlibChannel(tls_socket, TlsPeer(version, cipher), client_side=True)
+        tls = _wrap(self._context, sock, server_name)
+        _run_handshake(tls, sock, deadline)
+        version, cipher = _negotiated(tls)
+        return StdlibChannel(sock, tls, TlsPeer(version, cipher), client_side=True)
 
 
 class PskClientTls:
@@ -363,13 +367,13 @@ class PskClientTls:
     def connect(self, sock: socket.socket, *, server_name: str, timeout: float) -> StdlibChannel:
         """See :meth:`impl.tls.channel.ClientTls.connect`; ``server_name`` is not checked (no certificate)."""
         deadline = time.monotonic() + timeout
-        tls_socket = _wrap(self._context, sock, None)
-        install_psk_callbacks(tls_socket)
-        _run_handshake(tls_socket, deadline, psk=True)
-        version, cipher = _negotiated(tls_socket)
+        tls = _wrap(self._context, sock, None)
+        install_psk_callbacks(tls, self._context)
+        _run_handshake(tls, sock, deadline, psk=True)
+        version, cipher = _negotiated(tls)
         if not is_psk_cipher(cipher):
-            tls_socket.close()
+            sock.close()
             raise TlsHandshakeError(f"negotiated {cipher} without a PSK")
         return StdlibChannel(
-            tls_socket, TlsPeer(version, cipher, psk_identity=self._identity), client_side=True
+            sock, tls, TlsPeer(version, cipher, psk_identity=self._identity), client_side=True
         )

@@ -232,7 +232,7 @@ def test_dhe_psk_suites_work_with_the_ffdhe3072_group(cipher: str) -> None:
         thread.start()
         with socket.create_connection(listener.getsockname(), timeout=5) as raw:
             tls_socket = client_context.wrap_socket(raw, do_handshake_on_connect=False)
-            install_psk_callbacks(tls_socket)
+            install_psk_callbacks(tls_socket._sslobj, client_context)  # type: ignore[attr-defined]
             ssl.SSLSocket.do_handshake(tls_socket)
             negotiated = tls_socket.cipher()
             tls_socket.close()
