@@ -112,6 +112,17 @@ def test_client_refuses_an_unauthenticated_server(
     assert outcome.client_peer is None
 
 
+def test_a_client_that_checks_names_refuses_to_start_without_one(pki: TestPki) -> None:
+    """The name check cannot be skipped by giving no name: the library would then verify the
+    certificate chain alone, so the client refuses before it sends anything."""
+    outcome = run_handshake(
+        CertificateServerTls(pki.server), CertificateClientTls(pki.ca.certificate), server_name=""
+    )
+    assert isinstance(outcome.client_error, TlsHandshakeError)
+    assert "check_hostname requires server_hostname" in outcome.client_error.reason
+    assert outcome.client_peer is None and outcome.server_peer is None
+
+
 def test_server_name_may_be_a_dns_name_in_the_certificate(pki: TestPki) -> None:
     outcome = run_handshake(
         CertificateServerTls(pki.server),
