@@ -172,7 +172,7 @@ def proofs_per_profile() -> list[dict[str, object]]:
         for property_id, prop in catalogue.properties.items():
             goal = verifier.system.expand(prop.formula)
             if not proofs.implied(goal):
-                for _, queries in verifier.bounds.inference:
+                for _, queries in verifier.turns:
                     if proofs.strengthen(goal, queries) != Outcome.PAUSED:
                         break
             certificate = proofs.certificate(property_id, goal) if proofs.implied(goal) else None

@@ -154,15 +154,15 @@ class Design:
         return self._proved[property_id]
 
     def _prove(self, property_id: str) -> bool:
-        """The design's own invariant implies the property, or, as :mod:`model.verify` takes turns,
-        no counterexample of each length in ``Bounds.inference`` runs and inference then proves it
+        """The design's own invariant implies the property, or, as :mod:`model.verify` takes turns
+        (:attr:`ProfileVerifier.turns`), no counterexample of each length runs and inference then proves it
         (far cheaper than searching the longest runs, where the solver may give up). A counterexample
         found on the way is kept for :meth:`counterexample`."""
         proofs = self.proofs()
         goal = self.goal(property_id)
         if proofs.implied(goal):
             return True
-        for length, queries in self.verifier.bounds.inference:
+        for length, queries in self.verifier.turns:
             if self._search(property_id, length) is not None:
                 return False
             try:

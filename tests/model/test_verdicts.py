@@ -4,14 +4,10 @@ P proved, V violated (with a shortest counterexample), W no-witness, U unproved.
 the model computes; docs/findings.md explains each violation in one sentence. A change to a cell is
 a change of the model's meaning and must be reviewed as such. The table holds with the catalogue's
 lemmas as hints and with no lemma at all (every invariant inferred): no verdict depends on a lemma.
-The lemma-free half takes minutes, so it runs when ``CAPIFSEC_LEMMA_FREE=1`` is set (and in
-``benchmarks/bench_verify.py``); every proof, with lemmas or without, carries a certificate that the
-independent checker accepted.
+Every proof, with lemmas or without, carries a certificate that the independent checker accepted.
 """
 
 from __future__ import annotations
-
-import os
 
 import pytest
 
@@ -94,22 +90,7 @@ def test_a_changed_cell_says_why_in_one_sentence(profile: str, prop: str) -> Non
     assert TABLE[prop].split()[PROFILES.index(profile)] == after
 
 
-LEMMA_FREE = os.environ.get("CAPIFSEC_LEMMA_FREE") == "1"
-"""Run the table without lemmas too (every invariant inferred): minutes, so not in the default suite."""
-
-
-@pytest.mark.parametrize(
-    "lemmas",
-    [
-        "lemmas",
-        pytest.param(
-            "no-lemmas",
-            marks=pytest.mark.skipif(
-                not LEMMA_FREE, reason="CAPIFSEC_LEMMA_FREE=1 runs the table without lemmas (minutes)"
-            ),
-        ),
-    ],
-)
+@pytest.mark.parametrize("lemmas", ["lemmas", "no-lemmas"])
 @pytest.mark.parametrize(("profile", "prop", "expected"), CELLS)
 def test_verdict(
     request: pytest.FixtureRequest, lemmas: str, profile: str, prop: str, expected: Verdict
