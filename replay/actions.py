@@ -33,6 +33,7 @@ PARAMETERS: Mapping[str, Mapping[str, str]] = {
     "negotiate": {"i": INVOKER, "h": CCF, "a": AEF, "m": METHOD, "k": KEY},
     "negotiate-relayed": {"i": INVOKER, "h": CCF, "c": CCF, "a": AEF, "m": METHOD, "k": KEY},
     "negotiate-home-selects": {"i": INVOKER, "h": CCF, "c": CCF, "a": AEF, "m": METHOD, "k": KEY},
+    "negotiate-relayed-to-attacker": {"i": INVOKER, "h": CCF, "d": CCF, "a": AEF, "m": METHOD, "k": KEY},
     "aef-fetch-psk": {"a": AEF, "c": CCF, "i": INVOKER, "b": AEF, "k": KEY},
     "aef-fetch-policy": {"a": AEF, "c": CCF, "i": INVOKER},
     "aef-fetch-certificate": {"a": AEF, "c": CCF, "i": INVOKER},

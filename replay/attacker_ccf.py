@@ -15,7 +15,13 @@ key, its CA and its token-signing key, and so:
   address its peers' agreements name: the CCF's own handlers behind the same peer authentication,
   except a request for the security information of an invoker the attacker chose, which it answers
   with the method and key it chose (contribution 002 NOTE X: a CCF that is not the invoker's home),
-  and a request for its policy for that invoker, which it answers with every API asked.
+  a request for its policy for that invoker, which it answers with every API asked, and a security
+  method request a home CCF relays for an invoker the attacker chose, which it answers with the
+  method it chose for every entry (contribution 001 6.X.2: the AEF's CCF selects and answers "to the
+  API invoker via CCF-B");
+* says what it likes of its AEFs' interfaces to a peer (TS 23.222 clause 8.25.3.1: a CCF publishes
+  its APIs to its peers over CAPIF-6/6e; :meth:`LocalAttackerCcf.publish_offering`), so that a home
+  CCF takes an interface to offer the method the attacker selects.
 
 Attacker behaviour lives here, in the replayer; the implementation is run unmodified.
 """
@@ -23,12 +29,14 @@ Attacker behaviour lives here, in the replayer; the implementation is run unmodi
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from ipaddress import ip_address
 
 from impl import pki
 from impl.apitypes.enums import SecurityMethod
+from impl.apitypes.publish import AefProfile, InterfaceDescription, ServiceAPIDescription
 from impl.apitypes.security import SecurityInformation
 from impl.ccf.authority import PkiCertificateAuthority
 from impl.ccf.identity import Role
@@ -38,17 +46,21 @@ from impl.clock import Clock
 from impl.deployment import Deployment
 from impl.http import HttpsServer, Request, Response, Router
 from impl.interconnect import PeerAddress, PeerClient
+from impl.interconnect import store as interconnect_store
 from impl.interconnect.client import capif6_client_tls
 from impl.interconnect.messages import (
     AccessControlPolicyRequest,
     AccessControlPolicyResponse,
     SecurityInformationRequest,
     SecurityInformationResponse,
+    SecurityMethodRequest,
+    SecurityMethodResponse,
 )
 from impl.interconnect.peers import PeerCaller
 from impl.interconnect.server import Capif6Api
 from impl.lifecycle import Service
 from impl.problem_responses import domain_error_response
+from impl.store import apis
 from impl.store.database import epoch
 from impl.tokens import ClaimSet, ScopeEntry, SigningKey, TokenIssuer
 from impl.tokens.claims import build_claims
@@ -71,6 +83,25 @@ class MadeUpAnswer:
     key: bytes | None
 
 
+def _offering(profile: AefProfile, method: SecurityMethod) -> AefProfile:
+    """``profile`` with every interface offering ``method`` too; as it is if one already offers it."""
+    interfaces = profile.interface_descriptions or ()
+    if any(method in (interface.security_methods or ()) for interface in interfaces):
+        return profile
+
+    def offering(methods: tuple[SecurityMethod, ...] | None) -> tuple[SecurityMethod, ...] | None:
+        return None if methods is None else (*methods, method)
+
+    widened: tuple[InterfaceDescription, ...] = tuple(
+        replace(interface, security_methods=offering(interface.security_methods)) for interface in interfaces
+    )
+    return replace(
+        profile,
+        interface_descriptions=widened or None,
+        security_methods=offering(profile.security_methods),
+    )
+
+
 class AttackerFront(Service):
     """The CAPIF-6/6e endpoint of a CCF the attacker controls, as its peers reach it."""
 
@@ -88,6 +119,8 @@ class AttackerFront(Service):
         )
         self._ca_pem = pki.certificate_pem(deployment.ca.certificate)
         self._answers: dict[str, MadeUpAnswer] = {}
+        self._selections: dict[str, SecurityMethod] = {}
+        self._relayed: set[str] = set()
         self._lock = threading.Lock()
         self._server = HttpsServer(
             self._router(), interconnect.tls, host=host, error_response=domain_error_response
@@ -95,17 +128,41 @@ class AttackerFront(Service):
         self.host = host
 
     def _router(self) -> Router:
-        """The CCF's own gated CAPIF-6/6e routes, two of them answered by the attacker."""
+        """The CCF's own gated CAPIF-6/6e routes, three of them answered by the attacker."""
         return self._api.router(
             {
                 "release-security-information": self._security_information,
                 "home-policy": self._access_control_policy,
+                "relay-negotiation": self._negotiation,
             }
         )
 
     def answer(self, api_invoker_id: str, made_up: MadeUpAnswer) -> None:
         with self._lock:
             self._answers[api_invoker_id] = made_up
+
+    def select(self, api_invoker_id: str, method: SecurityMethod) -> None:
+        with self._lock:
+            self._selections[api_invoker_id] = method
+            self._relayed.discard(api_invoker_id)
+
+    def relayed(self, api_invoker_id: str) -> bool:
+        """Whether a home CCF relayed a request for ``api_invoker_id`` here since :meth:`select`."""
+        with self._lock:
+            return api_invoker_id in self._relayed
+
+    def _negotiation(self, request: Request, peer: PeerCaller) -> Response:
+        """For an invoker the attacker chose, every entry of the relayed request with its method
+        selected, whatever the invoker prefers and the AEF offers; otherwise the CCF's own selection."""
+        asked = SecurityMethodRequest.read(request.json())
+        with self._lock:
+            method = self._selections.get(asked.api_invoker_id)
+            if method is not None:
+                self._relayed.add(asked.api_invoker_id)
+        if method is None:
+            return self._api.negotiate(request, peer)
+        selected = tuple(information.selected(method) for information in asked.security_info)
+        return ok(SecurityMethodResponse(selected).to_json())
 
     def _security_information(self, request: Request, peer: PeerCaller) -> Response:
         asked = SecurityInformationRequest.read(request.json())
@@ -245,3 +302,47 @@ class LocalAttackerCcf(Service):
         information with ``method``: the attacker's ``key`` as AEFPSK (PSK), its own CA as the
         invoker's root CA (PKI)."""
         self.front.answer(api_invoker_id, MadeUpAnswer(method, key))
+
+    def publish_offering(self, ccf_id: str, aef_id: str, method: SecurityMethod) -> Callable[[], None]:
+        """Updates at the CCF ``ccf_id`` the APIs it published there of its AEF ``aef_id`` so that every
+        interface of that AEF offers ``method`` too, unless one already does (what a peer knows of
+        this CCF's AEFs is this CCF's word, TS 23.222 clause 8.25.3.1); gives what publishes them as
+        they are again. Raises :class:`~impl.interconnect.PeerError` when ``ccf_id`` refuses."""
+        ccf = self._deployment.interconnected_ccf
+        client = ccf.interconnect.peers.client(ccf_id)
+        if client is None:
+            return lambda: None
+        with ccf.core.parts.database.transaction() as tx:
+            shared = set(interconnect_store.published_to(tx, ccf_id))
+            published = [
+                record.description
+                for record in apis.apis_of_ccf(tx, self._deployment.ccf_id)
+                if record.description.api_id in shared
+            ]
+        changed: list[tuple[ServiceAPIDescription, ServiceAPIDescription]] = []
+        for description in published:
+            profiles = tuple(
+                _offering(profile, method) if profile.aef_id == aef_id else profile
+                for profile in description.aef_profiles
+            )
+            if profiles != description.aef_profiles:
+                changed.append((description, replace(description, aef_profiles=profiles)))
+        outgoing = ccf.interconnect.publications.outgoing
+        for _, widened in changed:
+            client.update(outgoing(widened))
+
+        def restore() -> None:
+            for original, _ in changed:
+                client.update(outgoing(original))
+
+        return restore
+
+    def answer_negotiation(self, api_invoker_id: str, method: SecurityMethod) -> None:
+        """From now on its CAPIF-6/6e endpoint answers a security method request a home CCF relays for
+        ``api_invoker_id`` with ``method`` selected for every entry."""
+        self.front.select(api_invoker_id, method)
+
+    def negotiation_relayed(self, api_invoker_id: str) -> bool:
+        """Whether a home CCF relayed a security method request for ``api_invoker_id`` to it since
+        :meth:`answer_negotiation`."""
+        return self.front.relayed(api_invoker_id)

@@ -19,7 +19,7 @@ A trace that needs more than the target has (a capability, AEFs, APIs, onboardin
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -157,6 +157,21 @@ class AttackerCcf(Protocol):
     ) -> None:
         """Its CAPIF-6/6e endpoint answers a request for the invoker's security information with
         ``method`` and the attacker's ``key`` (PSK) or its own CA (PKI)."""
+        ...
+
+    def answer_negotiation(self, api_invoker_id: str, method: SecurityMethod) -> None:
+        """Its CAPIF-6/6e endpoint answers a security method request relayed for the invoker with
+        ``method`` selected for every entry."""
+        ...
+
+    def negotiation_relayed(self, api_invoker_id: str) -> bool:
+        """Whether a security method request for the invoker was relayed to it since
+        :meth:`answer_negotiation`."""
+        ...
+
+    def publish_offering(self, ccf_id: str, aef_id: str, method: SecurityMethod) -> Callable[[], None]:
+        """It tells the CCF ``ccf_id`` that the interfaces of its AEF ``aef_id`` offer ``method`` too
+        (unless one does); gives what tells it the truth again."""
         ...
 
 

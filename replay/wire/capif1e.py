@@ -4,6 +4,7 @@ negotiation, access tokens, offboarding, and an invoker asking to revoke another
 
 from __future__ import annotations
 
+import dataclasses
 import urllib.parse
 from collections.abc import Callable, Mapping, Sequence
 
@@ -64,13 +65,14 @@ def without_credential(actors: Actors, name: str, home: str, request: Request) -
     )
 
 
-def negotiate(actors: Actors, args: Args, *, selector: str) -> Observation:
+def negotiate(actors: Actors, args: Args, *, selector: str, naming: str | None = None) -> Observation:
     """Discover at the home CCF, then negotiate there the trace's method for the APIs
     :meth:`Plan.negotiated_apis` names at the chosen interface (TS 33.122 clause 6.3.1.2), whether
     the home CCF selects or relays to the AEF's CCF (contribution 001 6.X.2): the argument
-    ``selector`` names the CCF whose policy the selection follows. An invoker that may discover
-    nothing at the AEF negotiates at the interfaces the scout discovers (their addresses are public):
-    the CCF decides."""
+    ``selector`` names the CCF whose policy the selection follows; ``naming``, the trace's CCF the
+    invoker names for the AEF (the ``ccfId`` of its request, followed under ``negotiation-routing =
+    invoker-supplied``), else the one Discover showed. An invoker that may discover nothing at the AEF
+    negotiates at the interfaces the scout discovers (their addresses are public): the CCF decides."""
     name, aef, method = args["i"], args["a"], SecurityMethod(args["m"])
     invoker = actors.onboarded(name)
     if invoker is None:
@@ -85,6 +87,9 @@ def negotiate(actors: Actors, args: Args, *, selector: str) -> Observation:
     previous = invoker.negotiated.get(aef)
     chosen = choose(found, method, None if previous is None else previous.target)
     entries = _same_interface(found, chosen, actors.plan.negotiated_apis(aef, name, args[selector]))
+    if naming is not None:
+        named = actors.plan.providers[naming].ccf_id
+        entries = [dataclasses.replace(entry, ccf_id=named) for entry in entries]
     prefers = actors.plan.prefers[name]
     preferred = [method, *(m for m in prefers if m is not method)] if method in prefers else list(prefers)
     result, problem = attempt(lambda: invoker.client.negotiate(entries, preferred=preferred))

@@ -10,12 +10,15 @@ CAPIF-6/6e client (:class:`~replay.target.AttackerCcf`):
 * ``fetch-from-attacker``: it makes its CAPIF-6/6e endpoint answer for an invoker with the method
   and key it chose, and sends the AEF the request that makes the AEF's CCF ask it: check-authentication
   as that invoker, with a certificate its CA issued naming the invoker, naming itself as the home
-  CCF (``ccfId``).
+  CCF (``ccfId``);
+* ``negotiate-relayed-to-attacker``: it makes its CAPIF-6/6e endpoint answer a security method request
+  relayed for an invoker with the method it chose, and the invoker negotiates at its home CCF for the
+  AEF, which relays there (contribution 001 6.X.2).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from impl.apitypes.enums import SecurityMethod
 from impl.interconnect import PeerClient, PeerError, PeerRefusedError, PeerUnavailableError
@@ -23,6 +26,8 @@ from impl.interconnect.messages import AccessTokenRelayRequest, SecurityInformat
 from impl.tls import CertificateClientTls
 from impl.tokens import ScopeEntry, ScopeSyntax, format_scope
 from replay.observation import HANDSHAKE_REFUSED, Observation, accepted, failed, refusal_name, refused
+from replay.target import TargetError
+from replay.wire import capif1e
 from replay.wire.actors import Actors, Key, check_authentication_observed
 from replay.wire.connection import Session
 
@@ -150,3 +155,68 @@ def fetch_from_attacker(actors: Actors, args: Args) -> Observation:
     finally:
         session.close()
     return check_authentication_observed(None if answer.accepted else answer)
+
+
+def _publish_again(args: Args, restore: Callable[[], None]) -> None:
+    try:
+        restore()
+    except PeerError as error:
+        raise TargetError(f"{args['d']} could not publish its APIs to {args['h']} again: {error}") from None
+
+
+def negotiate_relayed_to_attacker(actors: Actors, args: Args) -> Observation:
+    """``i`` negotiates for ``a`` at its home CCF ``h``, naming ``d`` as the AEF's CCF (its request's
+    ``ccfId``; an honest invoker names it truthfully), and ``h`` relays to the attacker's CCF ``d``
+    (contribution 001 6.X.2, as the home CCF's routing finds it); ``d`` answers ``m`` for every entry,
+    which ``h`` passes on. An answer ``h`` gave without relaying to ``d`` is not the step; where the
+    implementation does not relay what the model's home CCF does, the observation says why
+    (:func:`_not_relayed`).
+
+    For PSK, ``h`` and the invoker derive the AEFPSK ``k`` for the interfaces ``h`` knows to offer PSK
+    (TS 33.122 Annex A.1), while the model's ``h`` derives it whatever the AEF offers: where ``d``
+    published no PSK interface of its AEF ``a`` to ``h``, it says, for the negotiation of an onboarded
+    invoker, that every one offers PSK too (what ``h`` knows of ``d``'s AEFs is ``d``'s word), then
+    publishes them as they are again."""
+    method, invoker_id = SecurityMethod(args["m"]), actors.id_of(args["i"])
+    attacker = actors.plan.attacker_ccfs[args["d"]]
+    attacker.answer_negotiation(invoker_id, method)
+    restore: Callable[[], None] | None = None
+    widen = method is SecurityMethod.PSK and actors.plan.aef_ccfs[args["a"]] == args["d"]
+    if widen and actors.onboarded(args["i"]) is not None:
+        home = actors.plan.providers[args["h"]].ccf_id
+        try:
+            restore = attacker.publish_offering(home, actors.aef_id(args["a"]), method)
+        except PeerError as error:
+            return failed(f"{args['d']} could not publish its AEF's interfaces to {args['h']}: {error}")
+    try:
+        negotiated = capif1e.negotiate(actors, args, selector="d", naming=args["d"])
+    finally:
+        if restore is not None:
+            _publish_again(args, restore)
+    if attacker.negotiation_relayed(invoker_id):
+        return negotiated
+    reason = _not_relayed(actors, args)
+    if negotiated.accepted:
+        why = f": {reason}" if reason else ""
+        return failed(f"{args['h']} answered ({negotiated.summary}) without relaying to {args['d']}{why}")
+    if reason is None:
+        return negotiated
+    return Observation(False, f"{negotiated.summary}; {reason}", negotiated.refusal)
+
+
+def _not_relayed(actors: Actors, args: Args) -> str | None:
+    """Why the implementation's home CCF ``h`` does not relay ``i``'s negotiation for ``a`` to ``d``
+    where the model's does (``docs/replay.md``): it selects for its own AEFs itself, and relays only
+    over an agreement, for an AEF a peer published to it; None when it would relay."""
+    plan, home, attacker, host = actors.plan, args["h"], args["d"], actors.plan.aef_ccfs[args["a"]]
+    providers = {ccf: plan.providers[ccf].name for ccf in (home, attacker, host)}
+    if host == home:
+        return f"{home} selects for its own AEF {args['a']} itself; it relays only for an AEF of a peer"
+    if not actors.target.interconnected(providers[home], providers[attacker]):
+        return f"{home} has no agreement with {attacker}; it relays only to a CCF it has one with"
+    if host != attacker and not actors.target.interconnected(providers[home], providers[host]):
+        return (
+            f"{home} knows no AEF {args['a']}: {host}, where it is registered, has no agreement with"
+            f" {home} and published nothing to it; it relays only for an AEF a peer published to it"
+        )
+    return None

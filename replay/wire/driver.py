@@ -28,6 +28,7 @@ HANDLERS: Mapping[str, Handler] = {
     "negotiate": partial(capif1e.negotiate, selector="h"),
     "negotiate-relayed": partial(capif1e.negotiate, selector="c"),
     "negotiate-home-selects": partial(capif1e.negotiate, selector="h"),
+    "negotiate-relayed-to-attacker": capif6.negotiate_relayed_to_attacker,
     "token-request": capif1e.token_request,
     "token-relayed": capif1e.token_request,
     "token-relayed-to-attacker": capif1e.token_request,
