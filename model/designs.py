@@ -11,6 +11,9 @@ system (option values that compile to the same system share it), and reuses what
   runs in (decided by replay, no solver);
 * every honest run of a witness, which reaches it in every design it still runs in; only a witness no
   known run reaches is searched for, after one reachability query per deployment says a run exists;
+* every proof that no honest run reaches a witness (an inductive invariant of the honest actions that
+  excludes its goal, inferred where the full deployment's search found none): where its clauses stay
+  inductive and still exclude the goal, the witness is unreachable without that search;
 * every certificate of a proof (the clauses of the invariant that a property's proof needs, accepted
   by the independent checker, :mod:`model.checker`): Houdini over the certificates of the same
   property from other designs keeps their inductive part here, a few clauses instead of the design's
@@ -26,7 +29,7 @@ makes a fix counts only once the independent checker accepts its certificate in 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from model.catalogue import Catalogue, holds
@@ -49,6 +52,11 @@ the fixes of the whole catalogue the largest query that ends takes 36 million un
 counterexample searches on interconnection designs (runs of 7 steps and more) used to reach the limit
 when only Houdini's invariant was tried; inference now proves those designs first, as
 :mod:`model.verify` does, and no query of the default catalogue reaches it."""
+
+
+UNREACHABLE_QUERIES = 400
+"""The inference queries granted to prove that no honest run reaches a witness a design's bounded
+search did not reach (the proof then settles it in neighbouring designs without a search)."""
 
 
 @dataclass(frozen=True)
@@ -276,13 +284,30 @@ class Design:
         """Whether an honest run of at most the witness bound reaches the witness, on the small witness
         deployment or the full one (one query each; :meth:`ProfileVerifier.witness` then finds the
         canonical run). None is asked when a relation the goal needs can never hold (as
-        :meth:`ProfileVerifier.witness` decides first)."""
-        goal = self.system.expand(self.designs.catalogue.witnesses[witness_id].goal)
+        :meth:`ProfileVerifier.witness` decides first), and none on the full deployment when a proof
+        learnt in another design that no honest run reaches the witness holds here too."""
+        goal = self.witness_goal(witness_id)
         if not positive_atoms(goal) <= self.system.can_become_true():
             return False
         self.designs.costs.reachability_queries += 1
         depth = self.verifier.bounds.witness_depth
-        return any(self.verifier.searcher(d).reaches_within(goal, depth) for d in ("witness", "honest"))
+        if self.verifier.searcher("witness").reaches_within(goal, depth):
+            return True
+        honest = self.honest_system()
+        if self.designs.known_unreachable(self, honest, witness_id, goal):
+            return False
+        if self.verifier.searcher("honest").reaches_within(goal, depth):
+            return True
+        self.designs.learn_unreachable(self, honest, witness_id, goal)
+        return False
+
+    def witness_goal(self, witness_id: str) -> Formula:
+        return self.system.expand(self.designs.catalogue.witnesses[witness_id].goal)
+
+    def honest_system(self) -> System:
+        """This design's system with the honest parties' actions only (where witnesses are searched)."""
+        actions = tuple(action for action in self.system.actions if action.action.actor == "honest")
+        return replace(self.system, actions=actions)
 
 
 class Designs:
@@ -298,6 +323,8 @@ class Designs:
         self.costs = Costs()
         self.refutations: dict[str, list[KnownRun]] = {}
         self.witness_runs: dict[str, list[KnownRun]] = {}
+        self.unreachable: dict[str, list[tuple[Formula, ...]]] = {}
+        """per witness, the clauses of proofs that no honest run reaches it (in some design)"""
         self.proofs: list[KnownProof] = []
         self.region_actions: Compiled = {}
         """actions compiled for the design space's :func:`~model.checker.region_forms`"""
@@ -388,6 +415,38 @@ class Designs:
             return None
         self.costs.reused += 1
         return tuple(candidate.formula for candidate in invariant.kept)
+
+    def learn_unreachable(self, design: Design, honest: System, witness_id: str, goal: Formula) -> None:
+        """After the full deployment's search found no honest run to the witness in ``design``, keep a
+        proof that none exists at any length, when inference finds one quickly: the minimised clauses
+        of an inductive invariant of ``honest`` (its honest actions) that excludes the goal."""
+        verifier = design.verifier
+        excluded = Not(goal)
+        try:
+            proofs = Proofs(honest, verifier.translator, verifier.settings)
+            if (
+                not proofs.implied(excluded)
+                and proofs.strengthen(excluded, UNREACHABLE_QUERIES) != Inferred.PROVED
+            ):
+                return
+            certificate = proofs.certificate(witness_id, excluded)
+        except SolverError:
+            return
+        if certificate is not None:
+            self.unreachable.setdefault(witness_id, []).append(certificate.clauses)
+
+    def known_unreachable(self, design: Design, honest: System, witness_id: str, goal: Formula) -> bool:
+        """Whether the clauses of the witness's known proofs of unreachability (:meth:`learn_unreachable`)
+        that stay inductive for ``honest`` (Houdini keeps their largest inductive subset) exclude the
+        goal there: then no honest run reaches it at any length, and none within the bound."""
+        known = self.unreachable.get(witness_id)
+        if not known:
+            return False
+        verifier = design.verifier
+        pooled = dict.fromkeys(clause for clauses in known for clause in clauses)
+        candidates = [Candidate(f"unreachable [{n}]", clause) for n, clause in enumerate(pooled)]
+        invariant = houdini(honest, verifier.translator, candidates, verifier.settings)
+        return Prover(honest, verifier.translator, invariant, verifier.settings).implies(Not(goal))
 
     def learn_witness_runs(self, witness_id: str, runs: list[ConcreteRun]) -> None:
         known = self.witness_runs.setdefault(witness_id, [])

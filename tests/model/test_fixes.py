@@ -155,3 +155,25 @@ def test_a_design_the_solver_gives_up_on_is_an_open_end_not_a_crash(catalogue: C
     assert isinstance(outcome, Undecided)
     assert outcome.why.startswith("the solver gave up: Z3 answered unknown")
     assert outcome.why.endswith("(within 1,000 units of Z3's work per query)")
+
+
+def test_a_proof_that_no_honest_run_reaches_a_witness_is_reused_only_where_it_holds(
+    catalogue: Catalogue,
+) -> None:
+    """Under ki2-conclusion with the home CCF issuing cross-domain tokens, no honest run reaches
+    oauth-interconnected; the proof learnt there settles a neighbouring design without a search, and is
+    never taken for one where an honest run reaches the witness."""
+    designs = Designs(catalogue)
+    base = dict(catalogue.profiles["ki2-conclusion"].options)
+    witness = "oauth-interconnected"
+    learnt = designs.design("ki2-conclusion", {**base, "cross-domain-token-issuer": "home-ccf"})
+    designs.learn_unreachable(learnt, learnt.honest_system(), witness, learnt.witness_goal(witness))
+    assert designs.unreachable[witness]
+    changes = {"cross-domain-token-issuer": "home-ccf", "pki-root-binding": "bound-to-invoker"}
+    neighbour = designs.design("ki2-conclusion", {**base, **changes})
+    goal = neighbour.witness_goal(witness)
+    assert designs.known_unreachable(neighbour, neighbour.honest_system(), witness, goal)
+    reached = designs.design("ki2-conclusion", base)
+    assert reached.verifier.witness(witness).found
+    goal = reached.witness_goal(witness)
+    assert not designs.known_unreachable(reached, reached.honest_system(), witness, goal)
