@@ -29,7 +29,7 @@ makes a fix counts only once the independent checker accepts its certificate in 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 from model.catalogue import Catalogue, holds
@@ -293,7 +293,7 @@ class Design:
         depth = self.verifier.bounds.witness_depth
         if self.verifier.searcher("witness").reaches_within(goal, depth):
             return True
-        honest = self.honest_system()
+        honest = self.verifier.honest_system()
         if self.designs.known_unreachable(self, honest, witness_id, goal):
             return False
         if self.verifier.searcher("honest").reaches_within(goal, depth):
@@ -303,11 +303,6 @@ class Design:
 
     def witness_goal(self, witness_id: str) -> Formula:
         return self.system.expand(self.designs.catalogue.witnesses[witness_id].goal)
-
-    def honest_system(self) -> System:
-        """This design's system with the honest parties' actions only (where witnesses are searched)."""
-        actions = tuple(action for action in self.system.actions if action.action.actor == "honest")
-        return replace(self.system, actions=actions)
 
 
 class Designs:

@@ -195,15 +195,17 @@ class ProfileVerifier:
         :attr:`Bounds.inference_without_hints` when the lemmas are not hints)."""
         return self.bounds.inference if self.hints else self.bounds.inference_without_hints
 
+    def honest_system(self) -> System:
+        """This system with the honest parties' actions only (where witnesses are searched)."""
+        honest = tuple(action for action in self.system.actions if action.action.actor == "honest")
+        return replace(self.system, actions=honest)
+
     def searcher(self, deployment: str = "attack") -> GroundUnrolling:
         """Runs over a closed deployment: ``attack`` (every action, the full bounds), ``honest``
         (honest parties only, the full bounds) or ``witness`` (honest parties only, the small
         witness deployment); each unrolled once and kept."""
         if deployment not in self._unrollings:
-            system = self.system
-            if deployment != "attack":
-                honest = tuple(action for action in system.actions if action.action.actor == "honest")
-                system = replace(system, actions=honest)
+            system = self.system if deployment == "attack" else self.honest_system()
             sizes = (
                 self.bounds.witness_sizes(self.catalogue)
                 if deployment == "witness"

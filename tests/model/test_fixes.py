@@ -167,13 +167,13 @@ def test_a_proof_that_no_honest_run_reaches_a_witness_is_reused_only_where_it_ho
     base = dict(catalogue.profiles["ki2-conclusion"].options)
     witness = "oauth-interconnected"
     learnt = designs.design("ki2-conclusion", {**base, "cross-domain-token-issuer": "home-ccf"})
-    designs.learn_unreachable(learnt, learnt.honest_system(), witness, learnt.witness_goal(witness))
+    designs.learn_unreachable(learnt, learnt.verifier.honest_system(), witness, learnt.witness_goal(witness))
     assert designs.unreachable[witness]
     changes = {"cross-domain-token-issuer": "home-ccf", "pki-root-binding": "bound-to-invoker"}
     neighbour = designs.design("ki2-conclusion", {**base, **changes})
     goal = neighbour.witness_goal(witness)
-    assert designs.known_unreachable(neighbour, neighbour.honest_system(), witness, goal)
+    assert designs.known_unreachable(neighbour, neighbour.verifier.honest_system(), witness, goal)
     reached = designs.design("ki2-conclusion", base)
     assert reached.verifier.witness(witness).found
     goal = reached.witness_goal(witness)
-    assert not designs.known_unreachable(reached, reached.honest_system(), witness, goal)
+    assert not designs.known_unreachable(reached, reached.verifier.honest_system(), witness, goal)
