@@ -20,20 +20,17 @@ class Headers(Mapping[str, str]):
 
     def __init__(self, fields: Iterable[tuple[str, str]] = ()) -> None:
         self._fields = list(fields)
-        self._joined: dict[str, str] = {}
-        self._values: dict[str, list[str]] = {}
+        values: dict[str, list[str]] = {}
         for name, value in self._fields:
             key = name.lower()
-            values = self._values.get(key)
-            if values is None:
-                self._values[key] = [value]
-                self._joined[key] = value
+            if key in values:
+                values[key].append(value)
             else:
-                values.append(value)
-                self._joined[key] = f"{self._joined[key]}, {value}"
+                values[key] = [value]
+        self._values = values
 
     def __getitem__(self, name: str) -> str:
-        return self._joined[name.lower()]
+        return ", ".join(self._values[name.lower()])
 
     @overload
     def get(self, name: str, /) -> str | None: ...
@@ -44,16 +41,17 @@ class Headers(Mapping[str, str]):
     def get(self, name: str, /, default: object = None) -> object:
         """The value of ``name`` (repeated fields joined), or ``default``: a lookup, where
         ``Mapping.get`` raises and catches a ``KeyError`` for every absent field."""
-        return self._joined.get(name.lower(), default)
+        values = self._values.get(name.lower())
+        return default if values is None else ", ".join(values)
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self._joined)
+        return iter(self._values)
 
     def __len__(self) -> int:
-        return len(self._joined)
+        return len(self._values)
 
     def __contains__(self, name: object) -> bool:
-        return isinstance(name, str) and name.lower() in self._joined
+        return isinstance(name, str) and name.lower() in self._values
 
     def get_all(self, name: str) -> list[str]:
         """Every value of ``name``, in the order received."""

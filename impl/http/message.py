@@ -18,8 +18,14 @@ from impl.tls import TlsChannel
 
 _TOKEN = re.compile(rb"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 _BAD_FIELD_VALUE = re.compile(rb"[\x00-\x08\x0a-\x1f\x7f]")
-_FIELD_LINE = re.compile(rb"([!#$%&'*+\-.^_`|~0-9A-Za-z]+):[ \t]*((?:[^\x00-\x1f\x7f]|\t)*?)[ \t]*")
-"""A header field line with nothing to object to: token name, colon, value without controls."""
+_FIELD_BLOCK = re.compile(r"(?:[!#$%&'*+\-.^_`|~0-9A-Za-z]+:[^\x00-\x08\x0a-\x1f\x7f]*\r\n)*")
+"""Header field lines (as Latin-1 text) with nothing to object to, each ending in CRLF: token name,
+colon, value without controls other than tab."""
+_FIELD = re.compile(
+    r"([!#$%&'*+\-.^_`|~0-9A-Za-z]+):[ \t]*((?:[^\x00-\x20\x7f]+(?:[ \t]+[^\x00-\x20\x7f]+)*)?)[ \t]*\r\n"
+)
+"""Name and value of each line of a block :data:`_FIELD_BLOCK` matched, the value without the
+whitespace around it (RFC 9112 clause 5)."""
 _TARGET = re.compile(rb"/[\x21-\x7e]*")
 _HTTP_VERSION = re.compile(rb"HTTP/[0-9]\.[0-9]")
 _STATUS_LINE = re.compile(rb"(HTTP/1\.[01]) ([1-9][0-9]{2})(?: ([\t\x20-\x7e\x80-\xff]*))?")
@@ -68,12 +74,14 @@ class PeerClosedError(Exception):
 
 @dataclass(frozen=True)
 class RequestHead:
-    """Request line and header fields of a request."""
+    """Request line and header fields of a request, and how its body is framed: ("chunked" |
+    "length" | "none", declared length), RFC 9112 clause 6.3."""
 
     method: str
     target: str
     version: str
     headers: Headers
+    framing: tuple[str, int]
 
     @property
     def keep_alive(self) -> bool:
@@ -212,15 +220,15 @@ class MessageReader:
         end = buffer.find(b"\r\n\r\n")
         if end < 0:
             return None
-        lines = bytes(buffer[:end]).split(b"\r\n")
-        if len(lines) > self._limits.max_fields:
+        block = buffer[: end + 2].decode("latin-1")
+        if not _FIELD_BLOCK.fullmatch(block):
             return None
-        fields: list[tuple[str, str]] = []
-        for line in lines:
-            match = _FIELD_LINE.fullmatch(line) if len(line) <= self._limits.max_field_line else None
-            if match is None:
-                return None
-            fields.append((match[1].decode("ascii"), match[2].decode("latin-1")))
+        fields: list[tuple[str, str]] = _FIELD.findall(block)
+        limits = self._limits
+        if len(fields) > limits.max_fields or (
+            len(block) > limits.max_field_line and max(map(len, block.split("\r\n"))) > limits.max_field_line
+        ):
+            return None
         del buffer[: end + 4]
         return Headers(fields)
 
@@ -293,12 +301,11 @@ class MessageReader:
             raise MessageError(408, "request head not received in time") from error
         if version == "HTTP/1.1" and len(headers.get_all("host")) != 1:
             raise MessageError(400, "an HTTP/1.1 request needs exactly one Host header field")
-        _framing(headers, version)
-        return RequestHead(method, target, version, headers)
+        return RequestHead(method, target, version, headers, _framing(headers, version))
 
     def request_body_length(self, head: RequestHead) -> int | None:
         """The declared body length (``None`` when chunked); 413 when it exceeds ``max_body``."""
-        kind, length = _framing(head.headers, head.version)
+        kind, length = head.framing
         if kind == "chunked":
             return None
         if length > self._limits.max_body:
@@ -308,6 +315,8 @@ class MessageReader:
     def read_request_body(self, head: RequestHead) -> bytes:
         """The request body (de-chunked), at most ``max_body`` octets, within ``io_timeout``."""
         length = self.request_body_length(head)
+        if length == 0:
+            return b""
         deadline = time.monotonic() + self._limits.io_timeout
         try:
             return self._chunked(deadline) if length is None else self._exact(length, deadline)
@@ -378,7 +387,8 @@ def serialize_response(response_status: int, fields: list[tuple[str, str]], body
 
 def serialize_request(method: str, target: str, fields: list[tuple[str, str]], body: bytes) -> bytes:
     """Request line, fields (the caller includes ``Host`` and framing fields), blank line, body."""
-    lines = [f"{method} {target} HTTP/1.1", *(f"{name}: {value}" for name, value in fields)]
+    lines = [f"{method} {target} HTTP/1.1"]
+    lines += [f"{name}: {value}" for name, value in fields]
     return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body
 
 

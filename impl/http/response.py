@@ -4,12 +4,18 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from http import HTTPStatus
+from types import MappingProxyType
 
 from impl.http.headers import FIELD_NAME, FIELD_VALUE
 
 JSON = "application/json"
 _KNOWN_STATUSES = frozenset(status.value for status in HTTPStatus)
 _SERVER_FIELDS = frozenset({"content-length", "transfer-encoding", "connection", "date"})
+_JSON_FIELDS: Mapping[str, str] = MappingProxyType({"Content-Type": JSON})
+"""The fields of a JSON response without others: a read-only constant, valid as written, so not
+checked again for every response."""
+_COMPACT_JSON = json.JSONEncoder(separators=(",", ":"))
+"""``json.dumps(..., separators=(",", ":"))`` without building an encoder per call."""
 
 
 @dataclass(frozen=True)
@@ -26,6 +32,8 @@ class Response:
             raise ValueError(f"{self.status} is not a registered final status code")
         if not isinstance(self.body, bytes):
             raise TypeError("a response body is bytes")
+        if self.headers is _JSON_FIELDS:
+            return
         for name, value in self.headers.items():
             if not FIELD_NAME.fullmatch(name) or not FIELD_VALUE.fullmatch(value):
                 raise ValueError(f"invalid header field {name!r}: {value!r}")
@@ -38,8 +46,8 @@ class Response:
     ) -> "Response":
         """A JSON body (``application/json``), e.g. ``Response.json(invoker, status=201,
         headers={"Location": uri})`` for a created TS 29.222 resource."""
-        body = json.dumps(document, separators=(",", ":")).encode("utf-8")
-        return cls(status, body, {"Content-Type": JSON, **(headers or {})})
+        body = _COMPACT_JSON.encode(document).encode("utf-8")
+        return cls(status, body, {"Content-Type": JSON, **headers} if headers else _JSON_FIELDS)
 
     @classmethod
     def no_content(cls, headers: Mapping[str, str] | None = None) -> "Response":

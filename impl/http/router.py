@@ -84,6 +84,9 @@ class Router:
         self._routes: list[_Route] = []
         self._by_length: dict[int, list[_Route]] = {}
         """The routes by their count of segments, the only ones a path of that count can match."""
+        self._literal: dict[tuple[str, str], Handler] = {}
+        """The handlers of templates without parameters, by method and template: a path equal to one
+        resolves to it (no other template is more specific), without splitting the path."""
 
     def add(self, method: str, template: str, handler: Handler) -> None:
         """Register ``handler`` for ``method`` (upper case) on ``template``. Raises ``ValueError`` for
@@ -97,9 +100,14 @@ class Router:
         route = _Route(method, template, segments, names, handler)
         self._routes.append(route)
         self._by_length.setdefault(len(segments), []).append(route)
+        if not names:
+            self._literal[(method, template)] = handler
 
     def resolve(self, method: str, path: str) -> tuple[Handler, dict[str, str]]:
         """The handler and path parameters for a request; :class:`ProblemDetails` 404 or 405."""
+        literal = self._literal.get((method, path))
+        if literal is not None:
+            return literal, {}
         segments = _decode_segments(path)
         candidates = self._by_length.get(len(segments), ())
         matches = [(route, params) for route in candidates if (params := route.match(segments)) is not None]

@@ -28,7 +28,6 @@ import select
 import socket
 import threading
 import time
-from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -144,8 +143,10 @@ class HttpsServer(Service):
         self._lock = threading.Lock()
         self._parked: dict[int, _Connection] = {}
         self._busy: set[_Connection] = set()
-        self._per_peer: Counter[str] = Counter()
+        self._per_peer: dict[str, int] = {}
+        """Connections counted in, by peer address (none: no entry)."""
         self._listener: socket.socket | None = None
+        self._family = socket.AF_INET
         self._poller: select.epoll | None = None
         self._wakeup: tuple[socket.socket, socket.socket] | None = None
         self._threads: list[threading.Thread] = []
@@ -179,7 +180,7 @@ class HttpsServer(Service):
         # Nagle off: accepted connections inherit it (Linux, the BSDs), one system call fewer each.
         listener.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self._stopping.clear()
-        self._listener = listener
+        self._listener, self._family = listener, listener.family
         self._wakeup = socket.socketpair()
         self._poller = select.epoll()
         self._poller.register(listener.fileno(), _PARK)
@@ -246,7 +247,7 @@ class HttpsServer(Service):
 
     def _accept(self, listener: socket.socket, poller: select.epoll) -> _Connection | None:
         try:
-            sock, address = listener.accept()
+            sock, address = _accepted(listener, self._family)
         except BlockingIOError:
             return None
         except OSError as error:  # e.g. out of file descriptors: back off, do not spin
@@ -281,7 +282,7 @@ class HttpsServer(Service):
         victims: list[_Connection] = []
         with self._lock:
             address = connection.peer_address
-            while self._per_peer[address] >= self._max_per_peer:
+            while self._per_peer.get(address, 0) >= self._max_per_peer:
                 victim = self._evictable(address)
                 if victim is None:
                     return victims
@@ -291,7 +292,7 @@ class HttpsServer(Service):
                 if victim is None:
                     return victims
                 victims.append(self._evict(victim))
-            self._per_peer[address] += 1
+            self._per_peer[address] = self._per_peer.get(address, 0) + 1
             self._busy.add(connection)
         for victim in victims:
             _LOG.info("evicted a waiting connection from %s (%s)", victim.peer_address, victim.stage.name)
@@ -312,8 +313,10 @@ class HttpsServer(Service):
         return connection
 
     def _uncount(self, peer_address: str) -> None:
-        self._per_peer[peer_address] -= 1
-        if not self._per_peer[peer_address]:
+        remaining = self._per_peer[peer_address] - 1
+        if remaining:
+            self._per_peer[peer_address] = remaining
+        else:
             del self._per_peer[peer_address]
 
     def _unpark(self, connection: _Connection) -> _Connection:
@@ -406,7 +409,8 @@ class HttpsServer(Service):
         response = self._dispatch(head, body, channel)
         keep_alive = head.keep_alive and not self._stopping.is_set()
         self._send(channel, response, keep_alive=keep_alive, include_body=head.method != "HEAD")
-        self._waiting_for_request(connection)
+        if keep_alive:
+            self._waiting_for_request(connection)
         return keep_alive
 
     def _park(self, connection: _Connection) -> None:
@@ -433,7 +437,8 @@ class HttpsServer(Service):
         """Close a connection that is parked in no set any more; ``counted``: still in the counts."""
         with self._lock:
             self._busy.discard(connection)
-            self._forget_registration(connection)
+            if connection.registered:
+                self._forget_registration(connection)
             if counted:
                 self._uncount(connection.peer_address)
         with contextlib.suppress(OSError, TlsError):
@@ -512,6 +517,15 @@ class HttpsServer(Service):
             fields.append(("Connection", "close"))
         body = response.body if include_body else b""
         channel.send_all(serialize_response(response.status, fields, body), self._limits.io_timeout)
+
+
+def _accepted(listener: socket.socket, family: socket.AddressFamily) -> tuple[socket.socket, tuple[str, int]]:
+    """``listener.accept()`` for our non-blocking TCP listener of ``family``, without asking the
+    listener for its family and type (``socket.accept`` converts both to enumerations every time):
+    the C accept that ``socket.accept`` calls, its descriptor made a socket of the listener's kind
+    (with family and type given, that needs no system call)."""
+    descriptor, address = listener._accept()  # type: ignore[attr-defined]
+    return socket.socket(family, socket.SOCK_STREAM, 0, descriptor), address
 
 
 def _readable_within(descriptor: int, timeout: float) -> bool:

@@ -198,8 +198,12 @@ class TlsObject(Protocol):
         ...
 
 
-def tls_object(context: ssl.SSLContext, sock: socket.socket, server_name: str | None) -> TlsObject:
-    """The TLS library's object for a connected ``sock`` (``server_name`` only on a client).
+def tls_object(
+    context: ssl.SSLContext, sock: socket.socket, server_name: str | None, *, server_side: bool
+) -> TlsObject:
+    """The TLS library's object for a connected ``sock``, the server's end or a client's (a client
+    may name the server, ``server_name``; ``server_side`` is the caller's, who knows it, so that no
+    connection asks the context for its protocol, a conversion to an enumeration each time).
 
     What ``SSLContext.wrap_socket`` makes is an ``ssl.SSLSocket``: a second socket object on the same
     descriptor that asks the kernel for its type, name, peer and mode on creation (four system calls,
@@ -210,7 +214,6 @@ def tls_object(context: ssl.SSLContext, sock: socket.socket, server_name: str | 
     apply are made here: a name to verify when the context checks names, encoded as it would be."""
     if context.check_hostname and not server_name:
         raise ValueError("check_hostname requires server_hostname")
-    server_side = context.protocol == ssl.PROTOCOL_TLS_SERVER
     hostname = context._encode_hostname(server_name)  # type: ignore[attr-defined]
     created: TlsObject = context._wrap_socket(  # type: ignore[attr-defined]
         sock, server_side, hostname, owner=None, session=None

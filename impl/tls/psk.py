@@ -13,7 +13,6 @@ import sys
 import tempfile
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
@@ -48,34 +47,37 @@ else:
         context: ssl.SSLContext = sslpsk3.SSLPSKContext(protocol)
         return context
 
-    @dataclass(frozen=True)
-    class _Wrapped:
-        """What ``sslpsk3`` reads from an ``SSLSocket``: its TLS object and its side."""
-
-        _sslobj: TlsObject
-        server_side: bool
+    _NATIVE = sslpsk3.sslpsk3._sslpsk3
+    _CONTEXT_OF_SOCKET = sslpsk3.sslpsk3.psk_contexts
+    """``sslpsk3``'s table: its C callbacks find a connection's context there by the address of the
+    connection's OpenSSL object, which its set-callback functions answer."""
 
     def install_psk_callbacks(tls: TlsObject, context: ssl.SSLContext) -> None:
         """Attach the PSK callbacks of ``context`` (the one ``tls`` was made from) to the connection's
-        OpenSSL object, once, before the handshake."""
-        context.setup_psk_callbacks(_Wrapped(tls, tls.server_side))  # type: ignore[attr-defined]
+        OpenSSL object, once, before the handshake: the calls ``sslpsk3``'s ``setup_psk_callbacks``
+        makes for an ``ssl.SSLSocket``, made on the TLS object itself (no wrapper to unwrap)."""
+        if tls.server_side:
+            key = _NATIVE.sslpsk3_set_accept_state(tls)
+            _NATIVE.sslpsk3_set_psk_server_callback(tls)
+            _NATIVE.sslpsk3_use_psk_identity_hint(tls, context.psk_server_hint or "")  # type: ignore[attr-defined]
+        else:
+            key = _NATIVE.sslpsk3_set_psk_client_callback(tls)
+        _CONTEXT_OF_SOCKET[key] = context
 
     def release_psk_callbacks(tls: TlsObject) -> None:
         """Forget the socket in ``sslpsk3``'s table, once its handshake has ended or been given up.
 
-        ``sslpsk3`` finds a socket's context through a module-level dict keyed by the address of the
-        socket's OpenSSL object, and never removes an entry: without this the dict grows with every
-        connection and keeps each context alive. Call it while the socket is not yet closed (its
-        OpenSSL object alive, so the address names no other connection). The callbacks are not
-        needed afterwards: our contexts refuse renegotiation (:func:`configure_tls12_psk`).
+        ``sslpsk3`` never removes an entry: without this the table grows with every connection and
+        keeps each context alive. Call it while the socket is not yet closed (its OpenSSL object
+        alive, so the address names no other connection). The callbacks are not needed afterwards:
+        our contexts refuse renegotiation (:func:`configure_tls12_psk`).
         """
-        native = sslpsk3.sslpsk3._sslpsk3
         # Setting the socket's C callback again changes nothing and answers the socket's key.
         if tls.server_side:
-            key = native.sslpsk3_set_psk_server_callback(tls)
+            key = _NATIVE.sslpsk3_set_psk_server_callback(tls)
         else:
-            key = native.sslpsk3_set_psk_client_callback(tls)
-        sslpsk3.sslpsk3.psk_contexts.pop(key, None)
+            key = _NATIVE.sslpsk3_set_psk_client_callback(tls)
+        _CONTEXT_OF_SOCKET.pop(key, None)
 
 
 def configure_tls12_psk(context: ssl.SSLContext) -> None:

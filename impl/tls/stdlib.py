@@ -132,14 +132,16 @@ def _run_handshake(tls: TlsObject, sock: socket.socket, deadline: float, *, psk:
         release_psk_callbacks(tls)
 
 
-def _wrap(context: ssl.SSLContext, sock: socket.socket, server_name: str | None) -> TlsObject:
+def _wrap(
+    context: ssl.SSLContext, sock: socket.socket, server_name: str | None, *, server_side: bool = False
+) -> TlsObject:
     """The TLS object for a connected socket's handshake (``server_name`` only on the client): a
     server's runs in steps on a non-blocking socket; a client's keeps the socket's timeout (it sets
     its own)."""
     try:
-        if context.protocol == ssl.PROTOCOL_TLS_SERVER:
+        if server_side:
             sock.setblocking(False)
-        return tls_object(context, sock, server_name)
+        return tls_object(context, sock, server_name, server_side=server_side)
     except (OSError, ValueError) as error:
         sock.close()
         raise TlsHandshakeError(f"cannot start TLS: {error}") from error
@@ -217,7 +219,7 @@ class StdlibServerHandshake:
 def _start(
     context: ssl.SSLContext, sock: socket.socket, peer_of: PeerOf, psk: PskServerCallback | None
 ) -> StdlibServerHandshake:
-    tls = _wrap(context, sock, None)
+    tls = _wrap(context, sock, None, server_side=True)
     if psk is not None:
         install_psk_callbacks(tls, context)
     return StdlibServerHandshake(sock, tls, peer_of, psk)

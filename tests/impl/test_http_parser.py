@@ -251,6 +251,40 @@ def test_reader_answers_any_input_with_a_head_or_a_clean_error(
         pass
 
 
+def _head_or_error(message: bytes, piece: int) -> tuple[str, object]:
+    try:
+        head = MessageReader(BytesChannel(message, piece), LIMITS).read_request_head()
+    except MessageError as error:
+        return "error", error.status
+    except PeerClosedError:
+        return "closed", None
+    return "head", None if head is None else list(head.headers.items())
+
+
+field_lines_for_parsing = st.one_of(
+    st.sampled_from(
+        [b"X-A: \t b \t", b"X-A:", b"x-a:  ", b"Accept: a, b", b"X-B:v\xe9", b"X-C: a\x00b", b"X-D:\x7f"]
+    ),
+    st.builds(
+        lambda name, separator, value: name + separator + value,
+        st.sampled_from([b"X-A", b"x-a", b"A b", b"", b" X", b"\tX", b"X/"]),
+        st.sampled_from([b":", b" :", b""]),
+        st.lists(
+            st.sampled_from([b"v", b" ", b"\t", b":", b"\x00", b"\x01", b"\x7f", b"\xe9", b"\r"]), max_size=8
+        ).map(b"".join),
+    ),
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(field_lines_for_parsing, max_size=4))
+def test_a_buffered_header_block_parses_as_line_by_line(fields: list[bytes]) -> None:
+    """All at once, the reader parses a head's fields in one pass (when they are plainly well formed);
+    arriving an octet at a time, it reads them line by line: the same fields or the same error."""
+    message = b"\r\n".join([b"GET /echo/a HTTP/1.1", b"Host: h", *fields, b"", b""])
+    assert _head_or_error(message, len(message)) == _head_or_error(message, 1)
+
+
 segment_values = st.text(min_size=1, max_size=12)
 
 
@@ -298,6 +332,26 @@ def test_router_refuses_bad_or_duplicate_templates() -> None:
     ]:
         with pytest.raises(ValueError):
             router.add(method, template, lambda request: Response.no_content())
+
+
+def test_a_literal_template_wins_whether_or_not_the_path_is_percent_encoded() -> None:
+    router = Router()
+    router.add("GET", "/a/{x}", lambda request: Response.json("parameter"))
+    router.add("GET", "/a/b", lambda request: Response.json("literal"))
+    router.add("POST", "/a/b", lambda request: Response.json("post"))
+    for path in ("/a/b", "/a/%62"):
+        handler, params = router.resolve("GET", path)
+        assert (handler(_request(path)).body, params) == (b'"literal"', {})
+    handler, params = router.resolve("GET", "/a/c")
+    assert (handler(_request("/a/c")).body, params) == (b'"parameter"', {"x": "c"})
+    with pytest.raises(ProblemDetails) as refused:
+        router.resolve("DELETE", "/a/b")
+    assert refused.value.status == 405 and refused.value.headers == {"Allow": "GET, POST"}
+
+
+def _request(path: str) -> Request:
+    peer = TlsPeer(TlsVersion.TLS1_3, "TLS_AES_128_GCM_SHA256")
+    return Request("GET", path, path, {}, {}, Headers(), b"", peer)
 
 
 def test_header_lookups_ignore_case_and_keep_repeated_fields() -> None:

@@ -21,7 +21,13 @@ from impl.tls import (
     TlsVersion,
 )
 from impl.tls.ffdhe import ffdhe3072_pem, ffdhe3072_prime
-from impl.tls.psk import configure_tls12_psk, install_psk_callbacks, new_psk_context, psk_client_callback
+from impl.tls.psk import (
+    configure_tls12_psk,
+    install_psk_callbacks,
+    new_psk_context,
+    psk_client_callback,
+    release_psk_callbacks,
+)
 from tests.impl.conftest import TestPki, run_handshake
 
 AEFPSK = bytes(range(32))
@@ -245,6 +251,7 @@ def test_dhe_psk_suites_work_with_the_ffdhe3072_group(cipher: str) -> None:
             tls_socket = client_context.wrap_socket(raw, do_handshake_on_connect=False)
             install_psk_callbacks(tls_socket._sslobj, client_context)  # type: ignore[attr-defined]
             ssl.SSLSocket.do_handshake(tls_socket)
+            release_psk_callbacks(tls_socket._sslobj)  # type: ignore[attr-defined]  # no entry left behind
             negotiated = tls_socket.cipher()
             tls_socket.close()
         thread.join(10)
