@@ -14,7 +14,21 @@ from dataclasses import dataclass
 import z3
 
 from model.encode import State, Translator
-from model.syntax import And, Atom, Const, Eq, Formula, Iff, Implies, Name, Not, Or, Quant
+from model.syntax import (
+    And,
+    Atom,
+    Const,
+    Eq,
+    Formula,
+    Iff,
+    Implies,
+    Name,
+    Not,
+    Or,
+    Quant,
+    negation_normal_form,
+    strip_universal,
+)
 
 
 @dataclass(frozen=True)
@@ -57,6 +71,102 @@ class Cube:
         """The negation: ``forall variables. !(literals)``."""
         body: Formula = Not(And(tuple(literal.formula() for literal in self.literals)))
         return Quant(True, self.variables, body) if self.variables else body
+
+    def subsumes(self, other: Cube) -> bool:
+        """Whether every state in ``other`` is in this cube, because some mapping of this cube's
+        variables to ``other``'s (sort by sort) turns each of its literals into one of ``other``'s:
+        then this cube's clause implies ``other``'s."""
+        sorts, targets = dict(self.variables), dict(other.variables)
+
+        def bind(
+            mine: Sequence[Name], theirs: Sequence[Name], mapping: dict[str, str]
+        ) -> dict[str, str] | None:
+            extended = dict(mapping)
+            for name, target in zip(mine, theirs, strict=True):
+                if name.name not in sorts:
+                    fits = name.name == target.name
+                else:
+                    fits = targets.get(target.name) == sorts[name.name]
+                    fits = fits and extended.setdefault(name.name, target.name) == target.name
+                if not fits:
+                    return None
+            return extended
+
+        def search(index: int, mapping: dict[str, str]) -> bool:
+            if index == len(self.literals):
+                return True
+            mine = self.literals[index]
+            for theirs in other.literals:
+                for args in _implying(mine, theirs, sorts, targets):
+                    extended = bind(_orientations(mine)[0], args, mapping)
+                    if extended is not None and search(index + 1, extended):
+                        return True
+            return False
+
+        return search(0, {})
+
+
+def _implying(
+    mine: Literal, theirs: Literal, sorts: Mapping[str, str], targets: Mapping[str, str]
+) -> list[tuple[Name, ...]]:
+    """The arguments ``theirs`` gives ``mine`` where it implies it: the same relation or equality with
+    the same sign (an equality either way round), or ``x = A`` where ``mine`` is ``x != B`` for two
+    values ``A`` and ``B`` of an enumeration (names that are neither cube's variables)."""
+    if (theirs.positive, theirs.relation, type(theirs.atom)) == (
+        mine.positive,
+        mine.relation,
+        type(mine.atom),
+    ):
+        return _orientations(theirs)
+    if (
+        mine.positive
+        or not theirs.positive
+        or not isinstance(mine.atom, Eq)
+        or not isinstance(theirs.atom, Eq)
+    ):
+        return []
+    variable, value = _variable_and_value(mine.atom, sorts)
+    found, other = _variable_and_value(theirs.atom, targets)
+    if variable is None or found is None or value.name == other.name:
+        return []
+    return [(found, value)] if mine.atom.left == variable else [(value, found)]
+
+
+def _variable_and_value(equality: Eq, variables: Mapping[str, str]) -> tuple[Name | None, Name]:
+    """The variable and the constant of an equality between one of ``variables`` and a constant;
+    (None, _) for any other equality."""
+    left, right = equality.left, equality.right
+    if left.name in variables and right.name not in variables:
+        return left, right
+    if right.name in variables and left.name not in variables:
+        return right, left
+    return None, left
+
+
+def _orientations(literal: Literal) -> list[tuple[Name, ...]]:
+    """The arguments of an atom; both orders of an equality's sides."""
+    if isinstance(literal.atom, Atom):
+        return [literal.atom.args]
+    left, right = literal.atom.left, literal.atom.right
+    return [(left, right), (right, left)]
+
+
+def clause_cube(clause: Formula) -> Cube | None:
+    """The cube whose negation is the closed universal ``clause``, when its negated body is a
+    conjunction of literals (an atom or an equality, or its negation); else None."""
+    binders, body = strip_universal(clause)
+    parts, literals = [negation_normal_form(body, positive=False)], []
+    while parts:
+        match parts.pop(0):
+            case And(parts=inner):
+                parts[:0] = inner
+            case Atom() | Eq() as atom:
+                literals.append(Literal(True, atom))
+            case Not(body=Atom() | Eq() as atom):
+                literals.append(Literal(False, atom))
+            case _:
+                return None
+    return Cube(binders, tuple(dict.fromkeys(literals)))
 
 
 def implicant(

@@ -80,3 +80,9 @@ class Proofs:
     def certificate(self, property_id: str, goal: Formula) -> Certificate | None:
         """The minimised certificate of ``goal``; None when the invariant does not imply it."""
         return self.minimiser.certificate(property_id, list(split_universal(goal)))
+
+    def merged(self, certificate: Certificate, goal: Formula) -> Certificate:
+        """``certificate`` (of :meth:`certificate`, for ``goal``) with clauses merged into stronger
+        ones where they stay inductive (:meth:`model.certificate.Minimiser.merge`); itself when none
+        is. Asked once inference is over: its queries change what later ones answer."""
+        return self.minimiser.merge(certificate, list(split_universal(goal)))

@@ -1,18 +1,24 @@
 """Proof certificates: the independent checker accepts what the verifier proved and rejects a tampered
 certificate (a clause removed or weakened, a clause false initially); a certificate is minimal (the
-checker rejects it with any one clause removed); inference proves properties a user adds as data,
-with no lemma at all, in an ordinary verification of the profile."""
+checker rejects it with any one clause removed); merging clauses into stronger ones makes a
+certificate smaller and refuses a stronger clause that does not hold; inference proves properties a
+user adds as data, with no lemma at all, in an ordinary verification of the profile."""
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 import pytest
 
 from model.catalogue import Catalogue
+from model.certificate import Minimiser
 from model.checker import CertificateRejectedError, check
+from model.cubes import Cube, Literal, clause_cube
 from model.infer import Outcome
 from model.runner import shares
-from model.syntax import Atom, Formula, Name, Or, Quant, parse_formula, relations_used, strip_universal
-from model.system import compile_system
+from model.step import Step
+from model.syntax import Atom, Eq, Formula, Name, Or, Quant, parse_formula, relations_used, strip_universal
+from model.system import compile_system, split_universal
 from model.verify import ProfileReport, ProfileVerifier, Verdict
 
 PROFILE, PROPERTY = "recommended", "provider-policy"
@@ -141,3 +147,80 @@ def test_what_houdini_dropped_its_invariant_does_not_imply(catalogue: Catalogue)
     for piece in proofs.dropped:
         assert proofs.minimiser.implying(piece) is None, piece
         assert not proofs.implied(piece)
+
+
+def _minimiser(verifier: ProfileVerifier, clauses: Sequence[Formula]) -> Minimiser:
+    """A minimiser over ``clauses`` (an inductive invariant), each counted as found by inference."""
+    step = Step(verifier.system, verifier.translator, (), verifier.settings)
+    minimiser = Minimiser(step, [])
+    minimiser.extend([(step.hypothesis(clause), clause) for clause in clauses])
+    return minimiser
+
+
+def _split(clause: Formula, variable: str, values: Sequence[str]) -> list[Formula]:
+    """``clause`` as one clause per value of an enumeration variable (together, the same formula)."""
+    cube = clause_cube(clause)
+    assert cube is not None
+    return [
+        Cube(cube.variables, (*cube.literals, Literal(True, Eq(Name(variable), Name(value))))).clause()
+        for value in values
+    ]
+
+
+def test_merging_makes_a_certificate_smaller(catalogue: Catalogue) -> None:
+    """With the clause "a method negotiated with an honest invoker is one it prefers" cut into one
+    clause per method, the drop pass keeps all three (each is needed); merging them (``m = PSK``
+    widened to ``m != OAUTH``, then that literal dropped) gives back one, and the checker accepts the
+    smaller certificate."""
+    verifier = ProfileVerifier(catalogue, PROFILE)
+    goal = verifier.system.expand(catalogue.properties["method-selection"].formula)
+    kept = [candidate.formula for candidate in verifier.invariant().kept]
+    prefers = next(c for c in kept if "prefers" in relations_used(c) and "negotiated" in relations_used(c))
+    binders, _ = strip_universal(prefers)
+    method = next(variable for variable, sort in binders if sort == "method")
+    cut = _split(prefers, method, catalogue.enums["method"].values)
+    minimiser = _minimiser(verifier, [c for c in kept if c != prefers] + cut)
+    pieces = list(split_universal(goal))
+    greedy = minimiser.certificate("method-selection", pieces)
+    assert greedy is not None and set(cut) <= set(greedy.clauses)
+    merged = minimiser.merge(greedy, pieces)
+    assert len(merged.clauses) <= len(greedy.clauses) - 2
+    assert not set(cut) & set(merged.clauses)
+    _check(catalogue, merged.clauses, goal)
+
+
+def test_a_stronger_clause_false_initially_is_refused(
+    catalogue: Catalogue, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """In token-subject's certificate, ``tok_sig(t, c) -> tok_used(t)`` less its first literal says
+    that every token is used: kept true by every step, but false initially. Merging refuses it and
+    the certificate stays as it is; a merge that did not ask about the initial state would put it in,
+    and the checker would reject the certificate."""
+    verifier = ProfileVerifier(catalogue, PROFILE)
+    goal = verifier.system.expand(catalogue.properties["token-subject"].formula)
+    pieces = list(split_universal(goal))
+    clauses = [candidate.formula for candidate in verifier.invariant().kept]
+    minimiser = _minimiser(verifier, clauses)
+    greedy = minimiser.certificate("token-subject", pieces)
+    assert greedy is not None
+    _check(catalogue, minimiser.merge(greedy, pieces).clauses, goal)
+    monkeypatch.setattr(Step, "initially_false", lambda self, formula: False)
+    blind = _minimiser(verifier, clauses)
+    certificate = blind.certificate("token-subject", pieces)
+    assert certificate is not None
+    with pytest.raises(CertificateRejectedError, match="does not hold initially"):
+        _check(catalogue, blind.merge(certificate, pieces).clauses, goal)
+
+
+def test_a_widened_method_literal_implies_each_method_it_allows() -> None:
+    """``m != OAUTH`` holds where ``m = PKI`` does, not where ``m = OAUTH`` does: the clause with the
+    wider cube implies the PKI clause only (variables matched sort by sort, whatever their names)."""
+    wide = clause_cube(parse_formula("forall a:aef, i:invoker, m:method. !(sess(a, i, m) & m != OAUTH)"))
+    pki = clause_cube(
+        parse_formula("forall b:aef, j:invoker, n:method. !(sess(b, j, n) & n = PKI & revoked(j))")
+    )
+    oauth = clause_cube(parse_formula("forall b:aef, j:invoker, n:method. !(sess(b, j, n) & n = OAUTH)"))
+    assert wide is not None and pki is not None and oauth is not None
+    assert wide.subsumes(pki)
+    assert not wide.subsumes(oauth)
+    assert not pki.subsumes(wide)
