@@ -32,6 +32,8 @@ from impl.tls import ClientTls, TlsChannel, TlsError, TlsPeer
 MERGE_PATCH_JSON = "application/merge-patch+json"
 _DEFAULT_LIMITS = HttpLimits()
 _TARGET = re.compile(r"/[\x21-\x7e]*")
+_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+"""Methods known to be tokens, which need no check per request."""
 
 
 class HttpClientError(Exception):
@@ -193,7 +195,7 @@ class HttpsClient(Closable):
     ) -> ClientResponse:
         """Send one request and read its response. ``path`` is an already percent-encoded absolute
         path (``urllib.parse.quote(value, safe="")`` for identifiers); ``query`` is encoded here."""
-        if not FIELD_NAME.fullmatch(method):
+        if method not in _METHODS and not FIELD_NAME.fullmatch(method):
             raise ValueError(f"{method!r} is not an HTTP method token")
         target = path + (f"?{urllib.parse.urlencode(query)}" if query else "")
         if not _TARGET.fullmatch(target) or "#" in target:

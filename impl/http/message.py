@@ -27,6 +27,9 @@ _FIELD = re.compile(
 """Name and value of each line of a block :data:`_FIELD_BLOCK` matched, the value without the
 whitespace around it (RFC 9112 clause 5)."""
 _TARGET = re.compile(rb"/[\x21-\x7e]*")
+_REQUEST_LINE = re.compile(r"([!#$%&'*+\-.^_`|~0-9A-Za-z]+) (/[\x21\x22\x24-\x7e]*) (HTTP/1\.[01])")
+"""A request line (as Latin-1 text) with nothing to object to: method token, origin-form target
+without a fragment, HTTP/1.1 or 1.0; anything else is looked at piece by piece, to name the fault."""
 _HTTP_VERSION = re.compile(rb"HTTP/[0-9]\.[0-9]")
 _STATUS_LINE = re.compile(rb"(HTTP/1\.[01]) ([1-9][0-9]{2})(?: ([\t\x20-\x7e\x80-\xff]*))?")
 _CHUNK_SIZE = re.compile(rb"[0-9A-Fa-f]{1,15}")
@@ -360,6 +363,10 @@ class MessageReader:
 
 
 def _request_line(line: bytes) -> tuple[str, str, str]:
+    well_formed = _REQUEST_LINE.fullmatch(line.decode("latin-1"))
+    if well_formed:
+        method, target, version = well_formed.groups()
+        return method, target, version
     parts = line.split(b" ")
     if len(parts) != 3:
         raise MessageError(400, "malformed request line")

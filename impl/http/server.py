@@ -52,6 +52,7 @@ ErrorTranslator = Callable[[Exception], Response | None]
 
 _LOG = logging.getLogger(__name__)
 _CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
+_CONNECTION_CLOSE = ("Connection", "close")
 _LISTEN_BACKLOG = 512
 _LINGER = 0.05
 """Seconds a worker waits in place for the peer before parking the connection: a client on a fast
@@ -255,8 +256,10 @@ class HttpsServer(Service):
             self._stopping.wait(_ACCEPT_BACKOFF)
             return None
         finally:
-            with contextlib.suppress(OSError, ValueError):
+            try:
                 poller.modify(listener.fileno(), _PARK)  # another worker takes the next one
+            except (OSError, ValueError) as error:  # stop() closed the set or the listener
+                _LOG.debug("listener not armed again: %r", error)
         peer_address = str(address[0])
         now = time.monotonic()
         try:
@@ -441,8 +444,10 @@ class HttpsServer(Service):
                 self._forget_registration(connection)
             if counted:
                 self._uncount(connection.peer_address)
-        with contextlib.suppress(OSError, TlsError):
+        try:
             connection.close()
+        except (OSError, TlsError) as error:
+            _LOG.debug("closing a connection failed: %r", error)
 
     # -- deadlines ---------------------------------------------------------------------------------
 
@@ -514,7 +519,7 @@ class HttpsServer(Service):
         if response.status != 204:
             fields.append(("Content-Length", str(len(response.body))))
         if not keep_alive:
-            fields.append(("Connection", "close"))
+            fields.append(_CONNECTION_CLOSE)
         body = response.body if include_body else b""
         channel.send_all(serialize_response(response.status, fields, body), self._limits.io_timeout)
 
