@@ -52,6 +52,12 @@ class Budget:
 
     queries: int = 1600
     depth: int = 8
+    query_work: int = 10_000_000
+    """the most one query of the step solver may cost, in Z3's own count of work (the same on every
+    machine, however busy): a dearer query is an error, and inference fails, so that bounded search
+    decides. Without lemmas, no query of inference in the catalogue costs more than about 1 M (0.35 s);
+    the queries that try to block states of a property violated in 5 steps cost 100 to 250 M (a
+    minute each), far more than the search that finds the violation (about 1 s)"""
 
 
 class Outcome(StrEnum):

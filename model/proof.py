@@ -37,17 +37,18 @@ class Proofs:
         budget: Budget | None = None,
     ) -> None:
         """``hints``: use the spec's lemmas as candidates; ``budget``: what inference may spend per
-        property."""
+        property (its limit on one query's work holds for every query of the step solver)."""
         generated = candidates(system, hints=hints)
         self.houdini: Invariant = houdini(system, translator, generated, settings)
         kept = {candidate.formula for candidate in self.houdini.kept}
         self.dropped = frozenset(c.formula for c in generated if c.formula not in kept)
         """candidates Houdini dropped: none is implied by its invariant (see :meth:`implied`)"""
-        self.step = Step(system, translator, (), settings)
+        self.budget = budget or Budget()
+        self.step = Step(system, translator, (), settings.limited(self.budget.query_work))
         self.clauses: list[tuple[z3.BoolRef, Formula]] = [
             (self.step.hypothesis(candidate.formula), candidate.formula) for candidate in self.houdini.kept
         ]
-        self.inference = Inference(self.step, [literal for literal, _ in self.clauses], budget)
+        self.inference = Inference(self.step, [literal for literal, _ in self.clauses], self.budget)
         self.minimiser = Minimiser(self.step, self.clauses)
         self.inferred: list[Formula] = []
         """the clauses inference added to the invariant"""

@@ -8,7 +8,7 @@ with a model to read) or ``False`` (unsat). "unknown" is never an answer: it rai
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import z3
 from z3 import z3core, z3types
@@ -29,6 +29,10 @@ class SolverSettings:
     rlimit: int = 0
     """a limit on the solver's own count of work per query (0: none): unlike the timeout, where it
     stops does not depend on how busy the machine is"""
+
+    def limited(self, work: int) -> SolverSettings:
+        """These settings with each query limited to at most ``work`` of Z3's count of work."""
+        return replace(self, rlimit=min(work, self.rlimit) if self.rlimit else work)
 
 
 def new_solver(settings: SolverSettings, context: z3.Context) -> z3.Solver:

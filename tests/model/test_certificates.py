@@ -14,7 +14,8 @@ from model.catalogue import Catalogue
 from model.certificate import Minimiser
 from model.checker import CertificateRejectedError, check
 from model.cubes import Cube, Literal, clause_cube
-from model.infer import Outcome
+from model.infer import Budget, Outcome
+from model.proof import Proofs
 from model.runner import shares
 from model.step import Step
 from model.syntax import Atom, Eq, Formula, Name, Or, Quant, parse_formula, relations_used, strip_universal
@@ -34,6 +35,19 @@ def proved(catalogue: Catalogue) -> tuple[tuple[Formula, ...], Formula]:
     certificate = proofs.certificate(PROPERTY, goal)
     assert certificate is not None
     return certificate.clauses, goal
+
+
+def test_inference_fails_on_a_query_dearer_than_its_work_limit(catalogue: Catalogue) -> None:
+    """A query of the step solver that costs more than :attr:`Budget.query_work` is an error there,
+    and inference fails instead of waiting for it (then bounded search decides); the same property
+    proves with the default limit (the fixture above)."""
+    verifier = ProfileVerifier(catalogue, PROFILE, hints=False)
+    proofs = Proofs(
+        verifier.system, verifier.translator, verifier.settings, hints=False, budget=Budget(query_work=10_000)
+    )
+    goal = verifier.system.expand(catalogue.properties[PROPERTY].formula)
+    assert not proofs.implied(goal)
+    assert proofs.strengthen(goal, 1000) == Outcome.FAILED
 
 
 def _check(catalogue: Catalogue, clauses: tuple[Formula, ...], goal: Formula) -> None:
