@@ -43,12 +43,12 @@ class Proofs:
         kept = {candidate.formula for candidate in self.houdini.kept}
         self.dropped = frozenset(c.formula for c in generated if c.formula not in kept)
         """candidates Houdini dropped: none is implied by its invariant (see :meth:`implied`)"""
-        self.budget = budget or Budget()
-        self.step = Step(system, translator, (), settings.limited(self.budget.query_work))
+        budget = budget or Budget()
+        self.step = Step(system, translator, (), settings.limited(budget.query_work))
         self.clauses: list[tuple[z3.BoolRef, Formula]] = [
             (self.step.hypothesis(candidate.formula), candidate.formula) for candidate in self.houdini.kept
         ]
-        self.inference = Inference(self.step, [literal for literal, _ in self.clauses], self.budget)
+        self.inference = Inference(self.step, [literal for literal, _ in self.clauses], budget)
         self.minimiser = Minimiser(self.step, self.clauses)
         self.inferred: list[Formula] = []
         """the clauses inference added to the invariant"""
